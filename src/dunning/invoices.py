@@ -1,0 +1,406 @@
+"""Invoices, payments, credit notes, charges and customers.
+
+An `Invoice` is what the customer owes: a total in one currency, due on a date (given, or
+derived from its payment terms), less the payments and credit notes applied to it, plus the
+charges (late fees, interest, collection costs) posted to it. Its balance is never negative:
+an overpayment leaves a `credit` instead.
+
+>>> from datetime import date
+>>> invoice = Invoice(
+...     id="INV-1", customer_id="C-1", currency="USD", total="1000.00",
+...     issue_date=date(2026, 1, 5), due_date=date(2026, 2, 4),
+...     payments=[Payment(id="P-1", date=date(2026, 2, 1), amount=Money("400.00", "USD"))],
+... )
+>>> str(invoice.balance), invoice.days_overdue(date(2026, 2, 10))
+('600.00 USD', 6)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning._model import Model
+from dunning.money import Currency, Money
+from dunning.terms import Installment, PaymentTerms
+
+if TYPE_CHECKING:
+    from dunning.calendars import BusinessCalendar
+
+__all__ = [
+    "Channel",
+    "Charge",
+    "ChargeKind",
+    "Contact",
+    "CreditNote",
+    "Customer",
+    "Identifier",
+    "Invoice",
+    "InvoiceStatus",
+    "Payment",
+    "Tags",
+]
+
+
+def _identifier(value: str) -> str:
+    if not value or value != value.strip():
+        raise PydanticCustomError(
+            "dunning.identifier",
+            "identifier {value} must be non-empty and have no leading or trailing spaces",
+            {"value": repr(value)},
+        )
+    return value
+
+
+#: A non-empty identifier without surrounding spaces.
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+
+def _tags(value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(value)))
+
+
+#: A set of labels, stored sorted and without repeats so that serialisation is deterministic.
+Tags = Annotated[tuple[str, ...], AfterValidator(_tags)]
+
+
+def _positive(value: Money, what: str) -> Money:
+    if value.amount <= 0:
+        raise PydanticCustomError(
+            "dunning.not_positive",
+            "{what} must be above zero, got {value}",
+            {"what": what, "value": str(value)},
+        )
+    return value
+
+
+class Payment(Model):
+    """A payment received for an invoice.
+
+    >>> Payment(id="P-1", date=date(2026, 3, 1), amount=Money("50.00", "USD"), method="card")
+    Payment(id='P-1', date=datetime.date(2026, 3, 1), amount=Money(amount=Decimal('50.00'), currency='USD'), method='card', reference=None)
+    """  # noqa: E501 -- a doctest line shows the whole repr
+
+    id: Identifier
+    date: date
+    amount: Money = Field(description="Amount received; above zero.")
+    method: str | None = Field(default=None, description="card, transfer, cash, PSE, ...")
+    reference: str | None = Field(default=None, description="Bank or gateway reference.")
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_positive(cls, value: Money) -> Money:
+        return _positive(value, "amount")
+
+
+class CreditNote(Model):
+    """A credit note that reduces what an invoice asks for."""
+
+    id: Identifier
+    date: date
+    amount: Money = Field(description="Amount credited; above zero.")
+    reason: str | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_positive(cls, value: Money) -> Money:
+        return _positive(value, "amount")
+
+
+class ChargeKind(StrEnum):
+    """What a charge posted to an invoice is for."""
+
+    FEE = "fee"
+    """A late fee or fixed compensation."""
+    INTEREST = "interest"
+    """Late-payment (moratorium) interest."""
+    COST = "cost"
+    """Collection costs (agency, legal)."""
+
+
+class Charge(Model):
+    """A late fee, interest or collection cost that was posted to an invoice."""
+
+    id: Identifier
+    date: date
+    kind: ChargeKind
+    amount: Money = Field(description="Amount charged; above zero.")
+    description: str | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_positive(cls, value: Money) -> Money:
+        return _positive(value, "amount")
+
+
+class InvoiceStatus(StrEnum):
+    """The state of an invoice in the host's books."""
+
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+
+
+class Invoice(Model):
+    """An invoice with what was paid, credited and charged on it.
+
+    Give either `due_date` or `terms`; with terms only, the due date is the terms' last due
+    date (rolled on a Saturday/Sunday weekend when the terms roll), and `installments()` gives
+    the whole schedule. `total` may be given as a plain number in the invoice currency.
+
+    Derived amounts (`paid`, `credited`, `charged`, `balance`, `credit`, `principal_balance`)
+    are computed once and cached.
+    """
+
+    id: Identifier
+    customer_id: Identifier
+    number: str | None = Field(default=None, description="The number printed on the invoice.")
+    currency: Currency
+    issue_date: date
+    due_date: date = Field(description="Net due date; derived from `terms` when not given.")
+    terms: PaymentTerms | None = None
+    total: Money = Field(description="Invoice total in `currency`; not negative.")
+    payments: tuple[Payment, ...] = ()
+    credit_notes: tuple[CreditNote, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    disputed: bool = False
+    promise_to_pay: date | None = Field(
+        default=None, description="The customer promised to pay by this date."
+    )
+    tags: Tags = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        currency = data.get("currency")
+        total = data.get("total")
+        if total is not None and not isinstance(total, Money | dict) and currency is not None:
+            data["total"] = {"amount": total, "currency": currency}
+        if data.get("due_date") is None and data.get("terms") is not None:
+            terms = data["terms"]
+            if not isinstance(terms, PaymentTerms):
+                terms = PaymentTerms.model_validate(terms)
+                data["terms"] = terms
+            issue = data.get("issue_date")
+            if isinstance(issue, str):
+                issue = date.fromisoformat(issue)
+            if isinstance(issue, date):
+                data["due_date"] = terms.net_due_date(issue)
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> Invoice:
+        if self.due_date < self.issue_date:
+            raise PydanticCustomError(
+                "dunning.due_before_issue",
+                "due_date {due} is before issue_date {issue}: an invoice cannot fall due "
+                "before it is issued",
+                {"due": self.due_date.isoformat(), "issue": self.issue_date.isoformat()},
+            )
+        if self.total.currency != self.currency:
+            raise _currency_error("total", self.total, self.currency)
+        if self.total.amount < 0:
+            raise PydanticCustomError(
+                "dunning.negative",
+                "total must not be negative, got {value}; issue a credit note instead",
+                {"value": str(self.total)},
+            )
+        for name in ("payments", "credit_notes", "charges"):
+            for index, item in enumerate(getattr(self, name)):
+                if item.amount.currency != self.currency:
+                    raise _currency_error(f"{name}[{index}].amount", item.amount, self.currency)
+        return self
+
+    # -- derived amounts -------------------------------------------------------------------
+
+    def _sum(self, items: Iterable[Payment | CreditNote | Charge]) -> Money:
+        return Money._trusted(sum((i.amount.amount for i in items), Decimal(0)), self.currency)
+
+    @cached_property
+    def paid(self) -> Money:
+        """Sum of the payments applied."""
+        return self._sum(self.payments)
+
+    @cached_property
+    def credited(self) -> Money:
+        """Sum of the credit notes applied."""
+        return self._sum(self.credit_notes)
+
+    @cached_property
+    def charged(self) -> Money:
+        """Sum of the fees, interest and costs posted."""
+        return self._sum(self.charges)
+
+    @cached_property
+    def _net(self) -> Decimal:
+        return self.total.amount + self.charged.amount - self.paid.amount - self.credited.amount
+
+    @cached_property
+    def balance(self) -> Money:
+        """What is still owed, charges included; never negative."""
+        return Money._trusted(max(self._net, Decimal(0)), self.currency)
+
+    @cached_property
+    def credit(self) -> Money:
+        """What was paid or credited beyond everything owed (an overpayment)."""
+        return Money._trusted(max(-self._net, Decimal(0)), self.currency)
+
+    @cached_property
+    def principal_balance(self) -> Money:
+        """What is still owed of the invoice total itself, payments applied to it first."""
+        owed = self.total.amount - self.paid.amount - self.credited.amount
+        return Money._trusted(max(owed, Decimal(0)), self.currency)
+
+    @cached_property
+    def is_open(self) -> bool:
+        """Whether something is still owed on an invoice that is neither paid nor void."""
+        return self.status is InvoiceStatus.OPEN and self._net > 0
+
+    @cached_property
+    def effective_status(self) -> InvoiceStatus:
+        """VOID when voided; PAID when marked paid or nothing is owed; OPEN otherwise."""
+        if self.status is InvoiceStatus.VOID:
+            return InvoiceStatus.VOID
+        if self.status is InvoiceStatus.PAID or self._net <= 0:
+            return InvoiceStatus.PAID
+        return InvoiceStatus.OPEN
+
+    def days_overdue(self, as_of: date) -> int:
+        """Days from the due date to `as_of`; negative before the due date, 0 on it."""
+        return (as_of - self.due_date).days
+
+    def installments(self, calendar: BusinessCalendar | None = None) -> tuple[Installment, ...]:
+        """The payment schedule: the terms' installments, or one installment on the due date."""
+        if self.terms is None:
+            return (Installment(sequence=1, due_date=self.due_date, amount=self.total),)
+        return self.terms.schedule(self.total, self.issue_date, calendar)
+
+
+def _currency_error(field: str, amount: Money, currency: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "dunning.currency_mismatch",
+        "{field} is in {got} ({amount}) but the invoice is in {expected}",
+        {"field": field, "got": amount.currency, "amount": str(amount), "expected": currency},
+    )
+
+
+class Channel(StrEnum):
+    """A way to reach a customer."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    PHONE = "phone"
+    POSTAL = "postal"
+
+
+class Contact(Model):
+    """An address of a customer on one channel."""
+
+    channel: Channel
+    address: str = Field(min_length=1, description="E-mail, phone number or postal address.")
+
+
+def _locale(value: str) -> str:
+    try:
+        return str(Locale.parse(value))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise PydanticCustomError(
+            "dunning.locale",
+            "{value} is not a locale known to babel (use a tag such as 'es_CO' or 'pt_BR')",
+            {"value": repr(value)},
+        ) from None
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "dunning.time_zone",
+            "{value} is not an IANA time zone (use a name such as 'America/Bogota')",
+            {"value": repr(value)},
+        ) from None
+    return value
+
+
+class Customer(Model):
+    """Who owes the invoices, and how to reach them.
+
+    >>> customer = Customer(
+    ...     id="C-1", name="Ferretería El Tornillo", locale="es_CO",
+    ...     time_zone="America/Bogota",
+    ...     contacts=[Contact(channel="email", address="pagos@tornillo.example"),
+    ...               Contact(channel="whatsapp", address="+573001234567")],
+    ...     preferred_channels=["whatsapp", "email"],
+    ... )
+    >>> [c.value for c in customer.reachable_channels()]
+    ['whatsapp', 'email']
+    """
+
+    id: Identifier
+    name: str
+    locale: Annotated[str, AfterValidator(_locale)] = "en_US"
+    time_zone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
+    contacts: tuple[Contact, ...] = ()
+    preferred_channels: tuple[Channel, ...] = Field(
+        default=(), description="Channels in order of preference."
+    )
+    opted_out: tuple[Channel, ...] = Field(
+        default=(), description="Channels the customer asked not to be contacted on."
+    )
+    do_not_contact: bool = Field(default=False, description="No messages on any channel.")
+    segment: str | None = None
+    tags: Tags = ()
+
+    @cached_property
+    def _addresses(self) -> dict[Channel, str]:
+        addresses: dict[Channel, str] = {}
+        for contact in self.contacts:
+            addresses.setdefault(contact.channel, contact.address)
+        return addresses
+
+    def address(self, channel: Channel) -> str | None:
+        """The first address on `channel`, or None when there is none or it is opted out."""
+        if self.do_not_contact or channel in self.opted_out:
+            return None
+        return self._addresses.get(channel)
+
+    def reachable_channels(self) -> tuple[Channel, ...]:
+        """Channels with an address that may be used: preferred ones first, in order."""
+        if self.do_not_contact:
+            return ()
+        ordered = [*self.preferred_channels, *(c.channel for c in self.contacts)]
+        seen: list[Channel] = []
+        for channel in ordered:
+            if channel not in seen and self.address(channel) is not None:
+                seen.append(channel)
+        return tuple(seen)
+
+    def pick_channel(self, channels: Iterable[Channel]) -> Channel | None:
+        """Pick one of `channels` (a policy's list, in its order of preference).
+
+        The customer's own preferred channels come first when the policy allows them; then the
+        policy's order. Channels without an address, opted out, or for a do-not-contact
+        customer are passed over; None when nothing is left.
+        """
+        allowed = tuple(channels)
+        ranked = [c for c in self.preferred_channels if c in allowed]
+        ranked += [c for c in allowed if c not in ranked]
+        for channel in ranked:
+            if self.address(channel) is not None:
+                return channel
+        return None
