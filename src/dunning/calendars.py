@@ -308,7 +308,7 @@ class _YearCache(dict[int, _V]):
     def __ne__(self, other: object) -> bool:
         return not isinstance(other, _YearCache)
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable like dict
+    __hash__ = None
 
 
 def _off_days(year: int, weekend: tuple[int, ...], extra: Iterable[date]) -> frozenset[date]:
@@ -495,8 +495,9 @@ class HolidayCalendar(Model):
                 years=year,
                 language=self.language or entity.default_language,
             )
-            # Holidays of neighbouring years may be listed too (e.g. an observed day); keep
-            # only this year's so that every year is computed the same way.
+            # The package files each day under its own year (1 January's observed day of
+            # 31 December is in the earlier year); the filter guards that assumption, so a
+            # day can never be cached under two years.
             found = {day: name for day, name in sorted(table.items()) if day.year == year}
             names[year] = found
         return found

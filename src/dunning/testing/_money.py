@@ -25,7 +25,7 @@ def money(
     min_units: int = 0,
     max_units: int = 10**9,
 ) -> st.SearchStrategy[Money]:
-    """Amounts in whole minor units between `min_units` and `max_units`; shrinks towards the minimum.
+    """Amounts in whole minor units within the given bounds; shrinks towards `min_units`.
 
     Args:
         currency: a fixed code, a strategy of codes, or None for `currencies()`.

@@ -1,0 +1,172 @@
+"""A policy compiled once per evaluation into plain tuples for the per-invoice loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from dunning.calendars import BusinessCalendar, WeekendCalendar, add_business_days
+from dunning.invoices import Channel
+from dunning.money import Money
+from dunning.penalties import InterestRule, LateFee, PerCurrency
+from dunning.policy.model import (
+    DayKind,
+    InterestPosting,
+    Policy,
+    ReminderStep,
+    Stage,
+    StageTrigger,
+    StatutoryCompensation,
+    StatutoryInterest,
+    Tone,
+)
+
+__all__ = ["CompiledPolicy", "CompiledStage", "CompiledStep", "compile_policy", "per_currency"]
+
+_TONE_RANK = {Tone.FRIENDLY: 0, Tone.NEUTRAL: 1, Tone.FIRM: 2, Tone.FINAL: 3}
+
+
+def per_currency(amounts: PerCurrency) -> dict[str, Decimal]:
+    """A per-currency tuple of amounts as a dict of currency to Decimal."""
+    return {money.currency: money.amount for money in amounts}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStep:
+    """A reminder step reduced to what the loop needs."""
+
+    index: int
+    step: ReminderStep
+    offset: int
+    business: bool
+    every: int
+    max_times: int | None
+    max_lateness: int | None
+    min_balance: dict[str, Decimal]
+    channels: tuple[Channel, ...]
+    rule: str
+    tone_rank: int
+
+    def base(self, due: date, calendar: BusinessCalendar) -> date:
+        """The date of the first occurrence for an invoice due on `due`."""
+        if self.business:
+            return add_business_days(due, self.offset, calendar) if self.offset else due
+        return due + timedelta(days=self.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStage:
+    """A stage reduced to what the loop needs."""
+
+    level: int
+    stage: Stage
+    trigger: StageTrigger
+    days_overdue: int | None
+    invoice_balance: dict[str, Decimal]
+    customer_balance: dict[str, Decimal]
+    unpaid_invoices: int | None
+    failed_payment: bool
+    match_all: bool
+    fee: LateFee | StatutoryCompensation | None
+    fee_every: int | None
+    fee_max: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    """A policy reduced to tuples, thresholds and resolved rules."""
+
+    policy: Policy
+    id: str
+    steps: tuple[CompiledStep, ...]
+    first_offset_days: int | None
+    stages: tuple[CompiledStage, ...]
+    first_stage_days: int | None
+    interest: InterestRule | None
+    posting: InterestPosting | None
+    fee_cap: dict[str, Decimal]
+    fee_cap_percent: Decimal | None
+    calendar: BusinessCalendar
+    quiet: BusinessCalendar | None
+    window_start: time
+    pause_min: dict[str, Decimal]
+
+    @property
+    def needs_history_scan(self) -> bool:
+        """Whether anything but reminders can be due (stages, interest, retries)."""
+        return bool(self.stages) or self.interest is not None
+
+
+def _step(index: int, step: ReminderStep) -> CompiledStep:
+    repeat = step.repeat
+    return CompiledStep(
+        index=index,
+        step=step,
+        offset=step.offset_days,
+        business=step.day_kind is DayKind.BUSINESS,
+        every=repeat.every_days if repeat else 0,
+        max_times=(repeat.max_times if repeat else 1),
+        max_lateness=step.max_lateness_days,
+        min_balance=per_currency(step.min_balance),
+        channels=step.channels,
+        rule=f"step:{step.id}",
+        tone_rank=_TONE_RANK[step.tone],
+    )
+
+
+def _stage(level: int, stage: Stage) -> CompiledStage:
+    trigger = stage.trigger
+    fee = stage.fee
+    return CompiledStage(
+        level=level,
+        stage=stage,
+        trigger=trigger,
+        days_overdue=trigger.days_overdue,
+        invoice_balance=per_currency(trigger.invoice_balance),
+        customer_balance=per_currency(trigger.customer_overdue_balance),
+        unpaid_invoices=trigger.unpaid_invoices,
+        failed_payment=trigger.failed_payment,
+        match_all=trigger.match == "all",
+        fee=fee.rule if fee else None,
+        fee_every=fee.every_days if fee else None,
+        fee_max=fee.max_times if fee else None,
+    )
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """Compile `policy` for one evaluation."""
+    ordered = sorted(enumerate(policy.steps), key=lambda item: (item[1].offset_days, item[0]))
+    steps = tuple(_step(position, step) for position, (_, step) in enumerate(ordered))
+    stages = tuple(_stage(level, stage) for level, stage in enumerate(policy.stages, 1))
+    interest: InterestRule | None = None
+    posting: InterestPosting | None = None
+    if policy.interest is not None:
+        rule = policy.interest.rule
+        interest = rule.resolve() if isinstance(rule, StatutoryInterest) else rule
+        posting = policy.interest.posting
+    quiet = policy.quiet_days.calendar if policy.quiet_days is not None else None
+    cap = policy.fee_cap
+    stage_days = [s.days_overdue for s in stages if s.days_overdue is not None]
+    return CompiledPolicy(
+        policy=policy,
+        id=policy.id,
+        steps=steps,
+        first_offset_days=None,
+        stages=stages,
+        first_stage_days=min(stage_days) if stage_days else None,
+        interest=interest,
+        posting=posting,
+        fee_cap=per_currency(cap.amounts) if cap else {},
+        fee_cap_percent=cap.percent_of_total if cap else None,
+        calendar=quiet if quiet is not None else WeekendCalendar(),
+        quiet=quiet,
+        window_start=policy.send_window.start if policy.send_window else time(0, 0),
+        pause_min=per_currency(policy.pauses.min_balance),
+    )
+
+
+def below(amount: Money, minimum: dict[str, Decimal]) -> bool:
+    """Whether `amount` is below the minimum for its currency (False when none is set)."""
+    threshold = minimum.get(amount.currency)
+    return threshold is not None and amount.amount < threshold

@@ -1,0 +1,1432 @@
+"""`evaluate(invoices, policy, as_of, ...)`: what is due, as a pure function.
+
+The engine reads its inputs and returns an `Evaluation`; it never reads the clock, the
+environment, random state or the network, and the output does not depend on the order of the
+inputs (customers, invoices and actions are processed and listed in sorted order).
+
+How occurrences are decided (DESIGN.md rule 5):
+
+- Reminders: for each invoice only the latest reminder occurrence that fell due is a candidate;
+  earlier ones not yet carried out are reported as superseded, never sent late. A pre-due
+  reminder is stale once the due date has come, and any occurrence older than its step's
+  `max_lateness_days` is stale.
+- Stages, fees and interest postings: every one that fell due and is not in the history is
+  emitted, each once, so a run after missed days catches up. Invoice-level stage conditions
+  are judged on the dated payments, so catch-up finds the same entry dates as daily runs.
+- Stages never step down: an invoice stays at the most severe stage it entered while unpaid.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from pydantic import ValidationError
+
+from dunning.calendars import next_business_day
+from dunning.daycount import year_fraction
+from dunning.engine.actions import (
+    Action,
+    ActionKind,
+    ChargeFee,
+    CreateTask,
+    EnterStage,
+    HandOff,
+    HistoryRecord,
+    HistoryStatus,
+    MessageItem,
+    OfferPlan,
+    PauseCause,
+    PausedInvoice,
+    PostInterest,
+    ProposeWriteOff,
+    Reason,
+    Rejection,
+    ResumeService,
+    RetryCharge,
+    SendMessage,
+    SkippedOccurrence,
+    SkipReason,
+    SuspendService,
+)
+from dunning.engine.compiled import (
+    CompiledPolicy,
+    CompiledStage,
+    below,
+    compile_policy,
+)
+from dunning.engine.evaluation import CustomerStage, Evaluation
+from dunning.engine.keys import consolidated_key, customer_key, occurrence_key
+from dunning.invoices import Channel, Customer, Invoice, InvoiceStatus
+from dunning.money import Money, minor_unit
+from dunning.penalties import InterestRule, InterestSegment
+from dunning.plans import InstallmentPlan
+from dunning.policy.model import InterestPosting, Policy, PolicySet, StatutoryCompensation
+
+__all__ = ["evaluate"]
+
+_DAY = timedelta(days=1)
+_ZERO = Decimal(0)
+_NEVER = date.max
+
+
+class _History:
+    """History indexed once: done keys, failed channels, message dates, suspensions."""
+
+    def __init__(self, records: Iterable[HistoryRecord]) -> None:
+        self.done: dict[str, date] = {}
+        self.failed_channels: dict[str, set[Channel]] = defaultdict(set)
+        self.messages: dict[str, list[date]] = defaultdict(list)
+        self.suspends: dict[str, int] = defaultdict(int)
+        self.resumes: dict[str, int] = defaultdict(int)
+        self.failed_charges: dict[str, date] = {}
+        for record in records:
+            self._add(record)
+
+    def _add(self, record: HistoryRecord) -> None:
+        kind = record.kind
+        if kind is ActionKind.AUTOMATIC_CHARGE or kind is ActionKind.RETRY_CHARGE:
+            if record.status is HistoryStatus.FAILED:
+                for invoice_id in record.invoice_ids:
+                    known = self.failed_charges.get(invoice_id)
+                    if kind is ActionKind.AUTOMATIC_CHARGE and (known is None or record.on < known):
+                        self.failed_charges[invoice_id] = record.on
+            if kind is ActionKind.RETRY_CHARGE:
+                self.done.setdefault(record.key, record.on)
+            return
+        if record.status is HistoryStatus.FAILED:
+            if record.channel is not None:
+                for key in record.covers or (record.key,):
+                    self.failed_channels[key].add(record.channel)
+            return
+        self._mark(record.key, record.on)
+        for key in record.covers:
+            self._mark(key, record.on)
+        if record.status is not HistoryStatus.EXECUTED:
+            return
+        if kind is ActionKind.SEND_MESSAGE:
+            self.messages[record.customer_id].append(record.on)
+        elif kind is ActionKind.SUSPEND_SERVICE:
+            self.suspends[record.customer_id] += 1
+        elif kind is ActionKind.RESUME_SERVICE:
+            self.resumes[record.customer_id] += 1
+
+    def _mark(self, key: str, on: date) -> None:
+        known = self.done.get(key)
+        if known is None or on < known:
+            self.done[key] = on
+
+
+@dataclass(slots=True)
+class _Message:
+    """A message occurrence waiting for consolidation, channel choice and caps."""
+
+    severity: tuple[int, int]
+    invoice: Invoice
+    key: str
+    rule: str
+    template: str
+    tone: Any
+    channels: tuple[Channel, ...]
+    due_on: date
+    balance: Money
+    text: str
+    figures: tuple[tuple[str, str], ...]
+    replaces: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Task:
+    invoice: Invoice
+    key: str
+    stage: CompiledStage
+    due_on: date
+
+
+@dataclass(slots=True)
+class _Customer:
+    """What one customer's evaluation produces."""
+
+    actions: list[Action] = field(default_factory=list)
+    skipped: list[SkippedOccurrence] = field(default_factory=list)
+    paused: list[PausedInvoice] = field(default_factory=list)
+    messages: list[_Message] = field(default_factory=list)
+    tasks: list[_Task] = field(default_factory=list)
+    offers: dict[tuple[str, str], tuple[CompiledStage, date]] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)
+    suspend_stage: CompiledStage | None = None
+
+
+# -- amounts over time ---------------------------------------------------------------------
+
+
+def _principal_on(invoice: Invoice, day: date) -> Decimal:
+    """The invoice total less payments and credit notes dated on or before `day`."""
+    owed = invoice.total.amount
+    for payment in invoice.payments:
+        if payment.date <= day:
+            owed -= payment.amount.amount
+    for note in invoice.credit_notes:
+        if note.date <= day:
+            owed -= note.amount.amount
+    return owed
+
+
+def _balance_on(invoice: Invoice, day: date) -> Decimal:
+    """The principal owed on `day` plus the charges posted up to then."""
+    owed = _principal_on(invoice, day)
+    for charge in invoice.charges:
+        if charge.date <= day:
+            owed += charge.amount.amount
+    return owed
+
+
+def _principal_runs(invoice: Invoice, first: date, last: date) -> list[tuple[date, date, Decimal]]:
+    """Runs of days in [first, last] with a constant principal (payments reduce it the next day).
+
+    Interest for a day accrues on what was owed at the start of that day, so a payment on day
+    p still bears interest for p itself (days late run to the payment date inclusive).
+    """
+    changes = sorted(
+        {p.date + _DAY for p in invoice.payments}
+        | {c.date + _DAY for c in invoice.credit_notes}
+        | {first},
+    )
+    runs: list[tuple[date, date, Decimal]] = []
+    starts = [day for day in changes if first <= day <= last]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - _DAY if index + 1 < len(starts) else last
+        runs.append((start, end, _principal_on(invoice, start - _DAY)))
+    return runs
+
+
+def _accrue(
+    rule: InterestRule, invoice: Invoice, first: date, last: date
+) -> tuple[Money, tuple[InterestSegment, ...]]:
+    """Interest on the invoice's varying principal over [first, last], rounded once."""
+    first = max(first, rule.first_day(invoice.due_date))
+    total = Fraction(0)
+    segments: list[InterestSegment] = []
+    if first <= last:
+        for start, end, principal in _principal_runs(invoice, first, last):
+            if principal <= 0:
+                continue
+            base = Fraction(principal)
+            for run_start, run_end, rate, capped, floored in rule.rates(start, end):
+                exact = (
+                    base
+                    * Fraction(rate)
+                    / 100
+                    * year_fraction(run_start - _DAY, run_end, rule.basis)
+                )
+                total += exact
+                segments.append(
+                    InterestSegment.model_construct(
+                        first_day=run_start,
+                        last_day=run_end,
+                        days=(run_end - run_start).days + 1,
+                        annual_rate=rate,
+                        capped=capped,
+                        floored=floored,
+                        amount=Decimal(exact.numerator) / Decimal(exact.denominator),
+                    )
+                )
+    places = minor_unit(invoice.currency)
+    scaled = total * 10**places
+    units = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
+    return Money._trusted(Decimal(units).scaleb(-places), invoice.currency), tuple(segments)
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    return Money._trusted(amount, currency)
+
+
+def _reason(rule: str, text: str, **figures: object) -> Reason:
+    return Reason.model_construct(
+        rule=rule, text=text, figures=tuple((k, str(v)) for k, v in figures.items())
+    )
+
+
+def _month_end(day: date) -> date:
+    return day + relativedelta(day=31)
+
+
+def _snap(day: date, paydays: Sequence[int | str]) -> date:
+    """The first payday on or after `day` (a day of the month, or 'last')."""
+    if not paydays:
+        return day
+    best: date | None = None
+    for month in (0, 1):
+        anchor = day + relativedelta(months=month, day=1)
+        for payday in paydays:
+            candidate = anchor + relativedelta(day=31 if payday == "last" else int(payday))
+            if candidate >= day and (best is None or candidate < best):
+                best = candidate
+    assert best is not None  # a payday exists in the month or the next one
+    return best
+
+
+# -- the engine ------------------------------------------------------------------------------
+
+
+class _Engine:
+    def __init__(
+        self,
+        policies: Policy | PolicySet,
+        as_of: date,
+        history: _History,
+        plans: Mapping[str, list[InstallmentPlan]],
+    ) -> None:
+        self.policies = policies
+        self.as_of = as_of
+        self.history = history
+        self.plans = plans
+        self._compiled: dict[str, CompiledPolicy] = {}
+
+    def compiled_for(self, customer: Customer) -> CompiledPolicy:
+        policy = (
+            self.policies.for_customer(customer)
+            if isinstance(self.policies, PolicySet)
+            else self.policies
+        )
+        compiled = self._compiled.get(policy.id)
+        if compiled is None:
+            compiled = self._compiled[policy.id] = compile_policy(policy)
+        return compiled
+
+    # -- one customer --------------------------------------------------------------------
+
+    def customer(
+        self, customer: Customer, invoices: Sequence[Invoice]
+    ) -> tuple[_Customer, CompiledPolicy]:
+        cp = self.compiled_for(customer)
+        as_of = self.as_of
+        out = _Customer()
+        active: list[tuple[Invoice, Decimal, Decimal]] = []
+        overdue_total: dict[str, Decimal] = defaultdict(Decimal)
+        overdue_count = 0
+        outlive = cp.policy.charges_outlive_principal
+        pauses = cp.policy.pauses
+        for invoice in invoices:
+            if invoice.status is not InvoiceStatus.OPEN:
+                continue
+            principal = _principal_on(invoice, as_of)
+            owed = _balance_on(invoice, as_of) if outlive or invoice.charges else principal
+            if (principal if not outlive else owed) <= 0:
+                continue
+            if as_of > invoice.due_date and principal > 0:
+                overdue_total[invoice.currency] += principal
+                overdue_count += 1
+            causes: list[PauseCause] = []
+            if pauses.disputed and invoice.disputed:
+                causes.append(PauseCause.DISPUTED)
+            if pauses.installment_plan and any(
+                plan.in_good_standing(as_of) for plan in self.plans.get(invoice.id, ())
+            ):
+                causes.append(PauseCause.INSTALLMENT_PLAN)
+            promise = invoice.promise_to_pay
+            if pauses.promise_to_pay and promise is not None and as_of <= promise:
+                causes.append(PauseCause.PROMISE_TO_PAY)
+            if pauses.do_not_contact and customer.do_not_contact:
+                causes.append(PauseCause.DO_NOT_CONTACT)
+            if below(_money(owed, invoice.currency), cp.pause_min):
+                causes.append(PauseCause.BELOW_MINIMUM)
+            if causes:
+                out.paused.append(self._paused(invoice, causes, owed))
+                if PauseCause.INSTALLMENT_PLAN not in causes and cp.stages:
+                    self._history_level(cp, invoice, out)
+                continue
+            active.append((invoice, principal, owed))
+        for invoice, principal, owed in active:
+            self.invoice(cp, customer, invoice, principal, owed, out, overdue_total, overdue_count)
+        self.finish(cp, customer, out, active)
+        return out, cp
+
+    def _paused(self, invoice: Invoice, causes: list[PauseCause], owed: Decimal) -> PausedInvoice:
+        texts = {
+            PauseCause.DISPUTED: "the invoice is disputed",
+            PauseCause.INSTALLMENT_PLAN: "an installment plan in good standing covers it",
+            PauseCause.PROMISE_TO_PAY: f"the customer promised to pay by {invoice.promise_to_pay}",
+            PauseCause.DO_NOT_CONTACT: "the customer must not be contacted",
+            PauseCause.BELOW_MINIMUM: f"the balance {owed} {invoice.currency} is below the minimum",
+        }
+        return PausedInvoice.model_construct(
+            invoice_id=invoice.id,
+            customer_id=invoice.customer_id,
+            causes=tuple(causes),
+            until=invoice.promise_to_pay if PauseCause.PROMISE_TO_PAY in causes else None,
+            text="paused: " + "; ".join(texts[cause] for cause in causes),
+        )
+
+    def _history_level(self, cp: CompiledPolicy, invoice: Invoice, out: _Customer) -> None:
+        for stage in reversed(cp.stages):
+            key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "stage", stage.stage.id)
+            if key in self.history.done:
+                out.levels[invoice.id] = stage.level
+                if stage.stage.suspend_service:
+                    self._note_suspension(out, stage)
+                return
+
+    @staticmethod
+    def _note_suspension(out: _Customer, stage: CompiledStage) -> None:
+        if out.suspend_stage is None or stage.level > out.suspend_stage.level:
+            out.suspend_stage = stage
+
+    # -- one invoice ---------------------------------------------------------------------
+
+    def invoice(
+        self,
+        cp: CompiledPolicy,
+        customer: Customer,
+        invoice: Invoice,
+        principal: Decimal,
+        owed: Decimal,
+        out: _Customer,
+        overdue_total: Mapping[str, Decimal],
+        overdue_count: int,
+    ) -> None:
+        as_of = self.as_of
+        due = invoice.due_date
+        balance = _money(owed, invoice.currency)
+        reminder = self._reminder(cp, invoice, balance, out) if cp.steps else None
+        stage_message: _Message | None = None
+        failed_on = self.history.failed_charges.get(invoice.id)
+        if cp.stages and (as_of > due or failed_on is not None or as_of == due):
+            stage_message = self._stages(
+                cp, invoice, balance, out, overdue_total, overdue_count, failed_on
+            )
+        if cp.interest is not None and as_of > due:
+            self._interest(cp, invoice, out)
+        if failed_on is not None and cp.policy.retries is not None:
+            self._retries(cp, invoice, balance, failed_on, out)
+        if stage_message is not None:
+            if reminder is not None:
+                # The stage message carries the reminder out: one message, not two.
+                stage_message.replaces = (reminder.key,)
+                out.skipped.append(
+                    self._skip(
+                        reminder.key,
+                        invoice,
+                        reminder.due_on,
+                        SkipReason.SUPERSEDED,
+                        reminder.rule,
+                        f"reminder replaced by the message of {stage_message.rule}",
+                    )
+                )
+            out.messages.append(stage_message)
+        elif reminder is not None:
+            out.messages.append(reminder)
+
+    def _skip(
+        self,
+        key: str,
+        invoice: Invoice,
+        due_on: date,
+        cause: SkipReason,
+        rule: str,
+        text: str,
+        retry_on: date | None = None,
+    ) -> SkippedOccurrence:
+        return SkippedOccurrence.model_construct(
+            key=key,
+            customer_id=invoice.customer_id,
+            invoice_id=invoice.id,
+            due_on=due_on,
+            cause=cause,
+            reason=_reason(rule, text),
+            retry_on=retry_on,
+        )
+
+    def _reminder(
+        self, cp: CompiledPolicy, invoice: Invoice, balance: Money, out: _Customer
+    ) -> _Message | None:
+        as_of = self.as_of
+        due = invoice.due_date
+        steps = cp.steps
+        position = len(steps) - 1
+        base = steps[position].base(due, cp.calendar)
+        while base > as_of:
+            position -= 1
+            if position < 0:
+                return None
+            base = steps[position].base(due, cp.calendar)
+        step = steps[position]
+        number = 0
+        if step.every:
+            number = (as_of - base).days // step.every
+            if step.max_times is not None:
+                number = min(number, step.max_times - 1)
+        on = base + timedelta(days=number * step.every)
+        key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "step", step.step.id, number)
+        done = self.history.done
+        if key in done:
+            return None
+        self._superseded(cp, invoice, position, base, number, out)
+        if (step.offset < 0 and as_of >= due) or (
+            step.max_lateness is not None and (as_of - on).days > step.max_lateness
+        ):
+            out.skipped.append(
+                self._skip(
+                    key,
+                    invoice,
+                    on,
+                    SkipReason.STALE,
+                    step.rule,
+                    f"reminder {step.step.id} of {on.isoformat()} is too late to send",
+                )
+            )
+            return None
+        if below(balance, step.min_balance):
+            out.skipped.append(
+                self._skip(
+                    key,
+                    invoice,
+                    on,
+                    SkipReason.BELOW_MINIMUM,
+                    step.rule,
+                    f"balance {balance} is below the minimum of reminder {step.step.id}",
+                )
+            )
+            return None
+        days = (as_of - due).days
+        when = (
+            f"{-step.offset} days before the due date"
+            if step.offset < 0
+            else "on the due date"
+            if step.offset == 0
+            else f"{step.offset} days after the due date"
+        )
+        repeat = f", repetition {number + 1}" if step.every else ""
+        return _Message(
+            severity=(0, step.tone_rank),
+            invoice=invoice,
+            key=key,
+            rule=step.rule,
+            template=step.step.template,
+            tone=step.step.tone,
+            channels=step.channels,
+            due_on=on,
+            balance=balance,
+            text=f"reminder {step.step.id} ({when}{repeat}) for {balance} due {due.isoformat()}",
+            figures=(("days_overdue", str(days)), ("balance", str(balance.amount))),
+        )
+
+    def _superseded(
+        self,
+        cp: CompiledPolicy,
+        invoice: Invoice,
+        position: int,
+        base: date,
+        number: int,
+        out: _Customer,
+    ) -> None:
+        """Report earlier occurrences not carried out, back to the last one that was."""
+        done = self.history.done
+        steps = cp.steps
+        due = invoice.due_date
+        number -= 1
+        while position >= 0:
+            step = steps[position]
+            while number >= 0:
+                key = occurrence_key(
+                    cp.id, invoice.customer_id, invoice.id, "step", step.step.id, number
+                )
+                if key in done:
+                    return
+                on = base + timedelta(days=number * step.every)
+                out.skipped.append(
+                    self._skip(
+                        key,
+                        invoice,
+                        on,
+                        SkipReason.SUPERSEDED,
+                        step.rule,
+                        f"reminder {step.step.id} of {on.isoformat()} replaced by a later one",
+                    )
+                )
+                number -= 1
+            position -= 1
+            if position >= 0:
+                previous = steps[position]
+                base = previous.base(due, cp.calendar)
+                limit = step.base(due, cp.calendar)
+                count = 1
+                if previous.every:
+                    count = (limit - base - _DAY).days // previous.every + 1
+                    if previous.max_times is not None:
+                        count = min(count, previous.max_times)
+                number = count - 1
+
+    # -- stages ----------------------------------------------------------------------------
+
+    def _entry(
+        self,
+        stage: CompiledStage,
+        invoice: Invoice,
+        overdue_total: Mapping[str, Decimal],
+        overdue_count: int,
+        failed_on: date | None,
+    ) -> date | None:
+        """The day the invoice entered `stage`, or None when the trigger is not met."""
+        as_of = self.as_of
+        due = invoice.due_date
+        currency = invoice.currency
+        first: list[date | None] = []
+        if stage.days_overdue is not None:
+            first.append(due + timedelta(days=stage.days_overdue))
+        threshold = stage.invoice_balance.get(currency) if stage.invoice_balance else None
+        if stage.invoice_balance:
+            first.append(due + _DAY if threshold is not None else None)
+        customer_level: list[bool] = []
+        if stage.customer_balance:
+            limit = stage.customer_balance.get(currency)
+            customer_level.append(limit is not None and overdue_total.get(currency, _ZERO) >= limit)
+        if stage.unpaid_invoices is not None:
+            customer_level.append(overdue_count >= stage.unpaid_invoices)
+        if stage.failed_payment:
+            first.append(failed_on)
+        if stage.match_all:
+            if None in first or not all(customer_level):
+                return None
+            dates = [d for d in first if d is not None]
+            if customer_level:
+                dates.append(as_of)
+            entry = max(dates)
+            if entry > as_of:
+                return None
+            if threshold is not None and _principal_on(invoice, entry) < threshold:
+                return None
+            return entry
+        candidates: list[date] = []
+        for index, day in enumerate(first):
+            if day is None or day > as_of:
+                continue
+            is_balance = stage.invoice_balance and index == (
+                1 if stage.days_overdue is not None else 0
+            )
+            if is_balance and threshold is not None and _principal_on(invoice, day) < threshold:
+                continue
+            candidates.append(day)
+        if any(customer_level):
+            candidates.append(as_of)
+        return min(candidates) if candidates else None
+
+    def _stages(
+        self,
+        cp: CompiledPolicy,
+        invoice: Invoice,
+        balance: Money,
+        out: _Customer,
+        overdue_total: Mapping[str, Decimal],
+        overdue_count: int,
+        failed_on: date | None,
+    ) -> _Message | None:
+        done = self.history.done
+        customer_id = invoice.customer_id
+        entered: list[tuple[CompiledStage, date, bool]] = []
+        highest_done = 0
+        for stage in cp.stages:
+            key = occurrence_key(cp.id, customer_id, invoice.id, "stage", stage.stage.id)
+            on = done.get(key)
+            if on is not None:
+                entered.append((stage, on, False))
+                highest_done = stage.level
+        for stage in cp.stages:
+            if stage.level <= highest_done:
+                continue
+            entry = self._entry(stage, invoice, overdue_total, overdue_count, failed_on)
+            if entry is not None:
+                entered.append((stage, entry, True))
+        if not entered:
+            return None
+        entered.sort(key=lambda item: item[0].level)
+        top = entered[-1][0]
+        out.levels[invoice.id] = top.level
+        days = (self.as_of - invoice.due_date).days
+        for stage, entry, new in entered:
+            if stage.stage.suspend_service:
+                self._note_suspension(out, stage)
+            if new:
+                self._enter(cp, invoice, stage, entry, balance, days, out)
+        self._fees(cp, invoice, entered, out)
+        stage, entry, _ = entered[-1]
+        stage_spec = stage.stage
+        message: _Message | None = None
+        for lower, lower_entry, new in entered[:-1]:
+            if not new:
+                continue
+            for what, present in (
+                ("stage-message", lower.stage.message),
+                ("task", lower.stage.task),
+            ):
+                key = occurrence_key(cp.id, customer_id, invoice.id, what, lower.stage.id)
+                if present is not None and key not in done:
+                    out.skipped.append(
+                        self._skip(
+                            key,
+                            invoice,
+                            lower_entry,
+                            SkipReason.SUPERSEDED,
+                            f"stage:{lower.stage.id}",
+                            f"the {what} of stage {lower.stage.id} is replaced by stage "
+                            f"{stage_spec.id}",
+                        )
+                    )
+        if stage_spec.task is not None:
+            key = occurrence_key(cp.id, customer_id, invoice.id, "task", stage_spec.id)
+            if key not in done:
+                out.tasks.append(_Task(invoice=invoice, key=key, stage=stage, due_on=entry))
+        spec = stage_spec.message
+        if spec is not None:
+            key = occurrence_key(cp.id, customer_id, invoice.id, "stage-message", stage_spec.id)
+            if key not in done:
+                message = _Message(
+                    severity=(1, stage.level),
+                    invoice=invoice,
+                    key=key,
+                    rule=f"stage:{stage_spec.id}",
+                    template=spec.template,
+                    tone=spec.tone,
+                    channels=spec.channels,
+                    due_on=entry,
+                    balance=balance,
+                    text=f"stage {stage_spec.id} entered on {entry.isoformat()} "
+                    f"({days} days overdue, balance {balance})",
+                    figures=(("days_overdue", str(days)), ("balance", str(balance.amount))),
+                )
+        return message
+
+    def _enter(
+        self,
+        cp: CompiledPolicy,
+        invoice: Invoice,
+        stage: CompiledStage,
+        entry: date,
+        balance: Money,
+        days: int,
+        out: _Customer,
+    ) -> None:
+        spec = stage.stage
+        customer_id = invoice.customer_id
+        ids = (invoice.id,)
+        trigger = _trigger_text(stage, invoice, entry)
+        reason = _reason(
+            f"stage:{spec.id}",
+            f"entered stage {spec.id} on {entry.isoformat()}: {trigger}",
+            days_overdue=(entry - invoice.due_date).days,
+            principal=_principal_on(invoice, entry),
+        )
+        key = occurrence_key(cp.id, customer_id, invoice.id, "stage", spec.id)
+        out.actions.append(
+            EnterStage.model_construct(
+                key=key,
+                customer_id=customer_id,
+                invoice_ids=ids,
+                due_on=entry,
+                covers=(),
+                reason=reason,
+                stage_id=spec.id,
+                level=stage.level,
+            )
+        )
+        done = self.history.done
+        if spec.hand_off is not None:
+            key = occurrence_key(cp.id, customer_id, invoice.id, "hand-off", spec.id)
+            if key not in done:
+                out.actions.append(
+                    HandOff.model_construct(
+                        key=key,
+                        customer_id=customer_id,
+                        invoice_ids=ids,
+                        due_on=entry,
+                        covers=(),
+                        reason=_reason(
+                            f"stage:{spec.id}",
+                            f"hand {balance} over to {spec.hand_off.agency} on entering "
+                            f"stage {spec.id}",
+                            days_overdue=days,
+                        ),
+                        stage_id=spec.id,
+                        agency=spec.hand_off.agency,
+                        amount=balance,
+                    )
+                )
+        if spec.propose_write_off:
+            key = occurrence_key(cp.id, customer_id, invoice.id, "write-off", spec.id)
+            if key not in done:
+                out.actions.append(
+                    ProposeWriteOff.model_construct(
+                        key=key,
+                        customer_id=customer_id,
+                        invoice_ids=ids,
+                        due_on=entry,
+                        covers=(),
+                        reason=_reason(
+                            f"stage:{spec.id}",
+                            f"propose writing off {balance} ({days} days overdue)",
+                            days_overdue=days,
+                        ),
+                        stage_id=spec.id,
+                        amount=balance,
+                    )
+                )
+        if spec.offer_plan is not None:
+            slot = (invoice.currency, spec.id)
+            known = out.offers.get(slot)
+            if known is None or entry < known[1]:
+                out.offers[slot] = (stage, entry)
+
+    def _fees(
+        self,
+        cp: CompiledPolicy,
+        invoice: Invoice,
+        entered: Sequence[tuple[CompiledStage, date, bool]],
+        out: _Customer,
+    ) -> None:
+        occurrences: list[tuple[date, int, int, CompiledStage]] = []
+        as_of = self.as_of
+        for stage, entry, _ in entered:
+            if stage.fee is None:
+                continue
+            count = 1
+            if stage.fee_every:
+                count = (as_of - entry).days // stage.fee_every + 1
+                if stage.fee_max is not None:
+                    count = min(count, stage.fee_max)
+            for number in range(count):
+                on = entry + timedelta(days=number * (stage.fee_every or 0))
+                occurrences.append((on, stage.level, number, stage))
+        if not occurrences:
+            return
+        occurrences.sort(key=lambda item: item[:3])
+        currency = invoice.currency
+        cap = cp.fee_cap.get(currency)
+        if cp.fee_cap_percent is not None:
+            by_percent = invoice.total.percent(cp.fee_cap_percent).quantize().amount
+            cap = by_percent if cap is None else min(cap, by_percent)
+        charged = _ZERO
+        done = self.history.done
+        for on, _, number, stage in occurrences:
+            spec = stage.stage
+            key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "fee", spec.id, number)
+            principal = _money(max(_principal_on(invoice, on), _ZERO), currency)
+            rule = stage.fee
+            fee = (
+                _statutory_compensation(rule, principal)
+                if isinstance(rule, StatutoryCompensation)
+                else rule.compute(principal)
+                if rule is not None
+                else None
+            )
+            amount = fee.amount if fee is not None else _ZERO
+            capped = False
+            if cap is not None and charged + amount > cap:
+                amount = max(cap - charged, _ZERO)
+                capped = True
+            charged += amount
+            if key in done:
+                continue
+            if amount <= 0:
+                cause = SkipReason.CAPPED if capped else SkipReason.NO_AMOUNT
+                text = (
+                    f"the fee cap of {cap} {currency} is reached"
+                    if capped
+                    else f"the fee rule gives no amount in {currency}"
+                )
+                out.skipped.append(self._skip(key, invoice, on, cause, f"stage:{spec.id}", text))
+                continue
+            note = f" (reduced to the fee cap of {cap} {currency})" if capped else ""
+            out.actions.append(
+                ChargeFee.model_construct(
+                    key=key,
+                    customer_id=invoice.customer_id,
+                    invoice_ids=(invoice.id,),
+                    due_on=on,
+                    covers=(),
+                    reason=_reason(
+                        f"stage:{spec.id}",
+                        f"late fee {number + 1} of stage {spec.id} on {principal} overdue{note}",
+                        principal=principal.amount,
+                        occurrence=number,
+                    ),
+                    stage_id=spec.id,
+                    occurrence=number,
+                    amount=_money(amount, currency),
+                )
+            )
+
+    # -- interest --------------------------------------------------------------------------
+
+    def _interest(self, cp: CompiledPolicy, invoice: Invoice, out: _Customer) -> None:
+        rule = cp.interest
+        assert rule is not None
+        as_of = self.as_of
+        due = invoice.due_date
+        ends: list[tuple[date, str]] = []
+        if cp.posting is InterestPosting.MONTHLY:
+            end = _month_end(due + _DAY)
+            while end <= as_of:
+                ends.append((end, end.strftime("%Y-%m")))
+                end = _month_end(end + _DAY)
+        elif cp.posting is InterestPosting.PAYMENT:
+            days = sorted({p.date for p in invoice.payments if due < p.date <= as_of})
+            ends = [(day, day.isoformat()) for day in days]
+        else:
+            for stage in cp.stages:
+                if not stage.stage.post_interest:
+                    continue
+                key = occurrence_key(
+                    cp.id, invoice.customer_id, invoice.id, "stage", stage.stage.id
+                )
+                entry = self.history.done.get(key)
+                if entry is None:
+                    entry = next((a.due_on for a in out.actions if a.key == key), None)
+                if entry is not None:
+                    ends.append((entry, f"stage-{stage.stage.id}"))
+            ends.sort()
+        done = self.history.done
+        start = due + _DAY
+        pending: list[tuple[date, date, str]] = []
+        for end, label in ends:
+            pending.append((start, end, label))
+            start = end + _DAY
+        for first, last, label in reversed(pending):
+            key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "interest", label)
+            if key in done:
+                break
+            amount, segments = _accrue(rule, invoice, first, last)
+            if amount.amount <= 0:
+                continue
+            out.actions.append(
+                PostInterest.model_construct(
+                    key=key,
+                    customer_id=invoice.customer_id,
+                    invoice_ids=(invoice.id,),
+                    due_on=last,
+                    covers=(),
+                    reason=_reason(
+                        f"interest:{cp.posting}",
+                        f"interest from {first.isoformat()} to {last.isoformat()}: {amount}",
+                        days=(last - first).days + 1,
+                    ),
+                    amount=amount,
+                    first_day=first,
+                    last_day=last,
+                    segments=segments,
+                )
+            )
+
+    # -- retries ---------------------------------------------------------------------------
+
+    def _retries(
+        self,
+        cp: CompiledPolicy,
+        invoice: Invoice,
+        balance: Money,
+        failed_on: date,
+        out: _Customer,
+    ) -> None:
+        schedule = cp.policy.retries
+        assert schedule is not None
+        done = self.history.done
+        attempts = [
+            _snap(failed_on + timedelta(days=days), schedule.paydays)
+            for days in schedule.days_after_failure[: schedule.tries]
+        ]
+        latest = -1
+        for number, on in enumerate(attempts):
+            if on <= self.as_of:
+                latest = number
+        if latest < 0:
+            return
+        keys = [
+            occurrence_key(cp.id, invoice.customer_id, invoice.id, "retry", "attempt", number + 1)
+            for number in range(latest + 1)
+        ]
+        if keys[latest] in done:
+            return
+        for number in range(latest - 1, -1, -1):
+            if keys[number] in done:
+                break
+            out.skipped.append(
+                self._skip(
+                    keys[number],
+                    invoice,
+                    attempts[number],
+                    SkipReason.SUPERSEDED,
+                    "retry",
+                    f"retry {number + 1} of {attempts[number].isoformat()} replaced by a later one",
+                )
+            )
+        out.actions.append(
+            RetryCharge.model_construct(
+                key=keys[latest],
+                customer_id=invoice.customer_id,
+                invoice_ids=(invoice.id,),
+                due_on=attempts[latest],
+                covers=(),
+                reason=_reason(
+                    "retry",
+                    f"retry {latest + 1} of {len(attempts)} of the automatic charge that "
+                    f"failed on {failed_on.isoformat()}",
+                    failed_on=failed_on,
+                    attempt=latest + 1,
+                ),
+                attempt=latest + 1,
+                amount=balance,
+            )
+        )
+
+    # -- customer-level rules ----------------------------------------------------------------
+
+    def finish(
+        self,
+        cp: CompiledPolicy,
+        customer: Customer,
+        out: _Customer,
+        active: Sequence[tuple[Invoice, Decimal, Decimal]],
+    ) -> None:
+        self._suspension(cp, customer, out)
+        self._offers(cp, customer, out, active)
+        self._tasks(cp, customer, out)
+        if out.messages:
+            self._messages(cp, customer, out)
+
+    def _suspension(self, cp: CompiledPolicy, customer: Customer, out: _Customer) -> None:
+        history = self.history
+        suspends = history.suspends.get(customer.id, 0)
+        resumes = history.resumes.get(customer.id, 0)
+        stage = out.suspend_stage
+        if stage is not None and suspends <= resumes:
+            key = customer_key(cp.id, customer.id, "suspend", suspends + 1)
+            if key not in history.done:
+                out.actions.append(
+                    SuspendService.model_construct(
+                        key=key,
+                        customer_id=customer.id,
+                        invoice_ids=tuple(
+                            sorted(i for i, level in out.levels.items() if level >= stage.level)
+                        ),
+                        due_on=self.as_of,
+                        covers=(),
+                        reason=_reason(
+                            f"stage:{stage.stage.id}",
+                            f"suspend service: an invoice is at stage {stage.stage.id}",
+                        ),
+                        stage_id=stage.stage.id,
+                    )
+                )
+        elif stage is None and suspends > resumes:
+            key = customer_key(cp.id, customer.id, "resume", resumes + 1)
+            if key not in history.done:
+                out.actions.append(
+                    ResumeService.model_construct(
+                        key=key,
+                        customer_id=customer.id,
+                        invoice_ids=(),
+                        due_on=self.as_of,
+                        covers=(),
+                        reason=_reason(
+                            "resume",
+                            "resume service: no open invoice is at a suspending stage any more",
+                        ),
+                    )
+                )
+
+    def _offers(
+        self,
+        cp: CompiledPolicy,
+        customer: Customer,
+        out: _Customer,
+        active: Sequence[tuple[Invoice, Decimal, Decimal]],
+    ) -> None:
+        for (currency, stage_id), (stage, entry) in sorted(out.offers.items()):
+            key = customer_key(cp.id, customer.id, "offer", currency, stage_id)
+            if key in self.history.done:
+                continue
+            invoices = [(i, owed) for i, _, owed in active if i.currency == currency]
+            terms = stage.stage.offer_plan
+            assert terms is not None
+            amount = _money(sum((owed for _, owed in invoices), _ZERO), currency)
+            out.actions.append(
+                OfferPlan.model_construct(
+                    key=key,
+                    customer_id=customer.id,
+                    invoice_ids=tuple(i.id for i, _ in invoices),
+                    due_on=entry,
+                    covers=(),
+                    reason=_reason(
+                        f"stage:{stage_id}",
+                        f"offer an installment plan of {terms.installments} installments "
+                        f"for {amount}",
+                    ),
+                    stage_id=stage_id,
+                    amount=amount,
+                    terms=terms,
+                )
+            )
+
+    def _tasks(self, cp: CompiledPolicy, customer: Customer, out: _Customer) -> None:
+        groups: dict[str, list[_Task]] = defaultdict(list)
+        for task in out.tasks:
+            groups[task.stage.stage.id].append(task)
+        for stage_id in sorted(groups):
+            tasks = sorted(groups[stage_id], key=lambda t: t.key)
+            stage = tasks[0].stage
+            spec = stage.stage.task
+            assert spec is not None
+            covers = tuple(t.key for t in tasks)
+            key = (
+                covers[0]
+                if len(covers) == 1
+                else consolidated_key(
+                    cp.id, customer.id, "task", stage_id, self.as_of.isoformat(), covers
+                )
+            )
+            ids = tuple(t.invoice.id for t in tasks)
+            out.actions.append(
+                CreateTask.model_construct(
+                    key=key,
+                    customer_id=customer.id,
+                    invoice_ids=ids,
+                    due_on=min(t.due_on for t in tasks),
+                    covers=covers if len(covers) > 1 else (),
+                    reason=_reason(
+                        f"stage:{stage_id}",
+                        f"{spec.kind.value} {customer.name} about {len(ids)} invoice(s) at "
+                        f"stage {stage_id}",
+                    ),
+                    stage_id=stage_id,
+                    task=spec,
+                )
+            )
+
+    def _messages(self, cp: CompiledPolicy, customer: Customer, out: _Customer) -> None:
+        as_of = self.as_of
+        history = self.history
+        if cp.quiet is not None and not cp.quiet.is_business_day(as_of):
+            next_day = next_business_day(as_of, cp.quiet)
+            for message in out.messages:
+                out.skipped.append(
+                    self._skip(
+                        message.key,
+                        message.invoice,
+                        message.due_on,
+                        SkipReason.QUIET_DAY,
+                        message.rule,
+                        f"{as_of.isoformat()} is a quiet day; the message waits",
+                        retry_on=next_day,
+                    )
+                )
+            return
+        groups: dict[tuple[Channel, str, str], list[_Message]] = defaultdict(list)
+        for message in out.messages:
+            failed = history.failed_channels.get(message.key)
+            channels = (
+                tuple(c for c in message.channels if c not in failed)
+                if failed
+                else message.channels
+            )
+            channel = customer.pick_channel(channels)
+            if channel is None:
+                out.skipped.append(
+                    self._skip(
+                        message.key,
+                        message.invoice,
+                        message.due_on,
+                        SkipReason.NO_CHANNEL,
+                        message.rule,
+                        "no usable address on "
+                        + ", ".join(c.value for c in message.channels)
+                        + (" (some failed before)" if failed else ""),
+                    )
+                )
+                continue
+            slot = "" if cp.policy.consolidate else message.key
+            groups[(channel, message.invoice.currency, slot)].append(message)
+        built: list[tuple[tuple[int, int], SendMessage, list[_Message]]] = []
+        tz = ZoneInfo(customer.time_zone)
+        not_before = datetime.combine(as_of, cp.window_start, tzinfo=tz)
+        for (channel, currency, _), members in groups.items():
+            members.sort(key=lambda m: (tuple(-x for x in m.severity), m.invoice.id, m.key))
+            lead = members[0]
+            covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
+            if len(members) == 1:
+                key = f"{lead.key}@{channel.value}"
+            else:
+                key = consolidated_key(
+                    cp.id, customer.id, "message", channel.value, as_of.isoformat(), covers
+                )
+            address = customer.address(channel)
+            assert address is not None  # pick_channel only returns channels with an address
+            total = sum((m.balance.amount for m in members), _ZERO)
+            items = tuple(
+                MessageItem.model_construct(
+                    invoice_id=m.invoice.id,
+                    occurrence=m.key,
+                    template=m.template,
+                    tone=m.tone,
+                    balance=m.balance,
+                    days_overdue=(as_of - m.invoice.due_date).days,
+                    due_date=m.invoice.due_date,
+                )
+                for m in sorted(members, key=lambda m: m.invoice.id)
+            )
+            text = (
+                lead.text
+                if len(members) == 1
+                else (f"{len(members)} invoices in one {channel.value} message; led by {lead.text}")
+            )
+            action = SendMessage.model_construct(
+                key=key,
+                customer_id=customer.id,
+                invoice_ids=tuple(item.invoice_id for item in items),
+                due_on=min(m.due_on for m in members),
+                covers=covers,
+                reason=Reason.model_construct(rule=lead.rule, text=text, figures=lead.figures),
+                channel=channel,
+                address=address,
+                template=lead.template,
+                tone=lead.tone,
+                locale=customer.locale,
+                not_before=not_before,
+                total=_money(total, currency),
+                items=items,
+            )
+            built.append((lead.severity, action, members))
+        allowed = len(built)
+        retry: date | None = None
+        cap = cp.policy.frequency_cap
+        if cap is not None:
+            window_start = as_of - timedelta(days=cap.days - 1)
+            recent = sorted(
+                d for d in history.messages.get(customer.id, ()) if window_start <= d <= as_of
+            )
+            allowed = max(cap.max_messages - len(recent), 0)
+            if recent:
+                retry = recent[max(len(recent) - cap.max_messages, 0)] + timedelta(days=cap.days)
+            else:
+                retry = as_of + _DAY
+        built.sort(key=lambda item: (tuple(-x for x in item[0]), item[1].key))
+        for index, (_, action, members) in enumerate(built):
+            if index < allowed:
+                out.actions.append(action)
+                continue
+            assert cap is not None
+            for message in members:
+                out.skipped.append(
+                    self._skip(
+                        message.key,
+                        message.invoice,
+                        message.due_on,
+                        SkipReason.CAPPED,
+                        "frequency_cap",
+                        f"at most {cap.max_messages} messages in {cap.days} days",
+                        retry_on=retry,
+                    )
+                )
+
+
+def _trigger_text(stage: CompiledStage, invoice: Invoice, entry: date) -> str:
+    parts: list[str] = []
+    trigger = stage.trigger
+    if trigger.days_overdue is not None:
+        parts.append(f"{(entry - invoice.due_date).days} days overdue (>= {trigger.days_overdue})")
+    if trigger.invoice_balance:
+        parts.append(f"invoice balance at or above {stage.invoice_balance.get(invoice.currency)}")
+    if trigger.customer_overdue_balance:
+        parts.append("customer overdue balance at or above the threshold")
+    if trigger.unpaid_invoices is not None:
+        parts.append(f"at least {trigger.unpaid_invoices} unpaid invoices")
+    if trigger.failed_payment:
+        parts.append("an automatic charge failed")
+    return (" and " if trigger.match == "all" else " or ").join(parts)
+
+
+def _statutory_compensation(rule: StatutoryCompensation, principal: Money) -> Money | None:
+    from dunning.statutory import get_jurisdiction
+
+    return get_jurisdiction(rule.jurisdiction).compensation(principal)
+
+
+# -- inputs ----------------------------------------------------------------------------------
+
+
+def _customers(
+    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
+) -> tuple[dict[str, Customer], dict[str, str]]:
+    """Index customers by id; ids given twice with different data are ambiguous."""
+    index: dict[str, Customer] = {}
+    problems: dict[str, str] = {}
+    items = customers.values() if isinstance(customers, Mapping) else customers
+    for item in items:
+        customer = item if isinstance(item, Customer) else Customer.model_validate(item)
+        known = index.get(customer.id)
+        if known is not None and known != customer:
+            problems[customer.id] = f"customer {customer.id!r} is given twice with different data"
+        index[customer.id] = customer
+    return index, problems
+
+
+def evaluate(
+    invoices: Iterable[Invoice | Mapping[str, Any]],
+    policy: Policy | PolicySet,
+    as_of: date,
+    *,
+    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
+    history: Iterable[HistoryRecord] = (),
+    plans: Iterable[InstallmentPlan] = (),
+) -> Evaluation:
+    """Decide what is due on `as_of` for `invoices` under `policy`.
+
+    Args:
+        invoices: `Invoice` models (trusted as validated) or mappings (validated here; an
+            invalid one is rejected with its error, never aborting the batch).
+        policy: a `Policy`, or a `PolicySet` that picks one per customer.
+        as_of: the evaluation date.
+        customers: every customer the invoices refer to (models or mappings).
+        history: what was done already, by idempotency key (see `HistoryRecord`).
+        plans: installment plans; a plan in good standing pauses dunning of its invoices.
+
+    Returns:
+        The `Evaluation`: actions, skipped occurrences, paused and rejected invoices, and the
+        quiet ones; every input invoice appears in exactly one outcome.
+
+    >>> from datetime import date
+    >>> from dunning import Customer, Invoice, Policy, ReminderStep
+    >>> policy = Policy(id="p", steps=[ReminderStep(
+    ...     id="due", offset_days=0, channels=["email"], template="due")])
+    >>> customer = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x"}])
+    >>> invoice = Invoice(id="I", customer_id="C", currency="USD", total="10.00",
+    ...                   issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+    >>> result = evaluate([invoice], policy, date(2026, 1, 31), customers=[customer])
+    >>> [(a.kind.value, a.key) for a in result.actions]
+    [('send_message', 'p:C:I:step:due:0@email')]
+    """
+    customer_index, customer_problems = _customers(customers)
+    plan_index: dict[str, list[InstallmentPlan]] = defaultdict(list)
+    for plan in plans:
+        for invoice_id in plan.invoice_ids:
+            plan_index[invoice_id].append(plan)
+    rejected: list[Rejection] = []
+    valid: list[Invoice] = []
+    for item in invoices:
+        if isinstance(item, Invoice):
+            valid.append(item)
+            continue
+        try:
+            valid.append(Invoice.model_validate(item))
+        except ValidationError as error:
+            data = item if isinstance(item, Mapping) else {}
+            rejected.append(
+                Rejection.model_construct(
+                    invoice_id=_str_or_none(data.get("id")),
+                    customer_id=_str_or_none(data.get("customer_id")),
+                    error=_one_line(error),
+                )
+            )
+    counts: dict[str, int] = defaultdict(int)
+    for invoice in valid:
+        counts[invoice.id] += 1
+    by_customer: dict[str, list[Invoice]] = defaultdict(list)
+    for invoice in valid:
+        if counts[invoice.id] > 1:
+            rejected.append(
+                Rejection.model_construct(
+                    invoice_id=invoice.id,
+                    customer_id=invoice.customer_id,
+                    error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
+                )
+            )
+        elif invoice.customer_id not in customer_index:
+            rejected.append(
+                Rejection.model_construct(
+                    invoice_id=invoice.id,
+                    customer_id=invoice.customer_id,
+                    error=f"customer {invoice.customer_id!r} is not among the customers given",
+                )
+            )
+        elif invoice.customer_id in customer_problems:
+            rejected.append(
+                Rejection.model_construct(
+                    invoice_id=invoice.id,
+                    customer_id=invoice.customer_id,
+                    error=customer_problems[invoice.customer_id],
+                )
+            )
+        else:
+            by_customer[invoice.customer_id].append(invoice)
+    engine = _Engine(policy, as_of, _History(history), plan_index)
+    actions: list[Action] = []
+    skipped: list[SkippedOccurrence] = []
+    paused: list[PausedInvoice] = []
+    quiet: list[str] = []
+    acted: list[str] = []
+    skipped_only: list[str] = []
+    stages: list[CustomerStage] = []
+    for customer_id in sorted(by_customer):
+        invoices_of = sorted(by_customer[customer_id], key=lambda i: i.id)
+        result, cp = engine.customer(customer_index[customer_id], invoices_of)
+        result.actions.sort(key=lambda a: (_KIND_ORDER[a.kind], a.key))
+        result.skipped.sort(key=lambda s: (s.invoice_id, s.key, s.cause))
+        touched = {i for a in result.actions for i in a.invoice_ids}
+        skipped_ids = {s.invoice_id for s in result.skipped}
+        paused_ids = {p.invoice_id for p in result.paused}
+        for invoice in invoices_of:
+            if invoice.id in paused_ids:
+                continue
+            if invoice.id in touched:
+                acted.append(invoice.id)
+            elif invoice.id in skipped_ids:
+                skipped_only.append(invoice.id)
+            else:
+                quiet.append(invoice.id)
+        actions.extend(result.actions)
+        skipped.extend(result.skipped)
+        paused.extend(result.paused)
+        if result.levels:
+            level = max(result.levels.values())
+            stage = cp.stages[level - 1]
+            stages.append(
+                CustomerStage.model_construct(
+                    customer_id=customer_id,
+                    policy_id=cp.id,
+                    stage_id=stage.stage.id,
+                    level=level,
+                    invoice_ids=tuple(sorted(i for i, v in result.levels.items() if v == level)),
+                )
+            )
+    rejected.sort(key=lambda r: (r.customer_id or "", r.invoice_id or "", r.error))
+    return Evaluation.model_construct(
+        as_of=as_of,
+        actions=tuple(actions),
+        skipped=tuple(skipped),
+        paused=tuple(paused),
+        rejected=tuple(rejected),
+        acted=tuple(acted),
+        skipped_invoices=tuple(skipped_only),
+        quiet=tuple(quiet),
+        stages=tuple(stages),
+    )
+
+
+_KIND_ORDER = {kind: index for index, kind in enumerate(ActionKind)}
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _one_line(error: ValidationError) -> str:
+    parts = []
+    for entry in error.errors():
+        location = ".".join(str(part) for part in entry["loc"]) or "invoice"
+        parts.append(f"{location}: {entry['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,501 @@
+"""A dunning policy as validated, immutable data.
+
+A `Policy` says when to remind (reminder steps around the due date), how to escalate (stages
+entered by days overdue, balance, number of unpaid invoices or a failed automatic payment),
+what each stage does on entry (message, late fee, interest posting, a task for a person,
+service suspension, hand-off, a plan offer, a write-off proposal), what pauses dunning, and the
+customer-level rules (frequency cap, quiet days, send window, consolidation, charge retries).
+
+>>> policy = Policy(
+...     id="b2c", name="Friendly B2C",
+...     steps=[ReminderStep(id="on-due", offset_days=0, channels=["email"], template="due")],
+... )
+>>> policy.steps[0].offset_days
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import time
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning._model import Model
+from dunning.calendars import HolidayCalendar, WeekendCalendar
+from dunning.invoices import Channel, Customer, Identifier, Tags
+from dunning.money import Amount
+from dunning.penalties import InterestRule, LateFee, PerCurrency
+from dunning.plans import PlanTerms
+
+__all__ = [
+    "DayKind",
+    "FeeCap",
+    "FrequencyCap",
+    "HandOff",
+    "InterestPosting",
+    "InterestSettings",
+    "MessageSpec",
+    "Pauses",
+    "Policy",
+    "PolicyRule",
+    "PolicySet",
+    "QuietDays",
+    "ReminderStep",
+    "Repeat",
+    "RetrySchedule",
+    "SendWindow",
+    "Stage",
+    "StageFee",
+    "StageTrigger",
+    "StatutoryCompensation",
+    "StatutoryInterest",
+    "Task",
+    "TaskKind",
+    "Tone",
+]
+
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class Tone(StrEnum):
+    """How a message speaks to the customer; templates pick wording by tone."""
+
+    FRIENDLY = "friendly"
+    NEUTRAL = "neutral"
+    FIRM = "firm"
+    FINAL = "final"
+
+
+class DayKind(StrEnum):
+    """Whether an offset counts calendar days or business days."""
+
+    CALENDAR = "calendar"
+    BUSINESS = "business"
+
+
+def _unique_channels(value: tuple[Channel, ...]) -> tuple[Channel, ...]:
+    if len(set(value)) != len(value):
+        raise PydanticCustomError(
+            "dunning.duplicate",
+            "channels {value} list a channel twice",
+            {"value": [c.value for c in value]},
+        )
+    return value
+
+
+Channels = Annotated[tuple[Channel, ...], Field(min_length=1)]
+
+
+class Repeat(Model):
+    """Repeat a reminder every `every_days` days, at most `max_times` times in all."""
+
+    every_days: PositiveInt
+    max_times: PositiveInt | None = Field(
+        default=None, description="Total occurrences including the first; None for no limit."
+    )
+
+
+class ReminderStep(Model):
+    """A reminder relative to the due date: negative before, 0 on it, positive after.
+
+    >>> ReminderStep(id="pre", offset_days=-3, channels=["email", "sms"], template="soon").tone
+    <Tone.FRIENDLY: 'friendly'>
+    """
+
+    id: Identifier
+    offset_days: int = Field(description="Days from the due date; negative means before.")
+    day_kind: DayKind = DayKind.CALENDAR
+    channels: Channels = Field(description="Channels in order of preference, with fallback.")
+    template: Identifier
+    tone: Tone = Tone.FRIENDLY
+    repeat: Repeat | None = None
+    min_balance: PerCurrency = Field(
+        default=(), description="No reminder when the balance is below this, per currency."
+    )
+    max_lateness_days: NonNegativeInt | None = Field(
+        default=None,
+        description="An occurrence more than this many days old is stale: skipped, never sent.",
+    )
+
+    _channels = field_validator("channels")(_unique_channels)
+
+
+class MessageSpec(Model):
+    """A message sent when a stage is entered."""
+
+    channels: Channels
+    template: Identifier
+    tone: Tone = Tone.FIRM
+
+    _channels = field_validator("channels")(_unique_channels)
+
+
+class TaskKind(StrEnum):
+    """What a person in the collections team is asked to do."""
+
+    CALL = "call"
+    VISIT = "visit"
+    REVIEW = "review"
+
+
+class Task(Model):
+    """A task for a person, created on stage entry (e.g. call the customer)."""
+
+    kind: TaskKind = TaskKind.CALL
+    queue: str | None = Field(default=None, description="Team or queue the task goes to.")
+    description: str = ""
+
+
+class HandOff(Model):
+    """Hand the debt over to an external collection agency."""
+
+    agency: Identifier
+
+
+class StatutoryCompensation(Model):
+    """The fixed compensation of a jurisdiction (e.g. EUR 40 under Directive 2011/7/EU)."""
+
+    kind: Literal["statutory"] = "statutory"
+    jurisdiction: str = Field(description="A code of `dunning.statutory.JURISDICTIONS`.")
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _check_jurisdiction(value)
+
+
+def _check_jurisdiction(value: str) -> str:
+    from dunning.statutory import JURISDICTIONS
+
+    if value not in JURISDICTIONS:
+        raise PydanticCustomError(
+            "dunning.jurisdiction",
+            "{value} is not a known jurisdiction; known: {known}",
+            {"value": repr(value), "known": ", ".join(sorted(JURISDICTIONS))},
+        )
+    return value
+
+
+StageFeeRule = Annotated[
+    LateFee | StatutoryCompensation,
+    Field(discriminator="kind"),
+]
+
+
+class StageFee(Model):
+    """A late fee charged on stage entry, once or again every `every_days` days."""
+
+    rule: StageFeeRule
+    every_days: PositiveInt | None = Field(
+        default=None, description="Charge again every N days while in the stage; None: once."
+    )
+    max_times: PositiveInt | None = Field(
+        default=None, description="At most this many charges for the stage; None: no limit."
+    )
+
+
+class StageTrigger(Model):
+    """When an invoice enters a stage; conditions combine with `match` (all or any).
+
+    Invoice-level conditions (`days_overdue`, `invoice_balance`) are judged on the invoice's
+    history of payments, so a run that catches up after missed days finds the same entry date
+    as daily runs. Customer-level conditions (`customer_overdue_balance`, `unpaid_invoices`)
+    and `failed_payment` are judged on the evaluation date.
+    """
+
+    days_overdue: NonNegativeInt | None = None
+    invoice_balance: PerCurrency = Field(
+        default=(), description="The invoice's overdue principal is at or above this."
+    )
+    customer_overdue_balance: PerCurrency = Field(
+        default=(),
+        description="The customer's overdue principal in the invoice currency is at or above.",
+    )
+    unpaid_invoices: PositiveInt | None = Field(
+        default=None, description="The customer has at least this many overdue invoices."
+    )
+    failed_payment: bool = Field(
+        default=False, description="An automatic charge of the invoice failed."
+    )
+    match: Literal["all", "any"] = "all"
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> StageTrigger:
+        if (
+            self.days_overdue is None
+            and not self.invoice_balance
+            and not self.customer_overdue_balance
+            and self.unpaid_invoices is None
+            and not self.failed_payment
+        ):
+            raise PydanticCustomError(
+                "dunning.empty_trigger",
+                "a stage trigger needs at least one condition (days_overdue, invoice_balance, "
+                "customer_overdue_balance, unpaid_invoices or failed_payment)",
+            )
+        return self
+
+
+class Stage(Model):
+    """An escalation level and what happens when an invoice enters it.
+
+    Stages are listed from the mildest to the most severe; an invoice's stage is the most
+    severe one whose trigger it meets, and never steps down while it stays unpaid.
+    """
+
+    id: Identifier
+    name: str = ""
+    trigger: StageTrigger
+    message: MessageSpec | None = None
+    fee: StageFee | None = None
+    post_interest: bool = Field(
+        default=False, description="Post the interest accrued so far on entry."
+    )
+    task: Task | None = None
+    suspend_service: bool = False
+    hand_off: HandOff | None = None
+    offer_plan: PlanTerms | None = None
+    propose_write_off: bool = False
+
+
+class StatutoryInterest(Model):
+    """The late-payment interest of a jurisdiction, e.g. ``jurisdiction="DE"``.
+
+    `consumer` selects the consumer rate where the law has one (BGB §288(1)).
+    """
+
+    kind: Literal["statutory"] = "statutory"
+    jurisdiction: str
+    consumer: bool = False
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _check_jurisdiction(value)
+
+    def resolve(self) -> InterestRule:
+        """The `InterestRule` of the jurisdiction's preset."""
+        from dunning.statutory import get_jurisdiction
+
+        return get_jurisdiction(self.jurisdiction).interest_rule(consumer=self.consumer)
+
+
+class InterestPosting(StrEnum):
+    """When accrued interest is posted to an invoice."""
+
+    MONTHLY = "monthly"
+    """On the last day of each month, for the days of that month."""
+    STAGE_ENTRY = "stage_entry"
+    """When the invoice enters a stage with ``post_interest``."""
+    PAYMENT = "payment"
+    """On the date of each payment, for the days up to it."""
+
+
+class InterestSettings(Model):
+    """Late-payment interest: the rule and when it is posted."""
+
+    rule: InterestRule | StatutoryInterest
+    posting: InterestPosting = InterestPosting.MONTHLY
+
+
+class FeeCap(Model):
+    """A ceiling on the late fees charged to one invoice in all."""
+
+    amounts: PerCurrency = ()
+    percent_of_total: Amount | None = Field(
+        default=None, description="At most this percent of the invoice total."
+    )
+
+
+class Pauses(Model):
+    """Which circumstances pause dunning of an invoice (no messages, no fees)."""
+
+    disputed: bool = True
+    promise_to_pay: bool = True
+    installment_plan: bool = True
+    do_not_contact: bool = True
+    min_balance: PerCurrency = Field(
+        default=(), description="Pause while the balance is below this, per currency."
+    )
+
+
+class FrequencyCap(Model):
+    """At most `max_messages` messages to a customer in any `days` consecutive days."""
+
+    max_messages: PositiveInt
+    days: PositiveInt
+
+
+class SendWindow(Model):
+    """Messages go out between `start` and `end` in the customer's local time."""
+
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.start >= self.end:
+            raise PydanticCustomError(
+                "dunning.send_window",
+                "send window start {start} must be before its end {end}",
+                {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            )
+        return self
+
+
+class QuietDays(Model):
+    """Days without messages (the calendar's non-business days); messages wait for the next."""
+
+    calendar: HolidayCalendar | WeekendCalendar = Field(default_factory=WeekendCalendar)
+
+
+Payday = int | Literal["last"]
+
+
+class RetrySchedule(Model):
+    """Retries of a failed automatic charge, `days_after_failure` each, snapped to paydays."""
+
+    days_after_failure: tuple[PositiveInt, ...] = Field(min_length=1)
+    paydays: tuple[Payday, ...] = Field(
+        default=(), description="Move each retry to the next of these days of the month."
+    )
+    max_tries: PositiveInt | None = None
+
+    @field_validator("days_after_failure")
+    @classmethod
+    def _increasing(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        for index in range(1, len(value)):
+            if value[index] <= value[index - 1]:
+                raise PydanticCustomError(
+                    "dunning.not_increasing",
+                    "days_after_failure[{index}] is {value}, not after {previous}",
+                    {"index": index, "value": value[index], "previous": value[index - 1]},
+                )
+        return value
+
+    @field_validator("paydays")
+    @classmethod
+    def _days_of_month(cls, value: tuple[Payday, ...]) -> tuple[Payday, ...]:
+        for index, day in enumerate(value):
+            if day != "last" and not 1 <= day <= 31:
+                raise PydanticCustomError(
+                    "dunning.payday",
+                    "paydays[{index}] is {value}; a payday is a day 1..31 or 'last'",
+                    {"index": index, "value": day},
+                )
+        return value
+
+    @property
+    def tries(self) -> int:
+        """How many retries the schedule allows."""
+        count = len(self.days_after_failure)
+        return count if self.max_tries is None else min(count, self.max_tries)
+
+
+def _unique_ids(items: Sequence[ReminderStep | Stage], what: str) -> None:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item.id in seen:
+            raise PydanticCustomError(
+                "dunning.duplicate_id",
+                "{what}[{index}].id {value} is used twice",
+                {"what": what, "index": index, "value": repr(item.id)},
+            )
+        seen.add(item.id)
+
+
+class Policy(Model):
+    """A complete dunning policy: reminders, stages, fees, interest, pauses and caps."""
+
+    id: Identifier
+    version: PositiveInt = 1
+    name: str = ""
+    description: str = ""
+    steps: tuple[ReminderStep, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    interest: InterestSettings | None = None
+    fee_cap: FeeCap | None = None
+    pauses: Pauses = Field(default_factory=Pauses)
+    frequency_cap: FrequencyCap | None = None
+    quiet_days: QuietDays | None = None
+    send_window: SendWindow | None = None
+    consolidate: bool = Field(
+        default=True,
+        description="Merge a customer's same-day messages on one channel into one message.",
+    )
+    retries: RetrySchedule | None = None
+    charges_outlive_principal: bool = Field(
+        default=False,
+        description="Keep dunning for fees and interest still owed after the principal is paid.",
+    )
+
+    @model_validator(mode="after")
+    def _ids(self) -> Policy:
+        _unique_ids(self.steps, "steps")
+        _unique_ids(self.stages, "stages")
+        return self
+
+    def stage(self, stage_id: str) -> Stage:
+        """The stage with id `stage_id`.
+
+        Raises:
+            KeyError: when there is no such stage.
+        """
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise KeyError(stage_id)
+
+
+class PolicyRule(Model):
+    """Use `policy` for customers in one of `segments` or with one of `tags`."""
+
+    policy: Policy
+    segments: tuple[str, ...] = ()
+    tags: Tags = ()
+
+    def matches(self, customer: Customer) -> bool:
+        """Whether this rule applies to `customer`."""
+        if customer.segment is not None and customer.segment in self.segments:
+            return True
+        return any(tag in customer.tags for tag in self.tags)
+
+
+class PolicySet(Model):
+    """Picks a policy per customer: the first rule that matches, else the default.
+
+    >>> b2b, b2c = Policy(id="b2b"), Policy(id="b2c")
+    >>> policies = PolicySet(rules=[PolicyRule(policy=b2b, segments=["business"])], default=b2c)
+    >>> policies.for_customer(Customer(id="C", name="Acme", segment="business")).id
+    'b2b'
+    """
+
+    rules: tuple[PolicyRule, ...] = ()
+    default: Policy
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PolicySet:
+        ids = [rule.policy.id for rule in self.rules]
+        if len(set(ids)) != len(ids) or self.default.id in ids:
+            raise PydanticCustomError(
+                "dunning.duplicate_id",
+                "policy ids in a PolicySet must be distinct: {ids}",
+                {"ids": [*ids, self.default.id]},
+            )
+        return self
+
+    def for_customer(self, customer: Customer) -> Policy:
+        """The policy that applies to `customer`."""
+        for rule in self.rules:
+            if rule.matches(customer):
+                return rule.policy
+        return self.default
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        """Every policy of the set, the default last."""
+        return (*(rule.policy for rule in self.rules), self.default)

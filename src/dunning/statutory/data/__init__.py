@@ -1,0 +1,1 @@
+"""Effective-dated reference rates (CSV files) read by `dunning.statutory.reference_rates`."""

@@ -1,0 +1,200 @@
+"""Hypothesis strategies for payment terms: due rules, discount tiers, lines, deposits, terms.
+
+Every value drawn is valid: it constructs without error and schedules any total large enough
+to cover its fixed amounts.
+
+>>> from hypothesis import given
+>>> @given(payment_terms())
+... def test_terms_have_a_remainder_line(terms):
+...     assert terms.lines[-1].remainder
+>>> test_terms_have_a_remainder_line()
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from hypothesis import strategies as st
+
+from dunning.calendars import RollConvention
+from dunning.terms import (
+    DayOfFollowingMonth,
+    DaysAfter,
+    DaysAfterMonthEnd,
+    Deposit,
+    DiscountTier,
+    DueRule,
+    MonthsAfterMonthEnd,
+    PaymentTerms,
+    RelativeStep,
+    TermLine,
+)
+
+__all__ = ["deposits", "discount_tiers", "due_rules", "payment_terms", "term_lines"]
+
+# NONE first, so that rolls shrink to "no roll".
+_ROLLS = (
+    RollConvention.NONE,
+    RollConvention.FOLLOWING,
+    RollConvention.PRECEDING,
+    RollConvention.MODIFIED_FOLLOWING,
+    RollConvention.MODIFIED_PRECEDING,
+)
+_WEEKDAYS: tuple[Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"], ...] = (
+    "MO",
+    "TU",
+    "WE",
+    "TH",
+    "FR",
+    "SA",
+    "SU",
+)
+_CENT = Decimal("0.01")
+
+
+def _rolls(rolls: bool) -> st.SearchStrategy[RollConvention]:
+    return st.sampled_from(_ROLLS) if rolls else st.just(RollConvention.NONE)
+
+
+def due_rules(*, max_days: int = 120, rolls: bool = True) -> st.SearchStrategy[DueRule]:
+    """Draw any kind of due rule, with offsets up to about `max_days` days.
+
+    With ``rolls=False`` every rule keeps its date (`RollConvention.NONE`).
+
+    Shrinks towards ``DaysAfter(days=0)``: due on the invoice date, not rolled.
+    """
+    days = st.integers(0, max_days)
+    months = st.integers(1, max(1, max_days // 30))
+    roll = _rolls(rolls)
+    return st.one_of(
+        st.builds(DaysAfter, days=days, roll=roll),
+        st.builds(DaysAfterMonthEnd, days=days, roll=roll),
+        st.builds(
+            MonthsAfterMonthEnd, months=months, day=st.none() | st.integers(1, 31), roll=roll
+        ),
+        st.builds(DayOfFollowingMonth, day=st.integers(1, 31), months=months, roll=roll),
+        _relative_steps(max_days, roll),
+    )
+
+
+@st.composite
+def _relative_steps(
+    draw: st.DrawFn, max_days: int, roll: st.SearchStrategy[RollConvention]
+) -> RelativeStep:
+    months = draw(st.integers(0, max(1, max_days // 30)))
+    weekday = draw(st.none() | st.sampled_from(_WEEKDAYS))
+    return RelativeStep(
+        months=months,
+        weeks=draw(st.integers(0, max(0, max_days // 7))),
+        days=draw(st.integers(0, max_days)),
+        day=draw(st.none() | st.integers(1, 31)) if months else None,
+        weekday=weekday,
+        nth=draw(st.integers(1, 3)) if weekday is not None else 1,
+        roll=draw(roll),
+    )
+
+
+def _percents(low: str, high: str) -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=2)
+
+
+def discount_tiers(*, max_days: int = 60) -> st.SearchStrategy[DiscountTier]:
+    """Draw one early-payment discount tier: a percent (0.01 to 99.99) or an amount.
+
+    Shrinks towards ``DiscountTier(days=0, percent=Decimal("0.01"))``.
+    """
+    days = st.integers(0, max_days)
+    return st.one_of(
+        st.builds(DiscountTier, days=days, percent=_percents("0.01", "99.99")),
+        st.builds(DiscountTier, days=days, amount=_percents("0.01", "500")),
+    )
+
+
+def _before(rule: DueRule) -> int | None:
+    """Return the days every discount window of a line with `rule` must stay below."""
+    if isinstance(rule, DaysAfter | DaysAfterMonthEnd):
+        return rule.days
+    if isinstance(rule, RelativeStep) and not rule.months:
+        return rule.weeks * 7 + rule.days
+    return None
+
+
+@st.composite
+def _ladders(draw: st.DrawFn, below: int | None) -> tuple[DiscountTier, ...]:
+    """Draw valid tiers for a line: increasing days (below `below`), decreasing discounts."""
+    limit = 60 if below is None else below
+    if limit <= 0:
+        return ()
+    count = draw(st.integers(0, min(3, limit)))
+    days = sorted(draw(st.sets(st.integers(0, limit - 1), min_size=count, max_size=count)))
+    values = draw(st.sets(_percents("0.01", "20"), min_size=count, max_size=count))
+    field = draw(st.sampled_from(("percent", "amount")))
+    return tuple(
+        DiscountTier.model_validate({"days": day, field: value})
+        for day, value in zip(days, sorted(values, reverse=True), strict=True)
+    )
+
+
+@st.composite
+def _lines(draw: st.DrawFn, amount: st.SearchStrategy[dict[str, object]], rolls: bool) -> TermLine:
+    due = draw(due_rules(rolls=rolls))
+    discounts = draw(_ladders(_before(due)))
+    return TermLine.model_validate({**draw(amount), "due": due, "discounts": discounts})
+
+
+def term_lines(*, rolls: bool = True) -> st.SearchStrategy[TermLine]:
+    """Draw one term line: a remainder, a percent (up to 20) or a fixed amount (up to 500).
+
+    Shrinks towards a remainder line due on the invoice date without discounts.
+    """
+    return _lines(
+        st.one_of(
+            st.just({"remainder": True}),
+            _percents("0.01", "20").map(lambda percent: {"percent": percent}),
+            _percents("0.01", "500").map(lambda fixed: {"fixed": fixed}),
+        ),
+        rolls,
+    )
+
+
+def deposits(*, max_percent: int = 40) -> st.SearchStrategy[Deposit]:
+    """Draw a deposit: a percent (0.01 to `max_percent`) or a fixed amount (up to 500).
+
+    Shrinks towards ``Deposit(percent=Decimal("0.01"))``.
+    """
+    return st.one_of(
+        st.builds(Deposit, percent=_percents("0.01", str(max_percent))),
+        st.builds(Deposit, fixed=_percents("0.01", "500")),
+    )
+
+
+@st.composite
+def _payment_terms(draw: st.DrawFn, rolls: bool, max_lines: int) -> PaymentTerms:
+    deposit = draw(st.none() | deposits())
+    # At most three lines of at most 20 percent each, so that with a deposit of at most 40
+    # percent the percents stay within 100.
+    others = draw(st.lists(term_lines(rolls=rolls), max_size=min(3, max_lines - 1)))
+    others = [line for line in others if not line.remainder]
+    remainders = draw(
+        st.lists(
+            _lines(st.just({"remainder": True}), rolls),
+            min_size=1,
+            max_size=max(1, max_lines - len(others)),
+        )
+    )
+    name = draw(st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=1))
+    return PaymentTerms(name=name, deposit=deposit, lines=(*others, *remainders))
+
+
+def payment_terms(*, rolls: bool = True, max_lines: int = 4) -> st.SearchStrategy[PaymentTerms]:
+    """Draw valid payment terms: an optional deposit, then up to `max_lines` lines.
+
+    The percents of the deposit (at most 40) and the lines (at most 20 each, three lines)
+    stay within 100; fixed amounts are at most 500 each. With ``rolls=False`` no due date is
+    rolled.
+
+    Shrinks towards a single remainder line due on the invoice date: no deposit, no
+    discounts, no roll.
+    """
+    return _payment_terms(rolls, max(1, max_lines))
