@@ -14,6 +14,8 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── AllocationError(ValueError)          a payment that cannot be allocated as asked
     ├── PlanError(ValueError)                an installment plan that cannot be built as asked
     ├── InputError(ValueError)               a row of an input file that cannot be read
+    ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
+    ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
     └── MissingDependencyError(ImportError)  an optional extra is not installed
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
@@ -34,7 +36,9 @@ __all__ = [
     "MoneyError",
     "PlanError",
     "RateNotFoundError",
+    "StatutoryOptionError",
     "TermsParseError",
+    "UnknownJurisdictionError",
 ]
 
 
@@ -80,6 +84,14 @@ class PlanError(DunningError, ValueError):
 
 class InputError(DunningError, ValueError):
     """A row of an input file (invoices, customers, history) that cannot be read."""
+
+
+class UnknownJurisdictionError(DunningError, LookupError):
+    """A jurisdiction code that the statutory registry does not hold."""
+
+
+class StatutoryOptionError(DunningError, ValueError):
+    """An option a statutory preset needs is missing or contradictory."""
 
 
 class MissingDependencyError(DunningError, ImportError):

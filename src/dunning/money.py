@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal
 from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision, list_currencies
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
@@ -128,13 +128,9 @@ def _amount(value: object) -> Decimal:
     return to_decimal(value)
 
 
-#: A finite `Decimal` given as a Decimal, int or numeric string (never a float); serialised to
-#: JSON as a string so that no digit is lost.
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    PlainSerializer(lambda value: str(value), return_type=str, when_used="json"),
-]
+#: A finite `Decimal` given as a Decimal, int or numeric string (never a float); pydantic
+#: serialises it to JSON as a string, so no digit is lost.
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
 
 
 @lru_cache(maxsize=512)

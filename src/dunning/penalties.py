@@ -496,10 +496,10 @@ class InterestRule(Model):
         default=None, description="When a reference rate is read; None: the reference's own."
     )
     grace_days: int = Field(default=0, description="Days after the due date without interest.")
-    ceiling: Amount | RateTable | None = Field(
+    ceiling: RateTable | Amount | None = Field(
         default=None, description="Annual percent never exceeded (e.g. a usury cap)."
     )
-    floor: Amount | RateTable | None = Field(
+    floor: RateTable | Amount | None = Field(
         default=None, description="Annual percent the rate is raised to at least."
     )
 

@@ -57,7 +57,7 @@ from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
 from dunning.calendars import RollConvention, WeekendCalendar, roll
-from dunning.errors import CalendarError, CurrencyMismatchError, PlanError
+from dunning.errors import CurrencyMismatchError, PlanError
 from dunning.invoices import Identifier, Invoice, InvoiceStatus, Payment
 from dunning.money import Amount, Currency, Money, minor_unit
 
@@ -127,7 +127,7 @@ _PERIODS_PER_YEAR = {
     FrequencyKind.MONTHLY: Fraction(12),
 }
 
-_RRULE = {
+_RRULE: dict[FrequencyKind, dict[str, Any]] = {
     FrequencyKind.WEEKLY: {"freq": WEEKLY, "interval": 1},
     FrequencyKind.BIWEEKLY: {"freq": WEEKLY, "interval": 2},
     FrequencyKind.SEMIMONTHLY: {"freq": MONTHLY, "bymonthday": (15, -1)},
@@ -277,7 +277,7 @@ class Frequency(Model):
         """
         if self.kind in _RRULE:
             start = datetime.combine(first, time())
-            rule = rrule(dtstart=start, count=count, **_RRULE[self.kind])  # type: ignore[arg-type]  # the table holds rrule keywords
+            rule = rrule(dtstart=start, count=count, **_RRULE[self.kind])
             return tuple(moment.date() for moment in rule)
         if self.kind is FrequencyKind.MONTHLY:
             day = first.day if self.day is None else self.day
@@ -484,7 +484,7 @@ class PlanTerms(Model):
         else:
             dates = self.frequency.dates(first_due, self.installments)
         if convention is not None or calendar is not None:
-            rule = RollConvention.FOLLOWING if convention is None else _convention(convention)
+            rule = RollConvention.FOLLOWING if convention is None else convention
             used: BusinessCalendar = WeekendCalendar() if calendar is None else calendar
             dates = tuple(roll(day, rule, used) for day in dates)
         parts: list[tuple[date, int, int]] = [
@@ -561,16 +561,6 @@ def _french(financed: int, count: int, rate: Fraction) -> list[tuple[int, int]]:
         rows.append((part, interest))
         balance -= part
     return rows
-
-
-def _convention(convention: RollConvention | str) -> RollConvention:
-    try:
-        return RollConvention(convention)
-    except ValueError:
-        known = ", ".join(repr(member.value) for member in RollConvention)
-        raise CalendarError(
-            f"{convention!r} is not a roll convention; use one of {known}"
-        ) from None
 
 
 # -- the plan ----------------------------------------------------------------------------------

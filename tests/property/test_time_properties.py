@@ -130,11 +130,11 @@ def test_add_business_days_is_monotone_in_the_date(
     )
 
 
-@given(business_calendars(), dates(), dates())
+@given(business_calendars(), dates(), st.integers(-800, 800))
 def test_business_days_between_is_antisymmetric_and_bounded(
-    calendar: Calendar, start: date, end: date
+    calendar: Calendar, start: date, offset: int
 ) -> None:
-    assume(abs((end - start).days) <= 800)
+    end = start + timedelta(days=offset)
     count = business_days_between(start, end, calendar)
     assert count == -business_days_between(end, start, calendar)
     assert abs(count) <= abs((end - start).days)

@@ -38,7 +38,9 @@ def charge(id: str, kind: str, amount: str) -> Charge:
 
 
 def table(result: AllocationResult) -> list[tuple[str, str, str]]:
-    return [(line.invoice_id, line.component.value, str(line.amount.amount)) for line in result.lines]
+    return [
+        (line.invoice_id, line.component.value, str(line.amount.amount)) for line in result.lines
+    ]
 
 
 @pytest.fixture

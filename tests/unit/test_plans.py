@@ -272,7 +272,7 @@ def test_weeks_of_a_relativedelta_become_weeks() -> None:
 def test_mixed_step_has_no_periods_per_year() -> None:
     frequency = Frequency(kind="step", months=1, days=3)
     with pytest.raises(PlanError, match=re.escape("a step of 1 months and 3 days has no whole")):
-        frequency.periods_per_year
+        _ = frequency.periods_per_year
     # Without interest it is fine.
     assert PlanTerms(installments=1, frequency=frequency).frequency == frequency
 
@@ -617,9 +617,7 @@ def test_plan_payments_and_extra_payments_count_together(plan: InstallmentPlan) 
     )
     with pytest.raises(CurrencyMismatchError) as mismatch:
         plan.standing(date(2026, 3, 1), [pay("P-9", date(2026, 2, 5), "100", "COP")])
-    assert str(mismatch.value) == (
-        "payment 'P-9' is in COP (100 COP) but plan 'PLAN' is in USD"
-    )
+    assert str(mismatch.value) == ("payment 'P-9' is in COP (100 COP) but plan 'PLAN' is in USD")
 
 
 def test_max_missed_zero_defaults_the_day_after_a_miss() -> None:

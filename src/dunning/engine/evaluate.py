@@ -161,6 +161,7 @@ class _Customer:
     tasks: list[_Task] = field(default_factory=list)
     offers: dict[tuple[str, str], tuple[CompiledStage, date]] = field(default_factory=dict)
     levels: dict[str, int] = field(default_factory=dict)
+    entries: dict[str, dict[str, date]] = field(default_factory=dict)
     suspend_stage: CompiledStage | None = None
 
 
@@ -630,23 +631,32 @@ class _Engine:
     ) -> _Message | None:
         done = self.history.done
         customer_id = invoice.customer_id
-        entered: list[tuple[CompiledStage, date, bool]] = []
-        highest_done = 0
+        candidates: list[tuple[date, int, CompiledStage, bool]] = []
         for stage in cp.stages:
             key = occurrence_key(cp.id, customer_id, invoice.id, "stage", stage.stage.id)
             on = done.get(key)
+            computed = self._entry(stage, invoice, overdue_total, overdue_count, failed_on)
             if on is not None:
-                entered.append((stage, on, False))
-                highest_done = stage.level
-        for stage in cp.stages:
-            if stage.level <= highest_done:
-                continue
-            entry = self._entry(stage, invoice, overdue_total, overdue_count, failed_on)
-            if entry is not None:
-                entered.append((stage, entry, True))
+                # The date the trigger was first met when it still is (the host may have
+                # executed the entry later), else the recorded date: stages are sticky.
+                day = on if computed is None else min(on, computed)
+                candidates.append((day, stage.level, stage, False))
+            elif computed is not None:
+                candidates.append((computed, stage.level, stage, True))
+        # In date order, a stage is entered only above the level already reached that day:
+        # a catch-up run never enters a milder stage after a more severe one, as daily runs
+        # would not.
+        candidates.sort(key=lambda item: (item[0], item[1]))
+        entered: list[tuple[CompiledStage, date, bool]] = []
+        reached = 0
+        for day, level, stage, new in candidates:
+            if not new or level > reached:
+                entered.append((stage, day, new))
+                reached = max(reached, level)
         if not entered:
             return None
         entered.sort(key=lambda item: item[0].level)
+        out.entries[invoice.id] = {stage.stage.id: entry for stage, entry, _ in entered}
         top = entered[-1][0]
         out.levels[invoice.id] = top.level
         days = (self.as_of - invoice.due_date).days
@@ -879,16 +889,10 @@ class _Engine:
             days = sorted({p.date for p in invoice.payments if due < p.date <= as_of})
             ends = [(day, day.isoformat()) for day in days]
         else:
+            entries = out.entries.get(invoice.id, {})
             for stage in cp.stages:
-                if not stage.stage.post_interest:
-                    continue
-                key = occurrence_key(
-                    cp.id, invoice.customer_id, invoice.id, "stage", stage.stage.id
-                )
-                entry = self.history.done.get(key)
-                if entry is None:
-                    entry = next((a.due_on for a in out.actions if a.key == key), None)
-                if entry is not None:
+                entry = entries.get(stage.stage.id)
+                if stage.stage.post_interest and entry is not None:
                     ends.append((entry, f"stage-{stage.stage.id}"))
             ends.sort()
         done = self.history.done
@@ -1374,7 +1378,7 @@ def evaluate(
     for customer_id in sorted(by_customer):
         invoices_of = sorted(by_customer[customer_id], key=lambda i: i.id)
         result, cp = engine.customer(customer_index[customer_id], invoices_of)
-        result.actions.sort(key=lambda a: (_KIND_ORDER[a.kind], a.key))
+        result.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
         result.skipped.sort(key=lambda s: (s.invoice_id, s.key, s.cause))
         touched = {i for a in result.actions for i in a.invoice_ids}
         skipped_ids = {s.invoice_id for s in result.skipped}

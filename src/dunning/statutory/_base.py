@@ -10,7 +10,7 @@ from pydantic import Field
 
 from dunning._model import Model
 from dunning.daycount import days_late
-from dunning.errors import DunningError
+from dunning.errors import StatutoryOptionError, UnknownJurisdictionError
 from dunning.money import Money
 from dunning.penalties import FixedFee, InterestComputation, InterestRule, PercentFee, TieredFee
 
@@ -21,14 +21,6 @@ __all__ = [
     "StatutoryOptionError",
     "UnknownJurisdictionError",
 ]
-
-
-class UnknownJurisdictionError(DunningError, LookupError):
-    """A jurisdiction code that the registry does not hold."""
-
-
-class StatutoryOptionError(DunningError, ValueError):
-    """An option a preset needs for the requested computation is missing or contradictory."""
 
 
 class Options(Model):

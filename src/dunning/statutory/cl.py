@@ -65,10 +65,10 @@ class CLOptions(Options):
     uf_value: Amount | None = Field(
         default=None, description="CLP value of one UF on the day (for collection charges)."
     )
-    rate: Amount | RateTable | None = Field(
+    rate: RateTable | Amount | None = Field(
         default=None, description="Agreed annual percent, or a table (e.g. interés corriente)."
     )
-    ceiling: Amount | RateTable | None = Field(
+    ceiling: RateTable | Amount | None = Field(
         default=None, description="Tasa máxima convencional: annual percent or a table."
     )
     basis: DayCount = Field(default=DayCount.ACT_360, description="Day-count basis.")

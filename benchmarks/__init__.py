@@ -1,0 +1,4 @@
+"""Benchmarks of the dunning engine: `python -m benchmarks` (or `make bench`).
+
+See docs/performance.md for what is measured and the figures.
+"""

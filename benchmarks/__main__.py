@@ -1,0 +1,386 @@
+"""Measure the engine on seeded portfolios: `python -m benchmarks [--quick] [--sizes ...]`.
+
+For each size, in a fresh subprocess (so that each size's peak memory is its own):
+
+- build: `Customer.model_validate` and `Invoice.model_validate` per row (rows are generated
+  outside the timed region, in chunks, so that a million rows never exist at once), then the
+  history records (trusted construction);
+- evaluate: `dunning.evaluate` over the whole portfolio, best of 3 runs (1 run at 1M);
+- floor: a plain loop over the same `Invoice` objects computing days overdue and the due
+  step, best of as many runs;
+- peak memory: `ru_maxrss` of the subprocess.
+
+The table is printed and written to benchmarks/results/latest.json. `--profile` runs the
+evaluation of 100k invoices under cProfile and prints the 25 functions with the most own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import json
+import os
+import platform
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from benchmarks.portfolio import (
+    AS_OF,
+    SEED,
+    b2c_policy,
+    by_id,
+    customer_rows,
+    history_for,
+    invoice_rows,
+    quiet_fraction,
+    split_rows,
+    step_offsets,
+)
+from dunning import Customer, Evaluation, HistoryRecord, Invoice, Policy, evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+CHUNK = 10_000
+
+#: The targets of the performance issue.
+TARGET_THROUGHPUT = 200_000  # invoices per second, evaluate, one core
+TARGET_PEAK_MB = 2048  # at 1M invoices
+TARGET_RATIO = 5.0  # engine time / floor time
+
+T = TypeVar("T")
+
+
+# -- measuring one size (runs in a subprocess) --------------------------------------------
+
+
+def _rss_mb() -> float | None:
+    """The current resident set size in MiB (Linux only)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[1])
+    except OSError:
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes / KiB
+
+
+def _validate(rows: Any, model: Callable[[dict[str, Any]], T]) -> tuple[list[T], float]:
+    """Validate `rows` one by one; only the validation is timed, chunk by chunk."""
+    built: list[T] = []
+    seconds = 0.0
+    for chunk in split_rows(rows, CHUNK):
+        start = time.perf_counter()
+        built.extend([model(row) for row in chunk])
+        seconds += time.perf_counter() - start
+    return built, seconds
+
+
+def floor(invoices: Sequence[Invoice], offsets: tuple[int, ...], as_of: date) -> int:
+    """The least work per invoice: days overdue and the latest step whose offset is reached."""
+    last = len(offsets) - 1
+    due_steps = 0
+    for invoice in invoices:
+        days = (as_of - invoice.due_date).days
+        step = last
+        while step >= 0 and offsets[step] > days:
+            step -= 1
+        if step >= 0:
+            due_steps += 1
+    return due_steps
+
+
+def _best(runs: int, work: Callable[[], T]) -> tuple[float, list[float], T]:
+    times: list[float] = []
+    result: T | None = None
+    for _ in range(runs):
+        result = None  # let the previous result go before the next run
+        gc.collect()
+        start = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - start)
+    assert result is not None
+    return min(times), times, result
+
+
+def _outcomes(evaluation: Evaluation) -> dict[str, int]:
+    return {
+        "acted": len(evaluation.acted),
+        "skipped": len(evaluation.skipped_invoices),
+        "paused": len(evaluation.paused),
+        "quiet": len(evaluation.quiet),
+        "rejected": len(evaluation.rejected),
+    }
+
+
+def build(
+    size: int, seed: int
+) -> tuple[Policy, list[Customer], list[Invoice], list[HistoryRecord], dict[str, Any]]:
+    """Build the portfolio of `size` invoices; returns it with the build timings."""
+    policy = b2c_policy()
+    count = max(size // 5, 1)
+    customers, customers_s = _validate(customer_rows(count, seed), Customer.model_validate)
+    invoices, invoices_s = _validate(invoice_rows(size, count, seed), Invoice.model_validate)
+    rss_models = _rss_mb()
+    start = time.perf_counter()
+    history = history_for(invoices, by_id(customers), policy, AS_OF, seed)
+    history_s = time.perf_counter() - start
+    figures = {
+        "customers": len(customers),
+        "history_records": len(history),
+        "build_customers_s": customers_s,
+        "build_invoices_s": invoices_s,
+        "build_invoice_us": invoices_s / size * 1e6,
+        "build_history_s": history_s,
+        "rss_after_models_mb": rss_models,
+        "rss_after_history_mb": _rss_mb(),
+    }
+    return policy, customers, invoices, history, figures
+
+
+def measure(size: int, runs: int, seed: int) -> dict[str, Any]:
+    """Everything measured for one size."""
+    policy, customers, invoices, history, figures = build(size, seed)
+    customer_index = by_id(customers)
+
+    def run() -> Evaluation:
+        return evaluate(invoices, policy, AS_OF, customers=customer_index, history=history)
+
+    evaluate_s, evaluate_runs, evaluation = _best(runs, run)
+    outcomes = _outcomes(evaluation)
+    kinds = Counter(action.kind.value for action in evaluation.actions)
+    skips = Counter(skip.cause.value for skip in evaluation.skipped)
+    del evaluation
+    offsets = step_offsets(policy)
+    floor_s, floor_runs, _ = _best(runs, lambda: floor(invoices, offsets, AS_OF))
+    return {
+        "invoices": size,
+        **figures,
+        "evaluate_runs": runs,
+        "evaluate_s": evaluate_s,
+        "evaluate_all_s": evaluate_runs,
+        "throughput": size / evaluate_s,
+        "floor_s": floor_s,
+        "floor_all_s": floor_runs,
+        "floor_throughput": size / floor_s,
+        "ratio": evaluate_s / floor_s,
+        "peak_rss_mb": _peak_mb(),
+        "outcomes": outcomes,
+        "quiet_fraction": quiet_fraction(outcomes),
+        "actions": dict(sorted(kinds.items())),
+        "skips": dict(sorted(skips.items())),
+    }
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def _run_worker(size: int, runs: int, seed: int) -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks", "--worker", str(size)]
+    command += ["--runs", str(runs), "--seed", str(seed)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"the benchmark of {size} invoices failed ({done.returncode})")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _row(result: dict[str, Any]) -> list[str]:
+    return [
+        f"{result['invoices']:,}",
+        f"{result['history_records']:,}",
+        f"{result['build_invoices_s']:.2f} ({result['build_invoice_us']:.0f} us/row)",
+        f"{result['evaluate_s']:.2f}" + (" (1 run)" if result["evaluate_runs"] == 1 else ""),
+        f"{result['throughput']:,.0f}",
+        f"{result['floor_s'] * 1000:.1f} ms",
+        f"{result['floor_throughput']:,.0f}",
+        f"{result['ratio']:.0f}x",
+        f"{result['peak_rss_mb']:,.0f}",
+        f"{result['quiet_fraction']:.1%}",
+    ]
+
+
+HEADER = [
+    "invoices",
+    "history",
+    "build invoices s",
+    "evaluate s",
+    "evaluate inv/s",
+    "floor",
+    "floor inv/s",
+    "engine/floor",
+    "peak MB",
+    "quiet",
+]
+
+
+def table(results: Sequence[dict[str, Any]]) -> str:
+    """The results as an aligned text table."""
+    rows = [HEADER, *(_row(result) for result in results)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(HEADER))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def verdicts(results: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per target: met or not, with the figure."""
+    lines: list[str] = []
+    for result in results:
+        size = f"{result['invoices']:,}"
+        met = "met" if result["throughput"] >= TARGET_THROUGHPUT else "NOT met"
+        lines.append(
+            f"{size}: throughput {result['throughput']:,.0f}/s vs {TARGET_THROUGHPUT:,}/s: {met}"
+        )
+        met = "met" if result["ratio"] <= TARGET_RATIO else "NOT met"
+        lines.append(f"{size}: engine/floor {result['ratio']:.0f}x vs {TARGET_RATIO:.0f}x: {met}")
+        if result["invoices"] >= 1_000_000:
+            met = "met" if result["peak_rss_mb"] < TARGET_PEAK_MB else "NOT met"
+            lines.append(
+                f"{size}: peak {result['peak_rss_mb']:,.0f} MB vs {TARGET_PEAK_MB:,} MB: {met}"
+            )
+    return lines
+
+
+def details(result: dict[str, Any]) -> str:
+    """The outcome breakdown of one size."""
+    outcomes = ", ".join(f"{k} {v:,}" for k, v in result["outcomes"].items())
+    actions = ", ".join(f"{k} {v:,}" for k, v in result["actions"].items())
+    skips = ", ".join(f"{k} {v:,}" for k, v in result["skips"].items()) or "none"
+    rss = result["rss_after_models_mb"], result["rss_after_history_mb"]
+    rss_text = "n/a" if None in rss else f"{rss[0]:,.0f} MB, with history {rss[1]:,.0f} MB"
+    return (
+        f"{result['invoices']:,} invoices / {result['customers']:,} customers: "
+        f"customers built in {result['build_customers_s']:.2f} s, history in "
+        f"{result['build_history_s']:.2f} s; RSS after the models {rss_text}\n"
+        f"  outcomes: {outcomes} (quiet {result['quiet_fraction']:.1%})\n"
+        f"  actions: {actions}\n  skipped occurrences: {skips}\n"
+        f"  evaluate runs (s): {', '.join(f'{t:.3f}' for t in result['evaluate_all_s'])}"
+    )
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def report(sizes: Sequence[int], seed: int) -> list[dict[str, Any]]:
+    """Measure every size in its own subprocess, print the table and write latest.json."""
+    results: list[dict[str, Any]] = []
+    for size in sizes:
+        runs = 1 if size >= 1_000_000 else 3
+        print(f"measuring {size:,} invoices ({runs} run{'s' if runs > 1 else ''})...", flush=True)
+        results.append(_run_worker(size, runs, seed))
+    print()
+    print(table(results))
+    print()
+    for result in results:
+        print(details(result))
+    print()
+    print("targets:")
+    for line in verdicts(results):
+        print(f"  {line}")
+    RESULTS.mkdir(exist_ok=True)
+    document = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "seed": seed,
+        "as_of": AS_OF.isoformat(),
+        "targets": {
+            "throughput_per_s": TARGET_THROUGHPUT,
+            "peak_mb_at_1m": TARGET_PEAK_MB,
+            "engine_floor_ratio": TARGET_RATIO,
+        },
+        "results": results,
+    }
+    path = RESULTS / "latest.json"
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    return results
+
+
+def profile(size: int, seed: int, top: int = 25) -> None:
+    """Run one evaluation of `size` invoices under cProfile; print the top functions."""
+    policy, customers, invoices, history, figures = build(size, seed)
+    customer_index = by_id(customers)
+    print(f"{size:,} invoices, {figures['history_records']:,} history records")
+    gc.collect()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    evaluation = evaluate(invoices, policy, AS_OF, customers=customer_index, history=history)
+    profiler.disable()
+    outcomes = _outcomes(evaluation)
+    print(f"outcomes: {outcomes} (quiet {quiet_fraction(outcomes):.1%})")
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"profile-{size}.prof"
+    profiler.dump_stats(path)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats(pstats.SortKey.TIME).print_stats(top)
+    print(f"profile written to {path.relative_to(ROOT)} (open it with pstats or snakeviz)")
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes: list[int] = []
+    for part in text.split(","):
+        part = part.strip().lower().replace("_", "")
+        factor = 1
+        if part.endswith("k"):
+            part, factor = part[:-1], 1_000
+        elif part.endswith("m"):
+            part, factor = part[:-1], 1_000_000
+        sizes.append(int(part) * factor)
+    return tuple(sizes)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=DEFAULT_SIZES,
+        help="comma-separated invoice counts, e.g. 10k,100k,1m (default: 10k,100k,1m)",
+    )
+    parser.add_argument("--quick", action="store_true", help="10k invoices only")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"default {SEED}")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const=100_000,
+        type=int,
+        metavar="SIZE",
+        help="profile one evaluation (default 100k invoices) instead of the table",
+    )
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker is not None:
+        print(json.dumps(measure(args.worker, args.runs, args.seed)))
+        return 0
+    if args.profile is not None:
+        profile(args.profile, args.seed)
+        return 0
+    report((10_000,) if args.quick else args.sizes, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,240 @@
+"""The invariants of DESIGN.md, proved with Hypothesis on generated policies and portfolios."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from random import Random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dunning import (
+    ActionKind,
+    ChargeFee,
+    HistoryRecord,
+    InvoiceOutcome,
+    InvoiceStatus,
+    Policy,
+    PostInterest,
+    SendMessage,
+    evaluate,
+)
+from dunning.testing._engine import (
+    Portfolio,
+    daily_history,
+    dunning_policies,
+    histories,
+    portfolios,
+)
+
+AS_OF = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 6, 30))
+
+
+def _outcomes(portfolio: Portfolio, policy: Policy, as_of: date) -> dict[str, InvoiceOutcome]:
+    result = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    return {i.id: result.outcome(i.id) for i in portfolio.invoices}
+
+
+@given(portfolios(), dunning_policies(), AS_OF, st.randoms(use_true_random=False))
+def test_deterministic_and_independent_of_input_order(
+    portfolio: Portfolio, policy: Policy, as_of: date, random: Random
+) -> None:
+    invoices = list(portfolio.invoices)
+    customers = list(portfolio.customers)
+    first = evaluate(invoices, policy, as_of, customers=customers)
+    random.shuffle(invoices)
+    random.shuffle(customers)
+    second = evaluate(invoices, policy, as_of, customers=customers)
+    assert first.model_dump_json() == second.model_dump_json()
+
+
+@given(portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+def test_every_invoice_is_accounted_for_exactly_once(
+    portfolio: Portfolio, policy: Policy, as_of: date
+) -> None:
+    result = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    parts = [
+        *result.acted,
+        *result.skipped_invoices,
+        *result.quiet,
+        *(p.invoice_id for p in result.paused),
+        *(r.invoice_id for r in result.rejected),
+    ]
+    assert sorted(parts) == sorted(i.id for i in portfolio.invoices)
+    assert result.invoice_count == len(portfolio.invoices)
+
+
+@given(st.data(), portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+def test_re_evaluation_with_the_actions_as_history_yields_nothing(
+    data: st.DataObject, portfolio: Portfolio, policy: Policy, as_of: date
+) -> None:
+    history = data.draw(histories(portfolio, policy))
+    history = tuple(record for record in history if record.on <= as_of)
+    first = evaluate(
+        portfolio.invoices, policy, as_of, customers=portfolio.customers, history=history
+    )
+    again = evaluate(
+        portfolio.invoices,
+        policy,
+        as_of,
+        customers=portfolio.customers,
+        history=(*history, *first.history(on=as_of)),
+    )
+    assert again.actions == ()
+
+
+@given(portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+def test_no_message_to_paid_void_disputed_or_paused_invoices(
+    portfolio: Portfolio, policy: Policy, as_of: date
+) -> None:
+    result = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    by_id = {i.id: i for i in portfolio.invoices}
+    paused = {p.invoice_id for p in result.paused}
+    for action in result.actions:
+        if action.kind in (ActionKind.RESUME_SERVICE, ActionKind.SUSPEND_SERVICE):
+            continue
+        for invoice_id in action.invoice_ids:
+            invoice = by_id[invoice_id]
+            assert invoice_id not in paused
+            assert invoice.status is InvoiceStatus.OPEN
+            assert not invoice.disputed
+            if isinstance(action, SendMessage | ChargeFee):
+                principal = invoice.total.amount - sum(
+                    (p.amount.amount for p in invoice.payments if p.date <= as_of), Decimal(0)
+                )
+                assert principal > 0
+
+
+@given(portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+def test_no_pre_due_reminder_on_or_after_the_due_date(
+    portfolio: Portfolio, policy: Policy, as_of: date
+) -> None:
+    result = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    offsets = {step.id: step.offset_days for step in policy.steps}
+    due = {i.id: i.due_date for i in portfolio.invoices}
+    for action in result.actions:
+        if not isinstance(action, SendMessage):
+            continue
+        for item in action.items:
+            parts = item.occurrence.split(":")
+            if parts[3] == "step" and offsets[parts[4]] < 0:
+                assert as_of < due[item.invoice_id]
+
+
+def _money_actions(actions: list[object], keep: set[str]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for action in actions:
+        if not set(getattr(action, "invoice_ids", ())) <= keep:
+            continue
+        if isinstance(action, ChargeFee | PostInterest):
+            found[action.key] = action.amount
+        elif getattr(action, "kind", None) is ActionKind.ENTER_STAGE:
+            found[action.key] = action.due_on  # type: ignore[attr-defined]
+    return found
+
+
+@given(portfolios(max_customers=2, max_invoices=3), dunning_policies())
+def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
+    portfolio: Portfolio, policy: Policy
+) -> None:
+    last = portfolio.start + timedelta(days=119)
+    catch_up = evaluate(portfolio.invoices, policy, last, customers=portfolio.customers)
+    daily_actions: list[object] = []
+    history: list[HistoryRecord] = []
+    day = portfolio.start
+    while day <= last:
+        result = evaluate(
+            portfolio.invoices, policy, day, customers=portfolio.customers, history=history
+        )
+        daily_actions.extend(result.actions)
+        history.extend(HistoryRecord.of(a, on=day) for a in result.actions)
+        day += timedelta(days=1)
+    # A paid invoice gets nothing more: a catch-up after its last payment rightly does nothing
+    # for it, so the comparison is over the invoices still owed on the last day.
+    owed = {
+        i.id
+        for i in portfolio.invoices
+        if i.total.amount > sum((p.amount.amount for p in i.payments if p.date <= last), Decimal(0))
+    }
+    assert _money_actions(daily_actions, owed) == _money_actions(list(catch_up.actions), owed)
+    replay = evaluate(
+        portfolio.invoices, policy, last, customers=portfolio.customers, history=history
+    )
+    assert [s.stage_id for s in catch_up.stages] == [s.stage_id for s in replay.stages]
+
+
+@given(portfolios(max_customers=2, max_invoices=4), dunning_policies())
+def test_frequency_caps_hold_in_every_window_of_a_120_day_run(
+    portfolio: Portfolio, policy: Policy
+) -> None:
+    cap = policy.frequency_cap
+    last = portfolio.start + timedelta(days=119)
+    history = daily_history(portfolio, policy, portfolio.start, last)
+    if cap is None:
+        return
+    sent: dict[str, list[date]] = defaultdict(list)
+    for record in history:
+        if record.kind is ActionKind.SEND_MESSAGE:
+            sent[record.customer_id].append(record.on)
+    for days in sent.values():
+        for start in days:
+            window = [d for d in days if start <= d < start + timedelta(days=cap.days)]
+            assert len(window) <= cap.max_messages
+
+
+@given(portfolios(max_customers=2, max_invoices=3), dunning_policies(invoice_level_only=False))
+def test_stages_never_step_down_while_unpaid(portfolio: Portfolio, policy: Policy) -> None:
+    history: list[HistoryRecord] = []
+    levels: dict[str, int] = {}
+    day = portfolio.start
+    while day <= portfolio.start + timedelta(days=119):
+        result = evaluate(
+            portfolio.invoices, policy, day, customers=portfolio.customers, history=history
+        )
+        history.extend(HistoryRecord.of(a, on=day) for a in result.actions)
+        for stage in result.stages:
+            assert stage.level >= levels.get(stage.customer_id, 0)
+            levels[stage.customer_id] = stage.level
+        day += timedelta(days=1)
+
+
+@given(portfolios(), dunning_policies(), AS_OF)
+def test_fees_never_exceed_their_cap(portfolio: Portfolio, policy: Policy, as_of: date) -> None:
+    result = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    charged: dict[str, Decimal] = defaultdict(Decimal)
+    for action in result.actions:
+        if isinstance(action, ChargeFee):
+            assert action.amount.amount > 0
+            charged[action.invoice_ids[0]] += action.amount.amount
+    cap = policy.fee_cap
+    if cap is None:
+        return
+    by_id = {i.id: i for i in portfolio.invoices}
+    for invoice_id, total in charged.items():
+        invoice = by_id[invoice_id]
+        for money in cap.amounts:
+            if money.currency == invoice.currency:
+                assert total <= money.amount
+        if cap.percent_of_total is not None:
+            assert total <= invoice.total.percent(cap.percent_of_total).quantize().amount
+
+
+@given(portfolios(max_customers=4), dunning_policies(invoice_level_only=False), AS_OF, st.data())
+def test_partition_invariance(
+    portfolio: Portfolio, policy: Policy, as_of: date, data: st.DataObject
+) -> None:
+    whole = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    chosen = data.draw(st.sets(st.sampled_from([c.id for c in portfolio.customers])))
+    for part in (chosen, {c.id for c in portfolio.customers} - chosen):
+        sliced = evaluate(
+            [i for i in portfolio.invoices if i.customer_id in part],
+            policy,
+            as_of,
+            customers=[c for c in portfolio.customers if c.id in part],
+        )
+        assert sliced.actions == tuple(a for a in whole.actions if a.customer_id in part)
+        assert sliced.skipped == tuple(s for s in whole.skipped if s.customer_id in part)
+        assert sliced.paused == tuple(p for p in whole.paused if p.customer_id in part)
+        assert sliced.stages == tuple(s for s in whole.stages if s.customer_id in part)

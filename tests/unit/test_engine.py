@@ -1,0 +1,738 @@
+"""The engine's rules, one by one, with exact dates and amounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dunning import (
+    ActionKind,
+    Channel,
+    Contact,
+    Customer,
+    Evaluation,
+    FeeCap,
+    FixedFee,
+    FrequencyCap,
+    HistoryRecord,
+    HistoryStatus,
+    InterestPosting,
+    InterestRule,
+    InterestSettings,
+    Invoice,
+    InvoiceOutcome,
+    InvoiceStatus,
+    MessageSpec,
+    Money,
+    PauseCause,
+    Pauses,
+    Payment,
+    PercentFee,
+    PlanTerms,
+    Policy,
+    PolicyRule,
+    PolicySet,
+    QuietDays,
+    ReminderStep,
+    Repeat,
+    RetrySchedule,
+    SendWindow,
+    SkipReason,
+    Stage,
+    StageFee,
+    StageTrigger,
+    Task,
+    build_plan,
+    evaluate,
+)
+from dunning.engine import HandOff as HandOffAction
+from dunning.policy import HandOff
+
+DUE = date(2026, 1, 31)  # a Saturday
+
+
+def customer(customer_id: str = "C1", **changes: Any) -> Customer:
+    data: dict[str, Any] = {
+        "id": customer_id,
+        "name": "Ana Gómez",
+        "locale": "es_CO",
+        "time_zone": "America/Bogota",
+        "contacts": [
+            Contact(channel=Channel.EMAIL, address="ana@example.com"),
+            Contact(channel=Channel.SMS, address="+573001112233"),
+        ],
+    }
+    data.update(changes)
+    return Customer(**data)
+
+
+def invoice(invoice_id: str = "I1", customer_id: str = "C1", **changes: Any) -> Invoice:
+    data: dict[str, Any] = {
+        "id": invoice_id,
+        "customer_id": customer_id,
+        "currency": "USD",
+        "total": "1000.00",
+        "issue_date": date(2026, 1, 1),
+        "due_date": DUE,
+    }
+    data.update(changes)
+    return Invoice(**data)
+
+
+def pay(amount: str, day: date, payment_id: str = "P1") -> Payment:
+    return Payment(id=payment_id, date=day, amount=Money(amount, "USD"))
+
+
+CADENCE = (
+    ReminderStep(id="before", offset_days=-3, channels=["email"], template="soon"),
+    ReminderStep(id="due", offset_days=0, channels=["email"], template="due"),
+    ReminderStep(
+        id="after",
+        offset_days=2,
+        channels=["sms", "email"],
+        template="late",
+        repeat=Repeat(every_days=7, max_times=4),
+    ),
+)
+
+
+def policy(**changes: Any) -> Policy:
+    data: dict[str, Any] = {"id": "b2c", "steps": CADENCE}
+    data.update(changes)
+    return Policy(**data)
+
+
+def run(
+    invoices: list[Invoice],
+    as_of: date,
+    pol: Policy | PolicySet | None = None,
+    customers: list[Customer] | None = None,
+    **kwargs: Any,
+) -> Evaluation:
+    return evaluate(
+        invoices,
+        pol if pol is not None else policy(),
+        as_of,
+        customers=customers if customers is not None else [customer()],
+        **kwargs,
+    )
+
+
+def kinds(result: Evaluation) -> list[tuple[str, str]]:
+    return [(a.kind.value, a.key) for a in result.actions]
+
+
+class TestReminders:
+    def test_nothing_before_the_first_step(self) -> None:
+        result = run([invoice()], date(2026, 1, 27))
+        assert result.actions == ()
+        assert result.quiet == ("I1",)
+        assert result.outcome("I1") is InvoiceOutcome.QUIET
+
+    def test_pre_due_reminder_on_its_day(self) -> None:
+        result = run([invoice()], date(2026, 1, 28))
+        (message,) = result.actions
+        assert message.key == "b2c:C1:I1:step:before:0@email"
+        assert message.kind is ActionKind.SEND_MESSAGE
+        assert message.template == "soon"
+        assert message.address == "ana@example.com"
+        assert message.total == Money("1000.00", "USD")
+        assert message.covers == ("b2c:C1:I1:step:before:0",)
+        assert message.not_before == datetime(2026, 1, 28, tzinfo=ZoneInfo("America/Bogota"))
+        assert message.locale == "es_CO"
+
+    def test_send_window_gives_a_local_not_before(self) -> None:
+        result = run([invoice()], date(2026, 1, 28), policy(send_window=SendWindow()))
+        (message,) = result.actions
+        assert message.not_before == datetime(2026, 1, 28, 9, 0, tzinfo=ZoneInfo("America/Bogota"))
+        assert message.not_before.utcoffset() is not None
+
+    def test_catch_up_sends_only_the_latest_and_reports_the_rest(self) -> None:
+        # Runs missed from before the due date until 2026-02-10: the latest occurrence is
+        # "after" #1 (2026-02-09 = due + 2 + 7); "before", "due" and "after" #0 are superseded.
+        result = run([invoice()], date(2026, 2, 10))
+        (message,) = result.actions
+        assert message.key == "b2c:C1:I1:step:after:1@sms"
+        assert message.due_on == date(2026, 2, 9)
+        skipped = {(s.key, s.cause) for s in result.skipped}
+        assert skipped == {
+            ("b2c:C1:I1:step:before:0", SkipReason.SUPERSEDED),
+            ("b2c:C1:I1:step:due:0", SkipReason.SUPERSEDED),
+            ("b2c:C1:I1:step:after:0", SkipReason.SUPERSEDED),
+        }
+        assert result.outcome("I1") is InvoiceOutcome.ACTED
+
+    def test_re_evaluation_with_history_yields_nothing(self) -> None:
+        first = run([invoice()], date(2026, 2, 10))
+        again = run([invoice()], date(2026, 2, 10), history=first.history())
+        assert again.actions == ()
+        assert again.skipped == ()
+        assert again.quiet == ("I1",)
+
+    def test_superseded_walk_stops_at_the_last_one_done(self) -> None:
+        done = HistoryRecord(
+            key="b2c:C1:I1:step:due:0@email",
+            kind=ActionKind.SEND_MESSAGE,
+            customer_id="C1",
+            on=DUE,
+            covers=("b2c:C1:I1:step:due:0",),
+        )
+        result = run([invoice()], date(2026, 2, 10), history=[done])
+        assert [s.key for s in result.skipped] == ["b2c:C1:I1:step:after:0"]
+
+    def test_repeat_stops_after_max_times(self) -> None:
+        # after: 2026-02-02, 02-09, 02-16, 02-23 (4 times); on 2026-03-30 the last is #3.
+        result = run([invoice()], date(2026, 3, 30))
+        (message,) = result.actions
+        assert message.key == "b2c:C1:I1:step:after:3@sms"
+        assert message.due_on == date(2026, 2, 23)
+
+    def test_pre_due_reminder_is_stale_on_the_due_date(self) -> None:
+        only_before = policy(steps=[CADENCE[0]])
+        result = run([invoice()], DUE, only_before)
+        assert result.actions == ()
+        (skip,) = result.skipped
+        assert skip.cause is SkipReason.STALE
+        assert result.outcome("I1") is InvoiceOutcome.SKIPPED
+
+    def test_max_lateness(self) -> None:
+        step = ReminderStep(
+            id="due", offset_days=0, channels=["email"], template="due", max_lateness_days=2
+        )
+        assert run([invoice()], date(2026, 2, 2), policy(steps=[step])).actions != ()
+        late = run([invoice()], date(2026, 2, 3), policy(steps=[step]))
+        assert late.actions == ()
+        assert [s.cause for s in late.skipped] == [SkipReason.STALE]
+
+    def test_business_day_offsets(self) -> None:
+        # Due Saturday 2026-01-31; 1 business day after is Monday 2026-02-02.
+        step = ReminderStep(
+            id="b1", offset_days=1, day_kind="business", channels=["email"], template="x"
+        )
+        assert run([invoice()], date(2026, 2, 1), policy(steps=[step])).actions == ()
+        (message,) = run([invoice()], date(2026, 2, 2), policy(steps=[step])).actions
+        assert message.due_on == date(2026, 2, 2)
+
+    def test_minimum_balance(self) -> None:
+        step = ReminderStep(
+            id="due",
+            offset_days=0,
+            channels=["email"],
+            template="due",
+            min_balance=[Money("5000.00", "USD")],
+        )
+        result = run([invoice()], DUE, policy(steps=[step]))
+        assert [s.cause for s in result.skipped] == [SkipReason.BELOW_MINIMUM]
+
+    def test_partial_payment_keeps_dunning_with_the_new_balance(self) -> None:
+        result = run([invoice(payments=[pay("400.00", date(2026, 1, 20))])], DUE)
+        (message,) = result.actions
+        assert message.total == Money("600.00", "USD")
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"status": InvoiceStatus.VOID},
+            {"status": InvoiceStatus.PAID},
+            {"payments": [Payment(id="P", date=DUE, amount=Money("1000.00", "USD"))]},
+        ],
+    )
+    def test_paid_or_void_gets_nothing(self, changes: dict[str, Any]) -> None:
+        result = run([invoice(**changes)], date(2026, 2, 10))
+        assert result.actions == ()
+        assert result.skipped == ()
+        assert result.quiet == ("I1",)
+
+
+class TestChannels:
+    def test_fallback_when_the_customer_lacks_the_first_channel(self) -> None:
+        only_email = customer(contacts=[Contact(channel="email", address="a@x.example")])
+        (message,) = run([invoice()], date(2026, 2, 2), customers=[only_email]).actions
+        assert message.channel is Channel.EMAIL
+
+    def test_customer_preference_wins_within_the_policy_channels(self) -> None:
+        prefers_email = customer(preferred_channels=["email"])
+        (message,) = run([invoice()], date(2026, 2, 2), customers=[prefers_email]).actions
+        assert message.channel is Channel.EMAIL
+
+    def test_opted_out_channel_is_passed_over(self) -> None:
+        opted = customer(opted_out=["sms"])
+        (message,) = run([invoice()], date(2026, 2, 2), customers=[opted]).actions
+        assert message.channel is Channel.EMAIL
+
+    def test_failed_channel_falls_back_to_the_next(self) -> None:
+        failed = HistoryRecord(
+            key="b2c:C1:I1:step:after:0@sms",
+            kind=ActionKind.SEND_MESSAGE,
+            customer_id="C1",
+            on=date(2026, 2, 2),
+            status=HistoryStatus.FAILED,
+            covers=("b2c:C1:I1:step:after:0",),
+            channel=Channel.SMS,
+        )
+        (message,) = run([invoice()], date(2026, 2, 2), history=[failed]).actions
+        assert message.key == "b2c:C1:I1:step:after:0@email"
+
+    def test_no_usable_channel(self) -> None:
+        nobody = customer(contacts=[Contact(channel="postal", address="Calle 1")])
+        result = run([invoice()], date(2026, 2, 2), customers=[nobody])
+        assert result.actions == ()
+        causes = {s.key: s.cause for s in result.skipped}
+        assert causes["b2c:C1:I1:step:after:0"] is SkipReason.NO_CHANNEL
+
+
+def staged(**changes: Any) -> Policy:
+    stages = [
+        Stage(
+            id="fee",
+            trigger=StageTrigger(days_overdue=15),
+            fee=StageFee(rule=PercentFee(percent="5", minimum=[Money("10.00", "USD")])),
+        ),
+        Stage(
+            id="call",
+            trigger=StageTrigger(days_overdue=30),
+            task=Task(kind="call", queue="collections"),
+            message=MessageSpec(channels=["email"], template="final", tone="final"),
+        ),
+        Stage(
+            id="agency",
+            trigger=StageTrigger(days_overdue=90),
+            hand_off=HandOff(agency="Cobranzas SA"),
+            suspend_service=True,
+            propose_write_off=True,
+        ),
+    ]
+    data: dict[str, Any] = {"id": "b2c", "steps": CADENCE, "stages": stages}
+    data.update(changes)
+    return Policy(**data)
+
+
+class TestStages:
+    def test_entry_with_a_percent_fee_on_the_principal_of_that_day(self) -> None:
+        # 15 days overdue on 2026-02-15; 400.00 paid on 02-10 leaves 600.00; 5 % = 30.00.
+        inv = invoice(payments=[pay("400.00", date(2026, 2, 10))])
+        result = run([inv], date(2026, 2, 15), staged())
+        fee = next(a for a in result.actions if a.kind is ActionKind.CHARGE_FEE)
+        assert fee.amount == Money("30.00", "USD")
+        assert fee.key == "b2c:C1:I1:fee:fee:0"
+        enter = next(a for a in result.actions if a.kind is ActionKind.ENTER_STAGE)
+        assert (enter.stage_id, enter.level, enter.due_on) == ("fee", 1, date(2026, 2, 15))
+        assert result.stages[0].stage_id == "fee"
+
+    def test_catch_up_emits_every_stage_once_and_only_the_top_message(self) -> None:
+        result = run([invoice()], date(2026, 5, 5), staged())  # 94 days overdue
+        entered = [
+            (a.stage_id, a.due_on) for a in result.actions if a.kind is ActionKind.ENTER_STAGE
+        ]
+        assert entered == [
+            ("fee", date(2026, 2, 15)),
+            ("call", date(2026, 3, 2)),
+            ("agency", date(2026, 5, 1)),
+        ]
+        by_kind = {a.kind for a in result.actions}
+        assert ActionKind.HAND_OFF in by_kind
+        assert ActionKind.PROPOSE_WRITE_OFF in by_kind
+        assert ActionKind.SUSPEND_SERVICE in by_kind
+        # The call stage's task and message are superseded by the agency stage, which has no
+        # message of its own: the last reminder of the cadence goes instead.
+        assert ActionKind.CREATE_TASK not in by_kind
+        superseded = {s.key for s in result.skipped if s.cause is SkipReason.SUPERSEDED}
+        assert {"b2c:C1:I1:task:call", "b2c:C1:I1:stage-message:call"} <= superseded
+        again = run([invoice()], date(2026, 5, 5), staged(), history=result.history())
+        assert again.actions == ()
+
+    def test_stage_message_replaces_the_reminder_of_the_same_day(self) -> None:
+        # On 2026-03-02 (30 days) the call stage message and reminder "after" #3 is not due
+        # (max 4: 02-23 was the last) -- use a weekly unlimited repeat instead.
+        steps = [
+            ReminderStep(
+                id="weekly",
+                offset_days=2,
+                channels=["email"],
+                template="late",
+                repeat=Repeat(every_days=7),
+            )
+        ]
+        result = run([invoice()], date(2026, 3, 2), staged(steps=steps))
+        messages = [a for a in result.actions if a.kind is ActionKind.SEND_MESSAGE]
+        assert len(messages) == 1
+        assert messages[0].template == "final"
+        assert "b2c:C1:I1:step:weekly:4" in messages[0].covers
+        tasks = [a for a in result.actions if a.kind is ActionKind.CREATE_TASK]
+        assert [t.key for t in tasks] == ["b2c:C1:I1:task:call"]
+
+    def test_stages_never_step_down(self) -> None:
+        entered = run([invoice()], date(2026, 3, 2), staged())
+        # A payment leaves 1.00 owed; the invoice stays at stage "call".
+        paid = invoice(payments=[pay("999.00", date(2026, 3, 5))])
+        later = run([paid], date(2026, 3, 20), staged(), history=entered.history())
+        assert later.stages[0].stage_id == "call"
+        assert not [a for a in later.actions if a.kind is ActionKind.ENTER_STAGE]
+
+    def test_invoice_balance_threshold_judged_on_dated_payments(self) -> None:
+        big = Stage(
+            id="big",
+            trigger=StageTrigger(days_overdue=10, invoice_balance=[Money("800.00", "USD")]),
+        )
+        pol = policy(stages=[big])
+        paid_early = invoice(payments=[pay("300.00", date(2026, 2, 5))])
+        assert run([paid_early], date(2026, 2, 20), pol).stages == ()
+        paid_late = invoice(payments=[pay("300.00", date(2026, 2, 15))])
+        result = run([paid_late], date(2026, 2, 20), pol)
+        assert result.stages[0].stage_id == "big"
+
+    def test_any_of_the_conditions(self) -> None:
+        stage = Stage(
+            id="either",
+            trigger=StageTrigger(
+                days_overdue=60, invoice_balance=[Money("500.00", "USD")], match="any"
+            ),
+        )
+        result = run([invoice()], date(2026, 2, 3), policy(stages=[stage]))
+        (enter,) = [a for a in result.actions if a.kind is ActionKind.ENTER_STAGE]
+        assert enter.due_on == date(2026, 2, 1)
+
+    def test_customer_level_unpaid_invoices(self) -> None:
+        stage = Stage(id="many", trigger=StageTrigger(unpaid_invoices=2))
+        one = run([invoice()], date(2026, 2, 3), policy(stages=[stage]))
+        assert one.stages == ()
+        two = run(
+            [invoice(), invoice("I2", due_date=date(2026, 1, 25))],
+            date(2026, 2, 3),
+            policy(stages=[stage]),
+        )
+        assert [s.invoice_ids for s in two.stages] == [("I1", "I2")]
+
+    def test_recurring_fee_up_to_the_cap(self) -> None:
+        stage = Stage(
+            id="late",
+            trigger=StageTrigger(days_overdue=30),
+            fee=StageFee(rule=FixedFee(amounts=[Money("25.00", "USD")]), every_days=30),
+        )
+        pol = policy(stages=[stage], fee_cap=FeeCap(amounts=[Money("60.00", "USD")]))
+        result = run([invoice()], date(2026, 5, 15), pol)
+        fees = [
+            (a.due_on, a.amount.amount) for a in result.actions if a.kind is ActionKind.CHARGE_FEE
+        ]
+        assert fees == [
+            (date(2026, 3, 2), Decimal("25.00")),
+            (date(2026, 4, 1), Decimal("25.00")),
+            (date(2026, 5, 1), Decimal("10.00")),
+        ]
+        later = run([invoice()], date(2026, 6, 1), pol, history=result.history())
+        assert [s.cause for s in later.skipped if "fee" in s.key] == [SkipReason.CAPPED]
+
+    def test_fee_without_an_amount_in_the_currency(self) -> None:
+        stage = Stage(
+            id="late",
+            trigger=StageTrigger(days_overdue=1),
+            fee=StageFee(rule=FixedFee(amounts=[Money("20000", "COP")])),
+        )
+        result = run([invoice()], date(2026, 2, 1), policy(steps=[], stages=[stage]))
+        assert [s.cause for s in result.skipped] == [SkipReason.NO_AMOUNT]
+
+    def test_suspension_and_resumption(self) -> None:
+        first = run([invoice()], date(2026, 5, 5), staged())
+        suspend = next(a for a in first.actions if a.kind is ActionKind.SUSPEND_SERVICE)
+        assert suspend.key == "b2c:C1:suspend:1"
+        paid = invoice(payments=[pay("1000.00", date(2026, 5, 10))])
+        second = run([paid], date(2026, 5, 11), staged(), history=first.history())
+        assert kinds(second) == [("resume_service", "b2c:C1:resume:1")]
+        third = run(
+            [paid], date(2026, 5, 12), staged(), history=[*first.history(), *second.history()]
+        )
+        assert third.actions == ()
+
+    def test_hand_off_amount(self) -> None:
+        result = run([invoice()], date(2026, 5, 5), staged())
+        hand_off = next(a for a in result.actions if isinstance(a, HandOffAction))
+        assert (hand_off.agency, hand_off.amount) == ("Cobranzas SA", Money("1000.00", "USD"))
+
+    def test_offer_plan(self) -> None:
+        stage = Stage(
+            id="plan",
+            trigger=StageTrigger(days_overdue=20),
+            offer_plan=PlanTerms(installments=3),
+        )
+        invoices = [invoice(), invoice("I2", total="500.00")]
+        result = run(invoices, date(2026, 2, 25), policy(stages=[stage]))
+        (offer,) = [a for a in result.actions if a.kind is ActionKind.OFFER_PLAN]
+        assert offer.amount == Money("1500.00", "USD")
+        assert offer.invoice_ids == ("I1", "I2")
+        assert offer.key == "b2c:C1:offer:USD:plan"
+
+
+class TestInterest:
+    def test_monthly_postings_on_a_varying_principal(self) -> None:
+        # 12 % a year, ACT/365F. February: 10,000.00 x 0.12 x 28/365 = 92.0548 -> 92.05.
+        # March: 10 days on 10,000.00 (the payment day bears interest) = 32.8767, then 21
+        # days on 6,000.00 = 41.4247; together 74.3014 -> 74.30.
+        inv = invoice(total="10000.00", payments=[pay("4000.00", date(2026, 3, 10))])
+        pol = policy(steps=[], interest=InterestSettings(rule=InterestRule(annual_rate="12")))
+        result = run([inv], date(2026, 3, 31), pol)
+        posts = [(a.first_day, a.last_day, a.amount.amount) for a in result.actions]
+        assert posts == [
+            (date(2026, 2, 1), date(2026, 2, 28), Decimal("92.05")),
+            (date(2026, 3, 1), date(2026, 3, 31), Decimal("74.30")),
+        ]
+        march = result.actions[1]
+        assert [(s.days, s.annual_rate) for s in march.segments] == [
+            (10, Decimal("12")),
+            (21, Decimal("12")),
+        ]
+
+    def test_posting_on_payment(self) -> None:
+        inv = invoice(total="10000.00", payments=[pay("4000.00", date(2026, 3, 10))])
+        pol = policy(
+            steps=[],
+            interest=InterestSettings(
+                rule=InterestRule(annual_rate="12"), posting=InterestPosting.PAYMENT
+            ),
+        )
+        (post,) = run([inv], date(2026, 3, 31), pol).actions
+        # 38 days (02-01..03-10) on 10,000.00 at 12 %: 124.9315 -> 124.93.
+        assert (post.first_day, post.last_day, post.amount.amount) == (
+            date(2026, 2, 1),
+            date(2026, 3, 10),
+            Decimal("124.93"),
+        )
+
+    def test_posting_on_stage_entry(self) -> None:
+        stage = Stage(id="s", trigger=StageTrigger(days_overdue=30), post_interest=True)
+        pol = policy(
+            steps=[],
+            stages=[stage],
+            interest=InterestSettings(
+                rule=InterestRule(annual_rate="12"), posting=InterestPosting.STAGE_ENTRY
+            ),
+        )
+        result = run([invoice(total="10000.00")], date(2026, 3, 5), pol)
+        (post,) = [a for a in result.actions if a.kind is ActionKind.POST_INTEREST]
+        # 30 days on 10,000.00 at 12 %: 98.6301 -> 98.63.
+        assert (post.last_day, post.amount.amount) == (date(2026, 3, 2), Decimal("98.63"))
+
+
+class TestPauses:
+    @pytest.mark.parametrize(
+        ("changes", "cause"),
+        [
+            ({"disputed": True}, PauseCause.DISPUTED),
+            ({"promise_to_pay": date(2026, 2, 15)}, PauseCause.PROMISE_TO_PAY),
+        ],
+    )
+    def test_invoice_pauses(self, changes: dict[str, Any], cause: PauseCause) -> None:
+        result = run([invoice(**changes)], date(2026, 2, 10), staged())
+        assert result.actions == ()
+        (paused,) = result.paused
+        assert paused.causes == (cause,)
+        assert result.outcome("I1") is InvoiceOutcome.PAUSED
+
+    def test_broken_promise_resumes_dunning(self) -> None:
+        result = run([invoice(promise_to_pay=date(2026, 2, 5))], date(2026, 2, 10))
+        assert result.paused == ()
+        assert len(result.actions) == 1
+
+    def test_do_not_contact_and_minimum(self) -> None:
+        result = run(
+            [invoice(total="5.00")],
+            date(2026, 2, 10),
+            policy(pauses=Pauses(min_balance=[Money("10.00", "USD")])),
+            customers=[customer(do_not_contact=True)],
+        )
+        assert result.paused[0].causes == (PauseCause.DO_NOT_CONTACT, PauseCause.BELOW_MINIMUM)
+
+    def test_pause_rules_can_be_switched_off(self) -> None:
+        result = run(
+            [invoice(disputed=True)], date(2026, 2, 10), policy(pauses=Pauses(disputed=False))
+        )
+        assert result.paused == ()
+
+    def test_installment_plan_in_good_standing(self) -> None:
+        inv = invoice()
+        plan = build_plan([inv], PlanTerms(installments=2), id="PL", start_date=date(2026, 2, 5))
+        good = run([inv], date(2026, 2, 10), plans=[plan])
+        assert good.paused[0].causes == (PauseCause.INSTALLMENT_PLAN,)
+        defaulted = run([inv], date(2026, 4, 10), plans=[plan])
+        assert defaulted.paused == ()
+        assert defaulted.actions != ()
+
+
+class TestCustomerRules:
+    def test_consolidation_into_one_message_per_channel(self) -> None:
+        invoices = [invoice(), invoice("I2", total="250.50")]
+        (message,) = run(invoices, DUE).actions
+        assert message.invoice_ids == ("I1", "I2")
+        assert message.total == Money("1250.50", "USD")
+        assert message.covers == ("b2c:C1:I1:step:due:0", "b2c:C1:I2:step:due:0")
+        assert message.key.startswith("b2c:C1:message:email:2026-01-31:")
+        again = run(invoices, DUE, history=run(invoices, DUE).history())
+        assert again.actions == ()
+
+    def test_without_consolidation(self) -> None:
+        invoices = [invoice(), invoice("I2")]
+        result = run(invoices, DUE, policy(consolidate=False))
+        assert [a.key for a in result.actions] == [
+            "b2c:C1:I1:step:due:0@email",
+            "b2c:C1:I2:step:due:0@email",
+        ]
+
+    def test_one_message_per_currency(self) -> None:
+        invoices = [invoice(), invoice("I2", currency="COP", total="50000")]
+        result = run(invoices, DUE)
+        assert sorted(a.total.currency for a in result.actions) == ["COP", "USD"]
+
+    def test_frequency_cap(self) -> None:
+        sent = [
+            HistoryRecord(key=f"k{i}", kind="send_message", customer_id="C1", on=day)
+            for i, day in enumerate([date(2026, 1, 26), date(2026, 1, 28)])
+        ]
+        pol = policy(frequency_cap=FrequencyCap(max_messages=2, days=7))
+        result = run([invoice()], DUE, pol, history=sent)
+        assert result.actions == ()
+        (skip,) = [s for s in result.skipped if s.cause is not SkipReason.SUPERSEDED]
+        assert skip.cause is SkipReason.CAPPED
+        # The window (2026-01-25..01-31) frees up when the 01-26 message leaves it.
+        assert skip.retry_on == date(2026, 2, 2)
+        assert run([invoice()], date(2026, 2, 2), pol, history=sent).actions != ()
+
+    def test_quiet_days_defer_messages(self) -> None:
+        pol = policy(quiet_days=QuietDays())
+        saturday = run([invoice()], DUE, pol)
+        assert saturday.actions == ()
+        assert [(s.cause, s.retry_on) for s in saturday.skipped if s.deferred] == [
+            (SkipReason.QUIET_DAY, date(2026, 2, 2))
+        ]
+        (monday,) = run([invoice()], date(2026, 2, 2), pol).actions
+        assert monday.key == "b2c:C1:I1:step:after:0@sms"
+
+
+class TestRetries:
+    def test_retry_schedule_snapped_to_paydays(self) -> None:
+        failure = HistoryRecord(
+            key="gateway-1",
+            kind=ActionKind.AUTOMATIC_CHARGE,
+            customer_id="C1",
+            on=date(2026, 3, 3),
+            status=HistoryStatus.FAILED,
+            invoice_ids=("I1",),
+        )
+        pol = policy(
+            steps=[],
+            retries=RetrySchedule(days_after_failure=[3, 7, 14], paydays=[15, "last"]),
+        )
+        inv = invoice(due_date=date(2026, 3, 3))
+        assert run([inv], date(2026, 3, 14), pol, history=[failure]).actions == ()
+        result = run([inv], date(2026, 3, 20), pol, history=[failure])
+        # Retries on 03-06 and 03-10 both snap to the 15th; the second replaces the first.
+        (retry,) = result.actions
+        assert (retry.attempt, retry.due_on) == (2, date(2026, 3, 15))
+        assert [s.key for s in result.skipped] == ["b2c:C1:I1:retry:attempt:1"]
+        failed_retry = HistoryRecord.of(retry, HistoryStatus.FAILED, on=date(2026, 3, 20))
+        end = run([inv], date(2026, 3, 31), pol, history=[failure, failed_retry])
+        (last,) = end.actions
+        assert (last.attempt, last.due_on) == (3, date(2026, 3, 31))
+
+    def test_failed_payment_stage(self) -> None:
+        failure = HistoryRecord(
+            key="g",
+            kind=ActionKind.AUTOMATIC_CHARGE,
+            customer_id="C1",
+            on=date(2026, 1, 20),
+            status=HistoryStatus.FAILED,
+            invoice_ids=("I1",),
+        )
+        stage = Stage(id="card", trigger=StageTrigger(failed_payment=True))
+        result = run(
+            [invoice()], date(2026, 1, 21), policy(steps=[], stages=[stage]), history=[failure]
+        )
+        (enter,) = result.actions
+        assert (enter.stage_id, enter.due_on) == ("card", date(2026, 1, 20))
+
+
+class TestInputs:
+    def test_rejections_never_abort_the_batch(self) -> None:
+        bad = {
+            "id": "BAD",
+            "customer_id": "C1",
+            "currency": "USD",
+            "total": 1.5,
+            "issue_date": "2026-01-01",
+            "due_date": "2026-01-31",
+        }
+        invoices: list[Any] = [
+            invoice(),
+            bad,
+            invoice("I9", customer_id="NOPE"),
+            invoice("D"),
+            invoice("D"),
+        ]
+        result = run(invoices, DUE)
+        errors = {(r.invoice_id, r.error.split(":")[0]) for r in result.rejected}
+        assert ("BAD", "total.amount") in errors
+        assert ("I9", "customer 'NOPE' is not among the customers given") in errors
+        assert [r.invoice_id for r in result.rejected].count("D") == 2
+        assert result.outcome("I1") is InvoiceOutcome.ACTED
+        assert result.invoice_count == 5
+
+    def test_mapping_invoices_are_validated(self) -> None:
+        data = invoice().model_dump()
+        result = run([data], DUE)
+        assert result.acted == ("I1",)
+
+    def test_ambiguous_customers(self) -> None:
+        result = run([invoice()], DUE, customers=[customer(), customer(name="Other")])
+        assert "given twice with different data" in result.rejected[0].error
+
+    def test_order_of_inputs_does_not_matter(self) -> None:
+        invoices = [invoice(f"I{i}", due_date=date(2026, 1, 20 + i)) for i in range(8)]
+        customers = [customer(), customer("C2")]
+        invoices += [invoice("X1", customer_id="C2")]
+        a = evaluate(invoices, staged(), date(2026, 3, 1), customers=customers)
+        b = evaluate(invoices[::-1], staged(), date(2026, 3, 1), customers=customers[::-1])
+        assert a.model_dump_json() == b.model_dump_json()
+
+
+class TestEvaluation:
+    def test_json_round_trip(self) -> None:
+        result = run([invoice(), invoice("I2", disputed=True)], date(2026, 5, 5), staged())
+        text = result.model_dump_json()
+        assert Evaluation.model_validate_json(text).model_dump_json() == text
+
+    def test_explain(self) -> None:
+        result = run([invoice(), invoice("I2", disputed=True)], date(2026, 3, 2), staged())
+        text = result.explain()
+        assert "Customer C1:" in text
+        assert "entered stage call on 2026-03-02: 30 days overdue (>= 30)" in text
+        assert "paused [I2] paused: the invoice is disputed" in text
+        assert text.endswith("invoices: 1 acted on, 0 skipped, 1 paused, 0 quiet, 0 rejected")
+        assert result.explain("nobody").splitlines()[1:-1] == []
+
+    def test_policy_set_picks_per_customer(self) -> None:
+        b2b = Policy(
+            id="b2b",
+            steps=[ReminderStep(id="d", offset_days=0, channels=["email"], template="b2b")],
+        )
+        policies = PolicySet(
+            rules=[PolicyRule(policy=b2b, segments=["business"])], default=policy()
+        )
+        customers = [customer(), customer("C2", segment="business")]
+        result = evaluate(
+            [invoice(), invoice("I2", customer_id="C2")], policies, DUE, customers=customers
+        )
+        assert sorted(a.key for a in result.actions) == [
+            "b2b:C2:I2:step:d:0@email",
+            "b2c:C1:I1:step:due:0@email",
+        ]
+
+
+def test_send_window_must_be_ordered() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(
+        ValidationError, match="send window start 18:00:00 must be before its end 09:00:00"
+    ):
+        SendWindow(start=time(18), end=time(9))
