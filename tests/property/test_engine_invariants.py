@@ -24,7 +24,7 @@ from dunning import (
 from dunning.testing._engine import (
     Portfolio,
     daily_history,
-    dunning_policies,
+    engine_policies,
     histories,
     portfolios,
 )
@@ -37,7 +37,7 @@ def _outcomes(portfolio: Portfolio, policy: Policy, as_of: date) -> dict[str, In
     return {i.id: result.outcome(i.id) for i in portfolio.invoices}
 
 
-@given(portfolios(), dunning_policies(), AS_OF, st.randoms(use_true_random=False))
+@given(portfolios(), engine_policies(), AS_OF, st.randoms(use_true_random=False))
 def test_deterministic_and_independent_of_input_order(
     portfolio: Portfolio, policy: Policy, as_of: date, random: Random
 ) -> None:
@@ -50,7 +50,7 @@ def test_deterministic_and_independent_of_input_order(
     assert first.model_dump_json() == second.model_dump_json()
 
 
-@given(portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+@given(portfolios(), engine_policies(invoice_level_only=False), AS_OF)
 def test_every_invoice_is_accounted_for_exactly_once(
     portfolio: Portfolio, policy: Policy, as_of: date
 ) -> None:
@@ -66,7 +66,7 @@ def test_every_invoice_is_accounted_for_exactly_once(
     assert result.invoice_count == len(portfolio.invoices)
 
 
-@given(st.data(), portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+@given(st.data(), portfolios(), engine_policies(invoice_level_only=False), AS_OF)
 def test_re_evaluation_with_the_actions_as_history_yields_nothing(
     data: st.DataObject, portfolio: Portfolio, policy: Policy, as_of: date
 ) -> None:
@@ -85,7 +85,7 @@ def test_re_evaluation_with_the_actions_as_history_yields_nothing(
     assert again.actions == ()
 
 
-@given(portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+@given(portfolios(), engine_policies(invoice_level_only=False), AS_OF)
 def test_no_message_to_paid_void_disputed_or_paused_invoices(
     portfolio: Portfolio, policy: Policy, as_of: date
 ) -> None:
@@ -107,7 +107,7 @@ def test_no_message_to_paid_void_disputed_or_paused_invoices(
                 assert principal > 0
 
 
-@given(portfolios(), dunning_policies(invoice_level_only=False), AS_OF)
+@given(portfolios(), engine_policies(invoice_level_only=False), AS_OF)
 def test_no_pre_due_reminder_on_or_after_the_due_date(
     portfolio: Portfolio, policy: Policy, as_of: date
 ) -> None:
@@ -135,7 +135,7 @@ def _money_actions(actions: list[object], keep: set[str]) -> dict[str, object]:
     return found
 
 
-@given(portfolios(max_customers=2, max_invoices=3), dunning_policies())
+@given(portfolios(max_customers=2, max_invoices=3), engine_policies())
 def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
     portfolio: Portfolio, policy: Policy
 ) -> None:
@@ -165,7 +165,7 @@ def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
     assert [s.stage_id for s in catch_up.stages] == [s.stage_id for s in replay.stages]
 
 
-@given(portfolios(max_customers=2, max_invoices=4), dunning_policies())
+@given(portfolios(max_customers=2, max_invoices=4), engine_policies())
 def test_frequency_caps_hold_in_every_window_of_a_120_day_run(
     portfolio: Portfolio, policy: Policy
 ) -> None:
@@ -184,7 +184,7 @@ def test_frequency_caps_hold_in_every_window_of_a_120_day_run(
             assert len(window) <= cap.max_messages
 
 
-@given(portfolios(max_customers=2, max_invoices=3), dunning_policies(invoice_level_only=False))
+@given(portfolios(max_customers=2, max_invoices=3), engine_policies(invoice_level_only=False))
 def test_stages_never_step_down_while_unpaid(portfolio: Portfolio, policy: Policy) -> None:
     history: list[HistoryRecord] = []
     levels: dict[str, int] = {}
@@ -200,7 +200,7 @@ def test_stages_never_step_down_while_unpaid(portfolio: Portfolio, policy: Polic
         day += timedelta(days=1)
 
 
-@given(portfolios(), dunning_policies(), AS_OF)
+@given(portfolios(), engine_policies(), AS_OF)
 def test_fees_never_exceed_their_cap(portfolio: Portfolio, policy: Policy, as_of: date) -> None:
     result = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
     charged: dict[str, Decimal] = defaultdict(Decimal)
@@ -221,7 +221,7 @@ def test_fees_never_exceed_their_cap(portfolio: Portfolio, policy: Policy, as_of
             assert total <= invoice.total.percent(cap.percent_of_total).quantize().amount
 
 
-@given(portfolios(max_customers=4), dunning_policies(invoice_level_only=False), AS_OF, st.data())
+@given(portfolios(max_customers=4), engine_policies(invoice_level_only=False), AS_OF, st.data())
 def test_partition_invariance(
     portfolio: Portfolio, policy: Policy, as_of: date, data: st.DataObject
 ) -> None:

@@ -829,7 +829,7 @@ class _Engine:
             principal = _money(max(_principal_on(invoice, on), _ZERO), currency)
             rule = stage.fee
             fee = (
-                _statutory_compensation(rule, principal)
+                rule.compute(principal, (on - invoice.due_date).days)
                 if isinstance(rule, StatutoryCompensation)
                 else rule.compute(principal)
                 if rule is not None
@@ -1252,12 +1252,6 @@ def _trigger_text(stage: CompiledStage, invoice: Invoice, entry: date) -> str:
     if trigger.failed_payment:
         parts.append("an automatic charge failed")
     return (" and " if trigger.match == "all" else " or ").join(parts)
-
-
-def _statutory_compensation(rule: StatutoryCompensation, principal: Money) -> Money | None:
-    from dunning.statutory import get_jurisdiction
-
-    return get_jurisdiction(rule.jurisdiction).compensation(principal)
 
 
 # -- inputs ----------------------------------------------------------------------------------

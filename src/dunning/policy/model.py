@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 from dunning._model import Model
 from dunning.calendars import HolidayCalendar, WeekendCalendar
 from dunning.invoices import Channel, Customer, Identifier, Tags
-from dunning.money import Amount
+from dunning.money import Amount, Money
 from dunning.penalties import InterestRule, LateFee, PerCurrency
 from dunning.plans import PlanTerms
 
@@ -157,15 +157,35 @@ class HandOff(Model):
 
 
 class StatutoryCompensation(Model):
-    """The fixed compensation of a jurisdiction (e.g. EUR 40 under Directive 2011/7/EU)."""
+    """The fixed compensation of a jurisdiction (e.g. EUR 40 under Directive 2011/7/EU).
+
+    `options` are the preset's own (see `dunning.statutory`), e.g. ``{"uf_value": "39000"}``
+    for Chile; they are checked when the policy is built.
+    """
 
     kind: Literal["statutory"] = "statutory"
     jurisdiction: str = Field(description="A code of `dunning.statutory.JURISDICTIONS`.")
+    options: dict[str, Any] = Field(default_factory=dict, description="The preset's options.")
 
     @field_validator("jurisdiction")
     @classmethod
     def _known(cls, value: str) -> str:
         return _check_jurisdiction(value)
+
+    @model_validator(mode="after")
+    def _options_valid(self) -> StatutoryCompensation:
+        from dunning.statutory import get_jurisdiction
+
+        get_jurisdiction(self.jurisdiction).options.model_validate(self.options)
+        return self
+
+    def compute(self, principal: Money, days_late: int) -> Money | None:
+        """The compensation for a late invoice of `principal`, or None where there is none."""
+        from dunning.statutory import get_jurisdiction
+
+        return get_jurisdiction(self.jurisdiction).compensation(
+            principal, days_late=days_late, **self.options
+        )
 
 
 def _check_jurisdiction(value: str) -> str:
@@ -265,23 +285,40 @@ class Stage(Model):
 class StatutoryInterest(Model):
     """The late-payment interest of a jurisdiction, e.g. ``jurisdiction="DE"``.
 
-    `consumer` selects the consumer rate where the law has one (BGB §288(1)).
+    `options` are the preset's own (see `dunning.statutory`), e.g.
+    ``{"consumer_involved": True}`` for Germany (BGB §288(1)) or ``{"regime": "civil"}`` for
+    Mexico; the rule is resolved when the policy is built, so a missing option is a
+    validation error of the policy, not a failure of the evaluation.
     """
 
     kind: Literal["statutory"] = "statutory"
     jurisdiction: str
-    consumer: bool = False
+    options: dict[str, Any] = Field(default_factory=dict, description="The preset's options.")
 
     @field_validator("jurisdiction")
     @classmethod
     def _known(cls, value: str) -> str:
         return _check_jurisdiction(value)
 
+    @model_validator(mode="after")
+    def _resolvable(self) -> StatutoryInterest:
+        from dunning.errors import StatutoryOptionError
+
+        try:
+            self.resolve()
+        except StatutoryOptionError as error:
+            raise PydanticCustomError(
+                "dunning.statutory_option",
+                "{jurisdiction}: {error}",
+                {"jurisdiction": self.jurisdiction, "error": str(error)},
+            ) from None
+        return self
+
     def resolve(self) -> InterestRule:
-        """The `InterestRule` of the jurisdiction's preset."""
+        """The `InterestRule` of the jurisdiction's preset with these options."""
         from dunning.statutory import get_jurisdiction
 
-        return get_jurisdiction(self.jurisdiction).interest_rule(consumer=self.consumer)
+        return get_jurisdiction(self.jurisdiction).interest_rule(**self.options)
 
 
 class InterestPosting(StrEnum):

@@ -32,9 +32,11 @@ from dunning.policy.model import (
 __all__ = [
     "Portfolio",
     "cadences",
+    "customers",
     "daily_history",
-    "dunning_policies",
+    "engine_policies",
     "histories",
+    "invoices",
     "portfolios",
 ]
 
@@ -83,7 +85,7 @@ def cadences(draw: st.DrawFn, max_steps: int = 5) -> tuple[ReminderStep, ...]:
 
 
 @st.composite
-def dunning_policies(
+def engine_policies(
     draw: st.DrawFn, *, invoice_level_only: bool = True, interest: bool = True
 ) -> Policy:
     """Policies with reminders, stages, fees, caps and interest; shrinks towards reminders only.
@@ -162,61 +164,89 @@ def dunning_policies(
 
 
 @st.composite
+def customers(draw: st.DrawFn, customer_id: str = "C0") -> Customer:
+    """A customer with some of email, SMS and WhatsApp, sometimes do-not-contact.
+
+    Shrinks towards a customer without contacts, in en_US and UTC.
+    """
+    channels = draw(
+        st.lists(st.sampled_from([Channel.EMAIL, Channel.SMS, Channel.WHATSAPP]), unique=True)
+    )
+    locale, zone = draw(
+        st.sampled_from(
+            [
+                ("en_US", "UTC"),
+                ("es_CO", "America/Bogota"),
+                ("es_CL", "America/Santiago"),
+                ("es_MX", "America/Mexico_City"),
+            ]
+        )
+    )
+    return Customer(
+        id=customer_id,
+        name=f"Customer {customer_id}",
+        locale=locale,
+        time_zone=zone,
+        contacts=[Contact(channel=ch, address=f"{customer_id}-{ch.value}") for ch in channels],
+        preferred_channels=draw(st.permutations(channels)),
+        do_not_contact=draw(st.booleans()) and draw(st.booleans()),
+    )
+
+
+@st.composite
+def invoices(
+    draw: st.DrawFn, customer_id: str = "C0", invoice_id: str = "I0", start: date = _START
+) -> Invoice:
+    """An open invoice in USD, COP or MXN with up to two partial payments, maybe disputed.
+
+    Shrinks towards a USD invoice of one cent issued and due on `start`, without payments.
+    """
+    currency = draw(st.sampled_from(_CURRENCIES))
+    places = 0 if currency == "COP" else 2
+    total = Decimal(draw(st.integers(1, 10**7))).scaleb(-places)
+    if currency == "COP":
+        total *= 100
+    issue = start + timedelta(days=draw(st.integers(0, 40)))
+    due = issue + timedelta(days=draw(st.integers(0, 45)))
+    payments = []
+    for p in range(draw(st.integers(0, 2))):
+        share = Decimal(draw(st.integers(1, 60))) / 100
+        amount = (total * share).quantize(Decimal(1).scaleb(-places))
+        if amount > 0:
+            payments.append(
+                Payment(
+                    id=f"{invoice_id}-P{p}",
+                    date=due + timedelta(days=draw(st.integers(-5, 90))),
+                    amount=Money(amount, currency),
+                )
+            )
+    return Invoice(
+        id=invoice_id,
+        customer_id=customer_id,
+        currency=currency,
+        total=Money(total, currency),
+        issue_date=issue,
+        due_date=due,
+        payments=payments,
+        disputed=draw(st.booleans()) and draw(st.booleans()),
+        promise_to_pay=draw(st.none() | st.just(due + timedelta(days=draw(st.integers(1, 30))))),
+    )
+
+
+@st.composite
 def portfolios(draw: st.DrawFn, *, max_customers: int = 3, max_invoices: int = 4) -> Portfolio:
     """Customers with open invoices, partial payments, disputes and promises to pay.
 
     Shrinks towards one customer with one unpaid USD invoice due on the start date.
     """
-    customers = []
-    invoices = []
-    count = draw(st.integers(1, max_customers))
-    for c in range(count):
-        channels = draw(
-            st.lists(st.sampled_from([Channel.EMAIL, Channel.SMS, Channel.WHATSAPP]), unique=True)
-        )
-        customer = Customer(
-            id=f"C{c}",
-            name=f"Customer {c}",
-            contacts=[Contact(channel=ch, address=f"c{c}-{ch.value}") for ch in channels],
-            do_not_contact=draw(st.booleans()) and draw(st.booleans()),
-        )
-        customers.append(customer)
-        for n in range(draw(st.integers(1, max_invoices))):
-            currency = draw(st.sampled_from(_CURRENCIES))
-            places = 0 if currency == "COP" else 2
-            total = Decimal(draw(st.integers(1, 10**7))).scaleb(-places)
-            if currency == "COP":
-                total *= 100
-            issue = _START + timedelta(days=draw(st.integers(0, 40)))
-            due = issue + timedelta(days=draw(st.integers(0, 45)))
-            payments = []
-            for p in range(draw(st.integers(0, 2))):
-                share = Decimal(draw(st.integers(1, 60))) / 100
-                amount = (total * share).quantize(Decimal(1).scaleb(-places))
-                if amount > 0:
-                    payments.append(
-                        Payment(
-                            id=f"P{c}-{n}-{p}",
-                            date=due + timedelta(days=draw(st.integers(-5, 90))),
-                            amount=Money(amount, currency),
-                        )
-                    )
-            invoices.append(
-                Invoice(
-                    id=f"I{c}-{n}",
-                    customer_id=customer.id,
-                    currency=currency,
-                    total=Money(total, currency),
-                    issue_date=issue,
-                    due_date=due,
-                    payments=payments,
-                    disputed=draw(st.booleans()) and draw(st.booleans()),
-                    promise_to_pay=draw(
-                        st.none() | st.just(due + timedelta(days=draw(st.integers(1, 30))))
-                    ),
-                )
-            )
-    return Portfolio(customers=tuple(customers), invoices=tuple(invoices), start=_START)
+    people = []
+    bills = []
+    for c in range(draw(st.integers(1, max_customers))):
+        person = draw(customers(f"C{c}"))
+        people.append(person)
+        count = draw(st.integers(1, max_invoices))
+        bills.extend(draw(invoices(person.id, f"I{c}-{n}")) for n in range(count))
+    return Portfolio(customers=tuple(people), invoices=tuple(bills), start=_START)
 
 
 def daily_history(
