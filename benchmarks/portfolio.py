@@ -93,9 +93,7 @@ def b2c_policy() -> Policy:
             ReminderStep(
                 id="pre-3", offset_days=-3, channels=["email"], template="upcoming", tone="friendly"
             ),
-            ReminderStep(
-                id="due", offset_days=0, channels=["email", "sms"], template="due-today"
-            ),
+            ReminderStep(id="due", offset_days=0, channels=["email", "sms"], template="due-today"),
             ReminderStep(
                 id="after-2",
                 offset_days=2,
@@ -348,7 +346,9 @@ def history_for(
         key = (
             f"{covers[0]}@{channel.value}"
             if len(covers) == 1
-            else consolidated_key(pid, customer_id, "message", channel.value, on.isoformat(), covers)
+            else consolidated_key(
+                pid, customer_id, "message", channel.value, on.isoformat(), covers
+            )
         )
         ids = tuple(sorted(invoice_id for _, invoice_id in members))
         records.append(_record(key, ActionKind.SEND_MESSAGE, customer_id, on, ids, covers, channel))

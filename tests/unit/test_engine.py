@@ -515,6 +515,16 @@ class TestInterest:
         # 30 days on 10,000.00 at 12 %: 98.6301 -> 98.63.
         assert (post.last_day, post.amount.amount) == (date(2026, 3, 2), Decimal("98.63"))
 
+    def test_interest_to_the_final_payment_when_charges_outlive_the_principal(self) -> None:
+        inv = invoice(total="10000.00", payments=[pay("10000.00", date(2026, 3, 10))])
+        rule = InterestSettings(
+            rule=InterestRule(annual_rate="12"), posting=InterestPosting.PAYMENT
+        )
+        assert run([inv], date(2026, 3, 31), policy(steps=[], interest=rule)).actions == ()
+        outlive = policy(steps=[], interest=rule, charges_outlive_principal=True)
+        (post,) = run([inv], date(2026, 3, 31), outlive).actions
+        assert (post.last_day, post.amount.amount) == (date(2026, 3, 10), Decimal("124.93"))
+
 
 class TestPauses:
     @pytest.mark.parametrize(

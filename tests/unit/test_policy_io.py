@@ -118,7 +118,7 @@ def test_syntax_errors(fmt: str, text: str, message: str) -> None:
 
 
 def test_document_must_be_a_mapping() -> None:
-    with pytest.raises(InvalidPolicyError, match="must hold a mapping .* not list"):
+    with pytest.raises(InvalidPolicyError, match=r"must hold a mapping .* not list"):
         load_policy("[1, 2]", format="json")
 
 
@@ -128,7 +128,7 @@ def test_error_lists_every_error_with_its_path() -> None:
         "stages": [
             _stage(0),
             _stage(1),
-            _stage(2, fee={"rule": {"kind": "percent", "percent": "-1"}}),
+            _stage(2, fee={"rule": {"kind": "percent", "percent": "x"}}),
         ],
         "frequency_cap": {"max_messages": 0, "days": 7},
         "steps": [{"id": "x", "offset_days": 0, "channels": ["email"]}],
@@ -138,17 +138,22 @@ def test_error_lists_every_error_with_its_path() -> None:
     assert str(caught.value) == (
         "policy document has 3 errors:\n"
         "  steps[0].template: Field required (missing)\n"
-        "  stages[2].fee.rule.percent: Value error, percent is -1; a percentage must not be "
-        "negative ('-1')\n"
+        "  stages[2].fee.rule.percent: amount 'x' is not a decimal number ('x')\n"
         "  frequency_cap.max_messages: Input should be greater than 0 (0)"
-    ) or "stages[2].fee.rule" in str(caught.value)
+    )
 
 
-def test_error_path_of_a_fee_rule() -> None:
-    document = {"id": "p", "stages": [_stage(0), _stage(1), _stage(2, fee={"rule": {"kind": "percent"}})]}
+def test_model_rule_errors_point_at_the_model() -> None:
+    document = {
+        "id": "p",
+        "stages": [_stage(0, fee={"rule": {"kind": "percent", "percent": "-1"}})],
+    }
     with pytest.raises(InvalidPolicyError) as caught:
         load_policy(json.dumps(document), format="json")
-    assert "  stages[2].fee.rule.percent: Field required (missing)" in str(caught.value)
+    assert str(caught.value).splitlines()[1] == (
+        "  stages[0].fee.rule: percent is -1; a percentage must not be negative "
+        "({'kind': 'percent', 'percent': '-1'})"
+    )
 
 
 def test_error_names_the_file(tmp_path: Path) -> None:
@@ -157,26 +162,26 @@ def test_error_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidPolicyError) as caught:
         load_policy(path)
     assert str(caught.value) == (
-        f"policy file {str(path)!r} has 1 error:\n"
-        "  version: Input should be greater than 0 (0)"
+        f"policy file {str(path)!r} has 1 error:\n  version: Input should be greater than 0 (0)"
     )
 
 
-def test_plain_union_tags_are_left_out_of_the_path() -> None:
-    document = {"id": "p", "interest": {"rule": {"annual_rate": "12", "grace_days": -1}}}
+def test_plain_union_keeps_the_closest_member() -> None:
+    document = {"id": "p", "interest": {"rule": {"annual_rate": 1.5}}}
     with pytest.raises(InvalidPolicyError) as caught:
         load_policy(json.dumps(document), format="json")
-    lines = str(caught.value).splitlines()[1:]
-    assert lines
-    assert all(line.startswith("  interest.rule") for line in lines)
-    assert not any("InterestRule" in line or "StatutoryInterest" in line for line in lines)
+    assert str(caught.value) == (
+        "policy document has 1 error:\n"
+        "  interest.rule.annual_rate: amount must be a Decimal, an int or a numeric string, "
+        "not float 1.5: binary floats cannot hold most decimal fractions exactly (1.5)"
+    )
 
 
 def test_long_values_are_shortened() -> None:
     document = {"id": "p", "name": ["x" * 200]}
     with pytest.raises(InvalidPolicyError) as caught:
         load_policy(json.dumps(document), format="json")
-    assert "...)" in str(caught.value)
+    assert str(caught.value).endswith("...)")
 
 
 def test_error_path_rules() -> None:
@@ -205,10 +210,137 @@ def test_policy_set_with_file_references() -> None:
     assert portfolio.default == load_policy(EXAMPLES / "b2c.toml")
 
 
-def test_policy_set_reference_relative_to_cwd_for_text(
+def test_references_in_text_are_relative_to_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "base.json").write_text('{"id": "base"}', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    loaded = load_policy('default = "base.json"\nrules = ["odd"]', format="toml")
-    assert False, loaded  # pragma: no cover - replaced below
+    text = 'default = "base.json"\nrules = ["not a rule"]'
+    with pytest.raises(InvalidPolicyError, match=r"rules\[0\]: Input should be a valid dictionary"):
+        load_policy(text, format="toml")
+    loaded = load_policy('default = "base.json"', format="toml")
+    assert loaded == PolicySet(default=Policy(id="base"))
+
+
+def test_a_reference_to_itself_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "loop.toml"
+    path.write_text('default = "loop.toml"', encoding="utf-8")
+    with pytest.raises(InvalidPolicyError, match=r"policy file .loop\.toml. includes itself"):
+        load_policy(path)
+
+
+def test_a_missing_reference(tmp_path: Path) -> None:
+    path = tmp_path / "set.toml"
+    path.write_text('default = "gone.toml"', encoding="utf-8")
+    with pytest.raises(InvalidPolicyError, match=r"cannot read policy file .*gone\.toml"):
+        load_policy(path)
+
+
+def test_dump_leaves_defaults_out_but_keeps_tags() -> None:
+    policy = Policy(
+        id="p",
+        stages=[
+            Stage(
+                id="s",
+                trigger=StageTrigger(days_overdue=10),
+                fee=StageFee(rule={"kind": "fixed", "amounts": [Money("5.00", "USD")]}),
+            )
+        ],
+    )
+    assert json.loads(dump_policy(policy, "json")) == {
+        "id": "p",
+        "stages": [
+            {
+                "id": "s",
+                "trigger": {"days_overdue": 10},
+                "fee": {
+                    "rule": {"kind": "fixed", "amounts": [{"amount": "5.00", "currency": "USD"}]}
+                },
+            }
+        ],
+    }
+    assert dump_policy(Policy(id="p"), "toml") == 'id = "p"\n'
+    assert dump_policy(Policy(id="p"), "yaml") == "id: p\n"
+
+
+def test_yaml_escapes_characters_it_would_read_as_line_breaks() -> None:
+    policy = Policy(id="p", name="a\x85b", description="Ferretería")
+    text = dump_policy(policy, "yaml")
+    assert "\\x85" in text or "\\N" in text
+    assert load_policy(text, format="yaml") == policy
+    readable = Policy(id="p", description="Ferretería")
+    assert "Ferretería" in dump_policy(readable, "yaml")
+
+
+def test_examples_round_trip() -> None:
+    for name in ("b2c.toml", "b2b.toml", "portfolio.toml"):
+        policy = load_policy(EXAMPLES / name)
+        for fmt in ("toml", "yaml", "json"):
+            assert load_policy(dump_policy(policy, fmt), format=fmt) == policy
+
+
+def test_interest_rule_round_trip() -> None:
+    policy = Policy(
+        id="p",
+        interest=InterestSettings(
+            rule=InterestRule(annual_rate=Decimal("18.5"), grace_days=5, ceiling=Decimal("25"))
+        ),
+    )
+    for fmt in ("toml", "yaml", "json"):
+        assert load_policy(dump_policy(policy, fmt), format=fmt) == policy
+
+
+_TIERED = Policy(
+    id="p",
+    stages=[
+        Stage(
+            id="s",
+            trigger=StageTrigger(days_overdue=20),
+            fee=StageFee(
+                rule=TieredFee(
+                    mode="marginal",
+                    currency="CLP",
+                    bands=(
+                        FeeBand(up_to=Decimal(370000), percent=Decimal(9)),
+                        FeeBand(up_to=None, percent=Decimal(3)),
+                    ),
+                )
+            ),
+        )
+    ],
+)
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_open_fee_band_round_trips(fmt: str) -> None:
+    assert load_policy(dump_policy(_TIERED, fmt), format=fmt) == _TIERED
+
+
+@pytest.mark.xfail(
+    FeeBand.model_fields["up_to"].is_required(),
+    reason="FeeBand.up_to has no default, and TOML has no null for the open last band",
+    raises=InvalidPolicyError,
+    strict=True,
+)
+def test_open_fee_band_in_toml() -> None:
+    assert load_policy(dump_policy(_TIERED, "toml"), format="toml") == _TIERED
+
+
+def test_toml_refuses_a_required_null_with_its_path() -> None:
+    if not FeeBand.model_fields["up_to"].is_required():  # pragma: no cover - after the fix
+        pytest.skip("FeeBand.up_to defaults to None: nothing is left null")
+    with pytest.raises(InvalidPolicyError, match=r"stages\[0\]\.fee\.rule\.bands\[1\]\.up_to"):
+        dump_policy(_TIERED, "toml")
+
+
+def test_schema() -> None:
+    schema = policy_schema()
+    assert schema["$schema"] == JSON_SCHEMA_DIALECT
+    assert schema["title"] == "Dunning policy"
+    assert schema["required"] == ["id"]
+    assert {"steps", "stages", "frequency_cap"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+    policy_set = policy_schema("set")
+    assert policy_set["title"] == "Dunning policy set"
+    assert "default" in policy_set["properties"]
+    json.dumps(schema)

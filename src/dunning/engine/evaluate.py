@@ -315,12 +315,15 @@ class _Engine:
         overdue_count = 0
         outlive = cp.policy.charges_outlive_principal
         pauses = cp.policy.pauses
+        settled: list[Invoice] = []
         for invoice in invoices:
             if invoice.status is not InvoiceStatus.OPEN:
                 continue
             principal = _principal_on(invoice, as_of)
             owed = _balance_on(invoice, as_of) if outlive or invoice.charges else principal
             if (principal if not outlive else owed) <= 0:
+                if outlive and cp.interest is not None and as_of > invoice.due_date:
+                    settled.append(invoice)  # interest up to the final payment still posts
                 continue
             if as_of > invoice.due_date and principal > 0:
                 overdue_total[invoice.currency] += principal
@@ -347,6 +350,8 @@ class _Engine:
             active.append((invoice, principal, owed))
         for invoice, principal, owed in active:
             self.invoice(cp, customer, invoice, principal, owed, out, overdue_total, overdue_count)
+        for invoice in settled:
+            self._interest(cp, invoice, out)
         self.finish(cp, customer, out, active)
         return out, cp
 

@@ -83,22 +83,12 @@ _SUFFIXES = {
 # -- error messages ---------------------------------------------------------------------------
 
 
-def error_path(loc: Sequence[int | str], document: object, *, missing: bool = False) -> str:
-    """Write a pydantic error location as a Python-style path, without union tags.
-
-    Pydantic puts the tag of a union member in the location (``"percent"`` for the
-    ``kind = "percent"`` member of a discriminated union, a class name such as
-    ``"InterestRule"`` for a plain union); the path follows `document` and leaves out every
-    element that is not a key or an index of it. `missing` keeps a last key that is absent
-    from the document (the location of a missing field).
-
-    >>> document = {"stages": [{"fee": {"rule": {"kind": "percent", "percent": "-1"}}}]}
-    >>> error_path(("stages", 0, "fee", "rule", "percent", "percent"), document)
-    'stages[0].fee.rule.percent'
-    >>> error_path(("steps", 1, "id"), {"steps": [{}, {}]}, missing=True)
-    'steps[1].id'
-    """
+def _walk(
+    loc: Sequence[int | str], document: object, missing: bool
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The path of `loc` in `document`, and the union members ``(path, tag)`` it went through."""
     parts: list[str] = []
+    members: list[tuple[str, str]] = []
     node: object = document
     last = len(loc) - 1
     tagged = False
@@ -111,13 +101,34 @@ def error_path(loc: Sequence[int | str], document: object, *, missing: bool = Fa
                 parts.append(f".{element}" if parts else str(element))
                 node = node[element]
                 tagged = False
-            elif missing and position == last:
+                continue
+            if missing and position == last:
                 parts.append(f".{element}" if parts else str(element))
-            continue
-        if isinstance(node, list | tuple) and isinstance(element, int) and element < len(node):
+                continue
+        elif isinstance(node, list | tuple) and isinstance(element, int) and element < len(node):
             parts.append(f"[{element}]")
             node = node[element]
-    return "".join(parts) or "<document>"
+            continue
+        members.append(("".join(parts), str(element)))
+    return "".join(parts) or "<document>", tuple(members)
+
+
+def error_path(loc: Sequence[int | str], document: object, *, missing: bool = False) -> str:
+    """Write a pydantic error location as a Python-style path, without union tags.
+
+    Pydantic puts the tag of a union member in the location (``"percent"`` for the
+    ``kind = "percent"`` member of a discriminated union, a class name such as
+    ``"InterestRule"`` for a plain union); the path follows `document` and leaves out every
+    element that is not a key or an index of it. `missing` keeps a last key that is absent
+    from the document (the location of a missing field).
+
+    >>> document = {"stages": [{"fee": {"rule": {"kind": "percent", "percent": "x"}}}]}
+    >>> error_path(("stages", 0, "fee", "rule", "percent", "percent"), document)
+    'stages[0].fee.rule.percent'
+    >>> error_path(("steps", 1, "id"), {"steps": [{}, {}]}, missing=True)
+    'steps[1].id'
+    """
+    return _walk(loc, document, missing)[0]
 
 
 def _short(value: object) -> str:
@@ -125,15 +136,12 @@ def _short(value: object) -> str:
     return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 3] + "..."
 
 
-def _message(error: ErrorDetails, document: object) -> str:
-    missing = error["type"] == "missing"
-    path = error_path(error["loc"], document, missing=missing)
-    value = "missing" if missing else _short(error.get("input"))
-    return f"{path}: {error['msg']} ({value})"
-
-
 def validation_messages(error: ValidationError, document: object) -> tuple[str, ...]:
     """Every error of `error` as ``path: message (value)``, paths following `document`.
+
+    Where a value may be one of several types (a plain union, such as an interest rule that
+    is an `InterestRule` or a `StatutoryInterest`), pydantic reports why each member failed;
+    only the member that came closest (the fewest errors) is kept.
 
     >>> from pydantic import ValidationError
     >>> document = {"id": "p", "frequency_cap": {"max_messages": 0, "days": 7}}
@@ -143,7 +151,23 @@ def validation_messages(error: ValidationError, document: object) -> tuple[str, 
     ...     validation_messages(error, document)
     ('frequency_cap.max_messages: Input should be greater than 0 (0)',)
     """
-    return tuple(_message(item, document) for item in error.errors())
+    walked = []
+    for item in error.errors():
+        missing = item["type"] == "missing"
+        path, members = _walk(item["loc"], document, missing)
+        value = "missing" if missing else _short(item.get("input"))
+        walked.append((f"{path}: {item['msg']} ({value})", members))
+    counts: dict[str, dict[str, int]] = {}
+    for _, members in walked:
+        for where, tag in members:
+            tags = counts.setdefault(where, {})
+            tags[tag] = tags.get(tag, 0) + 1
+    closest = {where: min(tags.values()) for where, tags in counts.items()}
+    return tuple(
+        message
+        for message, members in walked
+        if all(counts[where][tag] == closest[where] for where, tag in members)
+    )
 
 
 # -- loading ----------------------------------------------------------------------------------
