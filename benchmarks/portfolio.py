@@ -53,9 +53,14 @@ __all__ = [
     "SEED",
     "Occurrence",
     "b2c_policy",
+    "by_id",
+    "currency_of",
     "customer_rows",
     "history_for",
     "invoice_rows",
+    "quiet_fraction",
+    "reminder_occurrences",
+    "split_rows",
     "step_offsets",
 ]
 

@@ -316,7 +316,7 @@ class Contact(Model):
 
 def _locale(value: str) -> str:
     try:
-        return str(Locale.parse(value))
+        return str(Locale.parse(value.replace("-", "_")))
     except (UnknownLocaleError, ValueError, TypeError):
         raise PydanticCustomError(
             "dunning.locale",

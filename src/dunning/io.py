@@ -236,15 +236,15 @@ def _history_row(row: Mapping[str, str]) -> dict[str, Any]:
 
 def _open_rows(
     path: Path, columns: tuple[str, ...], required: int
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line, row)`` for each CSV row, the line where the row starts."""
+) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """Yield ``(line, row)`` for each CSV row from the line it starts on; a str is a problem."""
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
         raise InputError(f"cannot read {str(path)!r}: {error}") from None
     with handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or ()]
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
         missing = [name for name in columns[:required] if name not in header]
         if missing:
             raise InputError(
@@ -257,12 +257,20 @@ def _open_rows(
                 f"{path.name}: unknown column(s) {', '.join(unknown)}; the columns are "
                 f"{', '.join(columns)}"
             )
-        reader.fieldnames = header
         start = reader.line_num + 1
-        for row in reader:
-            cells = {key: (value or "").strip() for key, value in row.items() if key is not None}
-            if any(cells.values()):
-                yield start, cells
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                if len(cells) > len(header):
+                    yield (
+                        start,
+                        (
+                            f"the row has {len(cells)} cells but the header has {len(header)} "
+                            "columns (an unquoted comma?)"
+                        ),
+                    )
+                else:
+                    # A short row leaves its last columns blank.
+                    yield start, {n: c.strip() for n, c in zip(header, cells, strict=False)}
             start = reader.line_num + 1
 
 
@@ -319,6 +327,9 @@ def _read(
     errors: list[RowError] = []
     seen: dict[str, str] = {}
     for line, index, raw in rows:
+        if isinstance(raw, str) and line is not None:
+            errors.append(_problem(path, line, index, None, id_field, raw))
+            continue
         try:
             data = convert(raw) if isinstance(raw, dict) and line is not None else raw
         except _CellError as error:

@@ -746,3 +746,152 @@ def test_send_window_must_be_ordered() -> None:
         ValidationError, match="send window start 18:00:00 must be before its end 09:00:00"
     ):
         SendWindow(start=time(18), end=time(9))
+
+
+class TestMoreBranches:
+    def test_skipped_records_silence_stale_reports(self) -> None:
+        only_before = policy(steps=[CADENCE[0]])
+        first = run([invoice()], DUE, only_before)
+        (stale,) = first.skipped
+        ack = HistoryRecord.skipped(stale, on=DUE)
+        assert ack.status is HistoryStatus.SKIPPED
+        assert run([invoice()], DUE, only_before, history=[ack]).skipped == ()
+
+    def test_failed_record_without_channel_is_ignored(self) -> None:
+        failed = HistoryRecord(
+            key="b2c:C1:I1:step:due:0@email",
+            kind="send_message",
+            customer_id="C1",
+            on=DUE,
+            status="failed",
+        )
+        (message,) = run([invoice()], DUE, history=[failed]).actions
+        assert message.channel is Channel.EMAIL
+
+    def test_credit_notes_and_charges_count_by_date(self) -> None:
+        from dunning import Charge, CreditNote
+
+        inv = invoice(
+            credit_notes=[
+                CreditNote(id="N", date=date(2026, 1, 10), amount=Money("100.00", "USD"))
+            ],
+            charges=[
+                Charge(id="F", date=date(2026, 1, 20), kind="fee", amount=Money("10.00", "USD")),
+                Charge(id="G", date=date(2026, 3, 1), kind="fee", amount=Money("5.00", "USD")),
+            ],
+        )
+        (message,) = run([inv], DUE).actions
+        assert message.total == Money("910.00", "USD")
+
+    def test_customer_overdue_balance_trigger(self) -> None:
+        stage = Stage(
+            id="exposure",
+            trigger=StageTrigger(customer_overdue_balance=[Money("1500.00", "USD")]),
+        )
+        pol = policy(steps=[], stages=[stage])
+        assert run([invoice()], date(2026, 2, 3), pol).stages == ()
+        two = run([invoice(), invoice("I2")], date(2026, 2, 3), pol)
+        assert [a.due_on for a in two.actions] == [date(2026, 2, 3), date(2026, 2, 3)]
+        cop = Stage(id="cop", trigger=StageTrigger(customer_overdue_balance=[Money(1, "COP")]))
+        assert run([invoice()], date(2026, 2, 3), policy(steps=[], stages=[cop])).stages == ()
+
+    def test_paused_invoice_keeps_its_stage_for_the_suspension(self) -> None:
+        first = run([invoice()], date(2026, 5, 5), staged())
+        disputed = invoice(disputed=True)
+        later = run([disputed], date(2026, 5, 6), staged(), history=first.history())
+        assert later.actions == ()
+        assert later.stages[0].stage_id == "agency"
+
+    def test_fee_max_times(self) -> None:
+        stage = Stage(
+            id="late",
+            trigger=StageTrigger(days_overdue=1),
+            fee=StageFee(rule=FixedFee(amounts=[Money("5.00", "USD")]), every_days=10, max_times=2),
+        )
+        result = run([invoice()], date(2026, 5, 1), policy(steps=[], stages=[stage]))
+        assert [a.occurrence for a in result.actions if a.kind is ActionKind.CHARGE_FEE] == [0, 1]
+
+    def test_interest_already_posted_stops_the_walk(self) -> None:
+        pol = policy(steps=[], interest=InterestSettings(rule=InterestRule(annual_rate="12")))
+        first = run([invoice()], date(2026, 3, 31), pol)
+        assert len(first.actions) == 2
+        later = run([invoice()], date(2026, 4, 30), pol, history=first.history())
+        assert [a.first_day for a in later.actions] == [date(2026, 4, 1)]
+
+    def test_customer_actions_already_done(self) -> None:
+        stage = Stage(
+            id="both",
+            trigger=StageTrigger(days_overdue=5),
+            suspend_service=True,
+            offer_plan=PlanTerms(installments=2),
+        )
+        pol = policy(steps=[], stages=[stage])
+        first = run([invoice()], date(2026, 2, 10), pol)
+        executed = [r for r in first.history() if r.kind is not ActionKind.SUSPEND_SERVICE]
+        failed_suspend = [
+            HistoryRecord.of(a, HistoryStatus.SKIPPED)
+            for a in first.actions
+            if a.kind is ActionKind.SUSPEND_SERVICE
+        ]
+        again = run([invoice()], date(2026, 2, 11), pol, history=[*executed, *failed_suspend])
+        assert again.actions == ()
+
+    def test_resume_already_recorded(self) -> None:
+        first = run([invoice()], date(2026, 5, 5), staged())
+        paid = invoice(payments=[pay("1000.00", date(2026, 5, 10))])
+        resume = run([paid], date(2026, 5, 11), staged(), history=first.history())
+        skipped_resume = [HistoryRecord.of(a, HistoryStatus.SKIPPED) for a in resume.actions]
+        assert (
+            run(
+                [paid], date(2026, 5, 12), staged(), history=[*first.history(), *skipped_resume]
+            ).actions
+            == ()
+        )
+
+    def test_stage_message_and_task_already_done(self) -> None:
+        first = run([invoice()], date(2026, 3, 2), staged())
+        history = [r for r in first.history() if r.kind is not ActionKind.ENTER_STAGE]
+        again = run([invoice()], date(2026, 3, 2), staged(), history=history)
+        assert {a.kind for a in again.actions} == {ActionKind.ENTER_STAGE}
+
+    def test_retry_without_paydays_and_all_done(self) -> None:
+        failure = HistoryRecord(
+            key="g",
+            kind="automatic_charge",
+            customer_id="C1",
+            on=date(2026, 2, 1),
+            status="failed",
+            invoice_ids=("I1",),
+        )
+        pol = policy(steps=[], retries=RetrySchedule(days_after_failure=[2], max_tries=1))
+        (retry,) = run([invoice()], date(2026, 2, 5), pol, history=[failure]).actions
+        assert retry.due_on == date(2026, 2, 3)
+        done = HistoryRecord.of(retry)
+        assert run([invoice()], date(2026, 2, 5), pol, history=[failure, done]).actions == ()
+
+    def test_explain_lists_rejections_and_deferrals(self) -> None:
+        pol = policy(quiet_days=QuietDays())
+        result = run([invoice(), invoice("I9", customer_id="X")], DUE, pol)
+        text = result.explain()
+        assert "rejected [I9] customer 'X' is not among the customers given" in text
+        assert "(may go on 2026-02-02)" in text
+
+    def test_trigger_text_names_every_condition(self) -> None:
+        stage = Stage(
+            id="all",
+            trigger=StageTrigger(
+                days_overdue=1,
+                invoice_balance=[Money("1.00", "USD")],
+                customer_overdue_balance=[Money("1.00", "USD")],
+                unpaid_invoices=1,
+            ),
+        )
+        result = run([invoice()], date(2026, 2, 2), policy(steps=[], stages=[stage]))
+        (enter,) = result.actions
+        assert enter.reason.text == (
+            "entered stage all on 2026-02-02: 2 days overdue (>= 1) and invoice balance at or "
+            "above 1.00 and customer overdue balance at or above the threshold and at least 1 "
+            "unpaid invoices"
+        )
+        assert enter.reason.figure("days_overdue") == "2"
+        assert enter.reason.figure("missing") is None
