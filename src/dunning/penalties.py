@@ -237,7 +237,9 @@ class FeeBand(Model):
     Decimal('1000')
     """
 
-    up_to: Amount | None = Field(description="Largest balance in the band; None for the last.")
+    up_to: Amount | None = Field(
+        default=None, description="Largest balance in the band; None (left out) for the last."
+    )
     percent: Amount | None = Field(default=None, description="Percent of the balance (or slice).")
     amount: Amount | None = Field(default=None, description="A fixed amount for the band.")
 

@@ -1,4 +1,5 @@
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,13 @@ def test_python_m_dunning_demo() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("dunning demo: 50 customers and 146 invoices")
     assert result.stderr == ""
+
+
+def test_module_entry_point(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["dunning", "schema"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_module("dunning", run_name="__main__")
+    assert stop.value.code == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Dunning policy"

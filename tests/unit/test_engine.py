@@ -895,3 +895,49 @@ class TestMoreBranches:
         )
         assert enter.reason.figure("days_overdue") == "2"
         assert enter.reason.figure("missing") is None
+
+
+class TestStageOptions:
+    def test_stale_stage_message_is_skipped(self) -> None:
+        stage = Stage(
+            id="final",
+            trigger=StageTrigger(days_overdue=30),
+            message=MessageSpec(channels=["email"], template="final", max_lateness_days=5),
+        )
+        pol = policy(steps=[], stages=[stage])
+        on_time = run([invoice()], date(2026, 3, 7), pol)
+        assert [a.kind for a in on_time.actions] == [
+            ActionKind.ENTER_STAGE,
+            ActionKind.SEND_MESSAGE,
+        ]
+        late = run([invoice()], date(2026, 3, 8), pol)
+        assert [a.kind for a in late.actions] == [ActionKind.ENTER_STAGE]
+        (skip,) = late.skipped
+        assert (skip.cause, skip.key) == (SkipReason.STALE, "b2c:C1:I1:stage-message:final")
+        assert skip.reason.text == "the message of stage final entered on 2026-03-02 is 6 days late"
+
+    def test_reminders_stop_after_a_hand_off(self) -> None:
+        weekly = ReminderStep(
+            id="weekly",
+            offset_days=1,
+            channels=["email"],
+            template="w",
+            repeat=Repeat(every_days=7),
+        )
+        stage = Stage(
+            id="agency",
+            trigger=StageTrigger(days_overdue=20),
+            hand_off=HandOff(agency="Cobranzas SA"),
+            stop_reminders=True,
+        )
+        pol = policy(steps=[weekly], stages=[stage])
+        first = run([invoice()], date(2026, 2, 20), pol)
+        history = first.history()
+        later = run([invoice()], date(2026, 3, 1), pol, history=history)
+        assert later.actions == ()
+        assert later.quiet == ("I1",)
+
+    def test_suspension_is_dated_by_the_stage_entry(self) -> None:
+        result = run([invoice()], date(2026, 5, 5), staged())
+        suspend = next(a for a in result.actions if a.kind is ActionKind.SUSPEND_SERVICE)
+        assert suspend.due_on == date(2026, 5, 1)

@@ -327,3 +327,12 @@ def test_lint_takes_terms_and_policy_sets() -> None:
         ("DUN002", "default.stages[1].trigger"),
         ("DUN008", "terms[1].lines[0].due"),
     ]
+
+
+def test_dun004_with_a_step_shadowed_by_another_on_the_same_day() -> None:
+    policy = Policy(
+        id="p",
+        steps=[step("a", 0, repeat=Repeat(every_days=30, max_times=5)), step("b", 0)],
+        stages=[stage("agency", 90, hand_off={"agency": "acme"})],
+    )
+    assert codes(policy) == [("DUN001", "steps[0].offset_days"), ("DUN004", "steps[0].repeat")]

@@ -163,6 +163,8 @@ class _Customer:
     levels: dict[str, int] = field(default_factory=dict)
     entries: dict[str, dict[str, date]] = field(default_factory=dict)
     suspend_stage: CompiledStage | None = None
+    suspend_on: date | None = None
+    reminders_stopped: set[str] = field(default_factory=set)
 
 
 # -- amounts over time ---------------------------------------------------------------------
@@ -377,13 +379,15 @@ class _Engine:
             if key in self.history.done:
                 out.levels[invoice.id] = stage.level
                 if stage.stage.suspend_service:
-                    self._note_suspension(out, stage)
+                    self._note_suspension(out, stage, self.history.done[key])
                 return
 
     @staticmethod
-    def _note_suspension(out: _Customer, stage: CompiledStage) -> None:
+    def _note_suspension(out: _Customer, stage: CompiledStage, on: date) -> None:
         if out.suspend_stage is None or stage.level > out.suspend_stage.level:
             out.suspend_stage = stage
+        if out.suspend_on is None or on < out.suspend_on:
+            out.suspend_on = on
 
     # -- one invoice ---------------------------------------------------------------------
 
@@ -401,13 +405,17 @@ class _Engine:
         as_of = self.as_of
         due = invoice.due_date
         balance = _money(owed, invoice.currency)
-        reminder = self._reminder(cp, invoice, balance, out) if cp.steps else None
         stage_message: _Message | None = None
         failed_on = self.history.failed_charges.get(invoice.id)
         if cp.stages and (as_of > due or failed_on is not None or as_of == due):
             stage_message = self._stages(
                 cp, invoice, balance, out, overdue_total, overdue_count, failed_on
             )
+        reminder = (
+            self._reminder(cp, invoice, balance, out)
+            if cp.steps and invoice.id not in out.reminders_stopped
+            else None
+        )
         if cp.interest is not None and as_of > due:
             self._interest(cp, invoice, out)
         if failed_on is not None and cp.policy.retries is not None:
@@ -667,7 +675,9 @@ class _Engine:
         days = (self.as_of - invoice.due_date).days
         for stage, entry, new in entered:
             if stage.stage.suspend_service:
-                self._note_suspension(out, stage)
+                self._note_suspension(out, stage, entry)
+            if stage.stage.stop_reminders:
+                out.reminders_stopped.add(invoice.id)
             if new:
                 self._enter(cp, invoice, stage, entry, balance, days, out)
         self._fees(cp, invoice, entered, out)
@@ -701,7 +711,23 @@ class _Engine:
         spec = stage_spec.message
         if spec is not None:
             key = occurrence_key(cp.id, customer_id, invoice.id, "stage-message", stage_spec.id)
-            if key not in done:
+            late = (self.as_of - entry).days
+            stale = spec.max_lateness_days is not None and late > spec.max_lateness_days
+            if key in done:
+                return None
+            if stale:
+                out.skipped.append(
+                    self._skip(
+                        key,
+                        invoice,
+                        entry,
+                        SkipReason.STALE,
+                        f"stage:{stage_spec.id}",
+                        f"the message of stage {stage_spec.id} entered on "
+                        f"{entry.isoformat()} is {late} days late",
+                    )
+                )
+            else:
                 message = _Message(
                     severity=(1, stage.level),
                     invoice=invoice,
@@ -1023,7 +1049,7 @@ class _Engine:
                         invoice_ids=tuple(
                             sorted(i for i, level in out.levels.items() if level >= stage.level)
                         ),
-                        due_on=self.as_of,
+                        due_on=out.suspend_on or self.as_of,
                         covers=(),
                         reason=_reason(
                             f"stage:{stage.stage.id}",
@@ -1378,7 +1404,7 @@ def evaluate(
         invoices_of = sorted(by_customer[customer_id], key=lambda i: i.id)
         result, cp = engine.customer(customer_index[customer_id], invoices_of)
         result.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
-        result.skipped.sort(key=lambda s: (s.invoice_id, s.key, s.cause))
+        result.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
         touched = {i for a in result.actions for i in a.invoice_ids}
         skipped_ids = {s.invoice_id for s in result.skipped}
         paused_ids = {p.invoice_id for p in result.paused}

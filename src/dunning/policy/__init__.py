@@ -1,5 +1,11 @@
-"""Dunning policies as validated data: model, loading and dumping, JSON Schema, linter."""
+"""Dunning policies as validated data: model, loading and dumping, JSON Schema, linter.
 
+The linter function is `dunning.lint` (or `dunning.policy.lint.lint`): the name `lint` here is
+its module.
+"""
+
+from dunning.policy.io import PolicyFormat, dump_policy, load_policy, policy_schema
+from dunning.policy.lint import RULES, LintFinding, LintRule, Severity, lint_terms
 from dunning.policy.model import (
     DayKind,
     FeeCap,
@@ -28,15 +34,19 @@ from dunning.policy.model import (
 )
 
 __all__ = [
+    "RULES",
     "DayKind",
     "FeeCap",
     "FrequencyCap",
     "HandOff",
     "InterestPosting",
     "InterestSettings",
+    "LintFinding",
+    "LintRule",
     "MessageSpec",
     "Pauses",
     "Policy",
+    "PolicyFormat",
     "PolicyRule",
     "PolicySet",
     "QuietDays",
@@ -44,6 +54,7 @@ __all__ = [
     "Repeat",
     "RetrySchedule",
     "SendWindow",
+    "Severity",
     "Stage",
     "StageFee",
     "StageTrigger",
@@ -52,4 +63,8 @@ __all__ = [
     "Task",
     "TaskKind",
     "Tone",
+    "dump_policy",
+    "lint_terms",
+    "load_policy",
+    "policy_schema",
 ]

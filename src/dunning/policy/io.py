@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from dunning.errors import InvalidPolicyError, missing_dependency
 from dunning.policy.model import Policy, PolicySet
@@ -332,8 +331,6 @@ def _prune(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
     """Leave out the fields that hold their default, recursively; keep union tags."""
     result: dict[str, Any] = {}
     for name, field in type(model).model_fields.items():
-        if name not in dumped:
-            continue
         value = getattr(model, name)
         # `kind` tells the members of a union apart: always written, even at its default.
         if (

@@ -130,6 +130,10 @@ class MessageSpec(Model):
     channels: Channels
     template: Identifier
     tone: Tone = Tone.FIRM
+    max_lateness_days: NonNegativeInt | None = Field(
+        default=None,
+        description="Not sent when the stage was entered more than this many days ago.",
+    )
 
     _channels = field_validator("channels")(_unique_channels)
 
@@ -280,6 +284,11 @@ class Stage(Model):
     hand_off: HandOff | None = None
     offer_plan: PlanTerms | None = None
     propose_write_off: bool = False
+    stop_reminders: bool = Field(
+        default=False,
+        description="Reminder steps stop once an invoice has entered this stage "
+        "(e.g. after a hand-off to an agency).",
+    )
 
 
 class StatutoryInterest(Model):

@@ -239,8 +239,8 @@ def portfolios(draw: st.DrawFn, *, max_customers: int = 3, max_invoices: int = 4
 
     Shrinks towards one customer with one unpaid USD invoice due on the start date.
     """
-    people = []
-    bills = []
+    people: list[Customer] = []
+    bills: list[Invoice] = []
     for c in range(draw(st.integers(1, max_customers))):
         person = draw(customers(f"C{c}"))
         people.append(person)
