@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = ["Model"]
 
+_set = object.__setattr__
+
 
 class Model(BaseModel):
     """A frozen Pydantic model that forbids unknown fields.
@@ -17,6 +19,30 @@ class Model(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+
+    @classmethod
+    def _construct(cls, **values: Any) -> Self:
+        """Build an instance from values that are valid by construction, skipping validation.
+
+        Only for the library's own hot paths (the engine's actions, the results of arithmetic
+        on validated money): it does what `model_construct` does for the fields given, about
+        three times faster. Fields left out take their defaults.
+        """
+        fields = cls.__pydantic_fields__
+        if list(values) != list(fields):
+            # Field order matters: serialisation follows the instance's dict.
+            values = {
+                name: values[name]
+                if name in values
+                else info.get_default(call_default_factory=True)
+                for name, info in fields.items()
+            }
+        instance = object.__new__(cls)
+        _set(instance, "__dict__", values)
+        _set(instance, "__pydantic_fields_set__", set(values))
+        _set(instance, "__pydantic_extra__", None)
+        _set(instance, "__pydantic_private__", None)
+        return instance
 
     def evolve(self, **changes: Any) -> Self:
         """Return a copy with `changes` applied, validated like a new instance.

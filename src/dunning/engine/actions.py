@@ -317,7 +317,7 @@ class HistoryRecord(Model):
         on: date | None = None,
     ) -> HistoryRecord:
         """The record of `action` executed (or failed) on `on` (by default its `due_on`)."""
-        return cls.model_construct(
+        return cls._construct(
             key=action.key,
             kind=action.kind,
             customer_id=action.customer_id,
@@ -331,7 +331,7 @@ class HistoryRecord(Model):
     @classmethod
     def skipped(cls, occurrence: SkippedOccurrence, on: date) -> HistoryRecord:
         """The record that acknowledges a skipped occurrence, so it is not reported again."""
-        return cls.model_construct(
+        return cls._construct(
             key=occurrence.key,
             kind=ActionKind.SEND_MESSAGE,
             customer_id=occurrence.customer_id,

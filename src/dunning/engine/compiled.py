@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from dunning.calendars import BusinessCalendar, WeekendCalendar, add_business_days
+from dunning.engine.keys import escape
 from dunning.invoices import Channel
 from dunning.money import Money
 from dunning.penalties import InterestRule, LateFee, PerCurrency
@@ -47,6 +48,8 @@ class CompiledStep:
     channels: tuple[Channel, ...]
     rule: str
     tone_rank: int
+    key: str
+    """``step:<id>:``, the part of an occurrence key after the invoice, before the number."""
 
     def base(self, due: date, calendar: BusinessCalendar) -> date:
         """The date of the first occurrence for an invoice due on `due`."""
@@ -71,6 +74,12 @@ class CompiledStage:
     fee: LateFee | StatutoryCompensation | None
     fee_every: int | None
     fee_max: int | None
+    sid: str
+    """The stage id escaped for keys."""
+    key: str
+    """``stage:<id>``, the part of the stage-entry key after the invoice."""
+    days_only: bool
+    """The trigger is days overdue alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,8 @@ class CompiledPolicy:
 
     policy: Policy
     id: str
+    prefix: str
+    """The escaped policy id and a colon: the start of every key."""
     steps: tuple[CompiledStep, ...]
     first_offset_days: int | None
     stages: tuple[CompiledStage, ...]
@@ -112,6 +123,7 @@ def _step(index: int, step: ReminderStep) -> CompiledStep:
         channels=step.channels,
         rule=f"step:{step.id}",
         tone_rank=_TONE_RANK[step.tone],
+        key=f"step:{escape(step.id)}:",
     )
 
 
@@ -131,6 +143,13 @@ def _stage(level: int, stage: Stage) -> CompiledStage:
         fee=fee.rule if fee else None,
         fee_every=fee.every_days if fee else None,
         fee_max=fee.max_times if fee else None,
+        sid=escape(stage.id),
+        key=f"stage:{escape(stage.id)}",
+        days_only=trigger.days_overdue is not None
+        and not trigger.invoice_balance
+        and not trigger.customer_overdue_balance
+        and trigger.unpaid_invoices is None
+        and not trigger.failed_payment,
     )
 
 
@@ -151,6 +170,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     return CompiledPolicy(
         policy=policy,
         id=policy.id,
+        prefix=escape(policy.id) + ":",
         steps=steps,
         first_offset_days=None,
         stages=stages,

@@ -63,7 +63,7 @@ from dunning.engine.compiled import (
     compile_policy,
 )
 from dunning.engine.evaluation import CustomerStage, Evaluation
-from dunning.engine.keys import consolidated_key, customer_key, occurrence_key
+from dunning.engine.keys import consolidated_key, customer_key, escape
 from dunning.invoices import Channel, Customer, Invoice, InvoiceStatus
 from dunning.money import Money, minor_unit
 from dunning.penalties import InterestRule, InterestSegment
@@ -87,41 +87,45 @@ class _History:
         self.suspends: dict[str, int] = defaultdict(int)
         self.resumes: dict[str, int] = defaultdict(int)
         self.failed_charges: dict[str, date] = {}
+        done = self.done
+        executed = HistoryStatus.EXECUTED
+        message = ActionKind.SEND_MESSAGE
+        charges = (ActionKind.AUTOMATIC_CHARGE, ActionKind.RETRY_CHARGE)
         for record in records:
-            self._add(record)
+            kind = record.kind
+            on = record.on
+            status = record.status
+            if kind in charges:
+                self._charge(record)
+                continue
+            if status is HistoryStatus.FAILED:
+                if record.channel is not None:
+                    for key in record.covers or (record.key,):
+                        self.failed_channels[key].add(record.channel)
+                continue
+            # A key carried out twice (a re-run) counts from its first date.
+            for key in (record.key, *record.covers):
+                known = done.get(key)
+                if known is None or on < known:
+                    done[key] = on
+            if status is not executed:
+                continue
+            if kind is message:
+                self.messages[record.customer_id].append(on)
+            elif kind is ActionKind.SUSPEND_SERVICE:
+                self.suspends[record.customer_id] += 1
+            elif kind is ActionKind.RESUME_SERVICE:
+                self.resumes[record.customer_id] += 1
 
-    def _add(self, record: HistoryRecord) -> None:
+    def _charge(self, record: HistoryRecord) -> None:
         kind = record.kind
-        if kind is ActionKind.AUTOMATIC_CHARGE or kind is ActionKind.RETRY_CHARGE:
-            if record.status is HistoryStatus.FAILED:
-                for invoice_id in record.invoice_ids:
-                    known = self.failed_charges.get(invoice_id)
-                    if kind is ActionKind.AUTOMATIC_CHARGE and (known is None or record.on < known):
-                        self.failed_charges[invoice_id] = record.on
-            if kind is ActionKind.RETRY_CHARGE:
-                self.done.setdefault(record.key, record.on)
-            return
-        if record.status is HistoryStatus.FAILED:
-            if record.channel is not None:
-                for key in record.covers or (record.key,):
-                    self.failed_channels[key].add(record.channel)
-            return
-        self._mark(record.key, record.on)
-        for key in record.covers:
-            self._mark(key, record.on)
-        if record.status is not HistoryStatus.EXECUTED:
-            return
-        if kind is ActionKind.SEND_MESSAGE:
-            self.messages[record.customer_id].append(record.on)
-        elif kind is ActionKind.SUSPEND_SERVICE:
-            self.suspends[record.customer_id] += 1
-        elif kind is ActionKind.RESUME_SERVICE:
-            self.resumes[record.customer_id] += 1
-
-    def _mark(self, key: str, on: date) -> None:
-        known = self.done.get(key)
-        if known is None or on < known:
-            self.done[key] = on
+        if record.status is HistoryStatus.FAILED and kind is ActionKind.AUTOMATIC_CHARGE:
+            for invoice_id in record.invoice_ids:
+                known = self.failed_charges.get(invoice_id)
+                if known is None or record.on < known:
+                    self.failed_charges[invoice_id] = record.on
+        if kind is ActionKind.RETRY_CHARGE:
+            self.done.setdefault(record.key, record.on)
 
 
 @dataclass(slots=True)
@@ -231,7 +235,7 @@ def _accrue(
                 )
                 total += exact
                 segments.append(
-                    InterestSegment.model_construct(
+                    InterestSegment._construct(
                         first_day=run_start,
                         last_day=run_end,
                         days=(run_end - run_start).days + 1,
@@ -252,7 +256,7 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 
 def _reason(rule: str, text: str, **figures: object) -> Reason:
-    return Reason.model_construct(
+    return Reason._construct(
         rule=rule, text=text, figures=tuple((k, str(v)) for k, v in figures.items())
     )
 
@@ -292,6 +296,7 @@ class _Engine:
         self.history = history
         self.plans = plans
         self._compiled: dict[str, CompiledPolicy] = {}
+        self.prefix = ""  # the start of the keys of the invoice being evaluated
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         policy = (
@@ -318,9 +323,11 @@ class _Engine:
         outlive = cp.policy.charges_outlive_principal
         pauses = cp.policy.pauses
         settled: list[Invoice] = []
+        customer_prefix = f"{cp.prefix}{escape(customer.id)}:"
         for invoice in invoices:
             if invoice.status is not InvoiceStatus.OPEN:
                 continue
+            self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
             principal = _principal_on(invoice, as_of)
             owed = _balance_on(invoice, as_of) if outlive or invoice.charges else principal
             if (principal if not outlive else owed) <= 0:
@@ -342,7 +349,8 @@ class _Engine:
                 causes.append(PauseCause.PROMISE_TO_PAY)
             if pauses.do_not_contact and customer.do_not_contact:
                 causes.append(PauseCause.DO_NOT_CONTACT)
-            if below(_money(owed, invoice.currency), cp.pause_min):
+            minimum = cp.pause_min.get(invoice.currency) if cp.pause_min else None
+            if minimum is not None and owed < minimum:
                 causes.append(PauseCause.BELOW_MINIMUM)
             if causes:
                 out.paused.append(self._paused(invoice, causes, owed))
@@ -351,8 +359,10 @@ class _Engine:
                 continue
             active.append((invoice, principal, owed))
         for invoice, principal, owed in active:
+            self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
             self.invoice(cp, customer, invoice, principal, owed, out, overdue_total, overdue_count)
         for invoice in settled:
+            self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
             self._interest(cp, invoice, out)
         self.finish(cp, customer, out, active)
         return out, cp
@@ -365,7 +375,7 @@ class _Engine:
             PauseCause.DO_NOT_CONTACT: "the customer must not be contacted",
             PauseCause.BELOW_MINIMUM: f"the balance {owed} {invoice.currency} is below the minimum",
         }
-        return PausedInvoice.model_construct(
+        return PausedInvoice._construct(
             invoice_id=invoice.id,
             customer_id=invoice.customer_id,
             causes=tuple(causes),
@@ -375,7 +385,7 @@ class _Engine:
 
     def _history_level(self, cp: CompiledPolicy, invoice: Invoice, out: _Customer) -> None:
         for stage in reversed(cp.stages):
-            key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "stage", stage.stage.id)
+            key = self.prefix + stage.key
             if key in self.history.done:
                 out.levels[invoice.id] = stage.level
                 if stage.stage.suspend_service:
@@ -448,7 +458,7 @@ class _Engine:
         text: str,
         retry_on: date | None = None,
     ) -> SkippedOccurrence:
-        return SkippedOccurrence.model_construct(
+        return SkippedOccurrence._construct(
             key=key,
             customer_id=invoice.customer_id,
             invoice_id=invoice.id,
@@ -478,7 +488,7 @@ class _Engine:
             if step.max_times is not None:
                 number = min(number, step.max_times - 1)
         on = base + timedelta(days=number * step.every)
-        key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "step", step.step.id, number)
+        key = f"{self.prefix}{step.key}{number}"
         done = self.history.done
         if key in done:
             return None
@@ -549,9 +559,7 @@ class _Engine:
         while position >= 0:
             step = steps[position]
             while number >= 0:
-                key = occurrence_key(
-                    cp.id, invoice.customer_id, invoice.id, "step", step.step.id, number
-                )
+                key = f"{self.prefix}{step.key}{number}"
                 if key in done:
                     return
                 on = base + timedelta(days=number * step.every)
@@ -589,8 +597,11 @@ class _Engine:
         failed_on: date | None,
     ) -> date | None:
         """The day the invoice entered `stage`, or None when the trigger is not met."""
-        as_of = self.as_of
         due = invoice.due_date
+        if stage.days_only:
+            entry = due + timedelta(days=stage.days_overdue or 0)
+            return entry if entry <= self.as_of else None
+        as_of = self.as_of
         currency = invoice.currency
         first: list[date | None] = []
         if stage.days_overdue is not None:
@@ -643,10 +654,9 @@ class _Engine:
         failed_on: date | None,
     ) -> _Message | None:
         done = self.history.done
-        customer_id = invoice.customer_id
         candidates: list[tuple[date, int, CompiledStage, bool]] = []
         for stage in cp.stages:
-            key = occurrence_key(cp.id, customer_id, invoice.id, "stage", stage.stage.id)
+            key = self.prefix + stage.key
             on = done.get(key)
             computed = self._entry(stage, invoice, overdue_total, overdue_count, failed_on)
             if on is not None:
@@ -691,7 +701,7 @@ class _Engine:
                 ("stage-message", lower.stage.message),
                 ("task", lower.stage.task),
             ):
-                key = occurrence_key(cp.id, customer_id, invoice.id, what, lower.stage.id)
+                key = f"{self.prefix}{what}:{lower.sid}"
                 if present is not None and key not in done:
                     out.skipped.append(
                         self._skip(
@@ -705,12 +715,12 @@ class _Engine:
                         )
                     )
         if stage_spec.task is not None:
-            key = occurrence_key(cp.id, customer_id, invoice.id, "task", stage_spec.id)
+            key = f"{self.prefix}task:{stage.sid}"
             if key not in done:
                 out.tasks.append(_Task(invoice=invoice, key=key, stage=stage, due_on=entry))
         spec = stage_spec.message
         if spec is not None:
-            key = occurrence_key(cp.id, customer_id, invoice.id, "stage-message", stage_spec.id)
+            key = f"{self.prefix}stage-message:{stage.sid}"
             late = (self.as_of - entry).days
             stale = spec.max_lateness_days is not None and late > spec.max_lateness_days
             if key in done:
@@ -764,9 +774,9 @@ class _Engine:
             days_overdue=(entry - invoice.due_date).days,
             principal=_principal_on(invoice, entry),
         )
-        key = occurrence_key(cp.id, customer_id, invoice.id, "stage", spec.id)
+        key = self.prefix + stage.key
         out.actions.append(
-            EnterStage.model_construct(
+            EnterStage._construct(
                 key=key,
                 customer_id=customer_id,
                 invoice_ids=ids,
@@ -779,10 +789,10 @@ class _Engine:
         )
         done = self.history.done
         if spec.hand_off is not None:
-            key = occurrence_key(cp.id, customer_id, invoice.id, "hand-off", spec.id)
+            key = f"{self.prefix}hand-off:{stage.sid}"
             if key not in done:
                 out.actions.append(
-                    HandOff.model_construct(
+                    HandOff._construct(
                         key=key,
                         customer_id=customer_id,
                         invoice_ids=ids,
@@ -800,10 +810,10 @@ class _Engine:
                     )
                 )
         if spec.propose_write_off:
-            key = occurrence_key(cp.id, customer_id, invoice.id, "write-off", spec.id)
+            key = f"{self.prefix}write-off:{stage.sid}"
             if key not in done:
                 out.actions.append(
-                    ProposeWriteOff.model_construct(
+                    ProposeWriteOff._construct(
                         key=key,
                         customer_id=customer_id,
                         invoice_ids=ids,
@@ -856,7 +866,7 @@ class _Engine:
         done = self.history.done
         for on, _, number, stage in occurrences:
             spec = stage.stage
-            key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "fee", spec.id, number)
+            key = f"{self.prefix}fee:{stage.sid}:{number}"
             principal = _money(max(_principal_on(invoice, on), _ZERO), currency)
             rule = stage.fee
             fee = (
@@ -885,7 +895,7 @@ class _Engine:
                 continue
             note = f" (reduced to the fee cap of {cap} {currency})" if capped else ""
             out.actions.append(
-                ChargeFee.model_construct(
+                ChargeFee._construct(
                     key=key,
                     customer_id=invoice.customer_id,
                     invoice_ids=(invoice.id,),
@@ -933,14 +943,14 @@ class _Engine:
             pending.append((start, end, label))
             start = end + _DAY
         for first, last, label in reversed(pending):
-            key = occurrence_key(cp.id, invoice.customer_id, invoice.id, "interest", label)
+            key = f"{self.prefix}interest:{escape(label)}"
             if key in done:
                 break
             amount, segments = _accrue(rule, invoice, first, last)
             if amount.amount <= 0:
                 continue
             out.actions.append(
-                PostInterest.model_construct(
+                PostInterest._construct(
                     key=key,
                     customer_id=invoice.customer_id,
                     invoice_ids=(invoice.id,),
@@ -981,10 +991,7 @@ class _Engine:
                 latest = number
         if latest < 0:
             return
-        keys = [
-            occurrence_key(cp.id, invoice.customer_id, invoice.id, "retry", "attempt", number + 1)
-            for number in range(latest + 1)
-        ]
+        keys = [f"{self.prefix}retry:attempt:{number + 1}" for number in range(latest + 1)]
         if keys[latest] in done:
             return
         for number in range(latest - 1, -1, -1):
@@ -1001,7 +1008,7 @@ class _Engine:
                 )
             )
         out.actions.append(
-            RetryCharge.model_construct(
+            RetryCharge._construct(
                 key=keys[latest],
                 customer_id=invoice.customer_id,
                 invoice_ids=(invoice.id,),
@@ -1043,7 +1050,7 @@ class _Engine:
             key = customer_key(cp.id, customer.id, "suspend", suspends + 1)
             if key not in history.done:
                 out.actions.append(
-                    SuspendService.model_construct(
+                    SuspendService._construct(
                         key=key,
                         customer_id=customer.id,
                         invoice_ids=tuple(
@@ -1062,7 +1069,7 @@ class _Engine:
             key = customer_key(cp.id, customer.id, "resume", resumes + 1)
             if key not in history.done:
                 out.actions.append(
-                    ResumeService.model_construct(
+                    ResumeService._construct(
                         key=key,
                         customer_id=customer.id,
                         invoice_ids=(),
@@ -1091,7 +1098,7 @@ class _Engine:
             assert terms is not None
             amount = _money(sum((owed for _, owed in invoices), _ZERO), currency)
             out.actions.append(
-                OfferPlan.model_construct(
+                OfferPlan._construct(
                     key=key,
                     customer_id=customer.id,
                     invoice_ids=tuple(i.id for i, _ in invoices),
@@ -1127,7 +1134,7 @@ class _Engine:
             )
             ids = tuple(t.invoice.id for t in tasks)
             out.actions.append(
-                CreateTask.model_construct(
+                CreateTask._construct(
                     key=key,
                     customer_id=customer.id,
                     invoice_ids=ids,
@@ -1203,7 +1210,7 @@ class _Engine:
             assert address is not None  # pick_channel only returns channels with an address
             total = sum((m.balance.amount for m in members), _ZERO)
             items = tuple(
-                MessageItem.model_construct(
+                MessageItem._construct(
                     invoice_id=m.invoice.id,
                     occurrence=m.key,
                     template=m.template,
@@ -1219,13 +1226,13 @@ class _Engine:
                 if len(members) == 1
                 else (f"{len(members)} invoices in one {channel.value} message; led by {lead.text}")
             )
-            action = SendMessage.model_construct(
+            action = SendMessage._construct(
                 key=key,
                 customer_id=customer.id,
                 invoice_ids=tuple(item.invoice_id for item in items),
                 due_on=min(m.due_on for m in members),
                 covers=covers,
-                reason=Reason.model_construct(rule=lead.rule, text=text, figures=lead.figures),
+                reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures),
                 channel=channel,
                 address=address,
                 template=lead.template,
@@ -1355,7 +1362,7 @@ def evaluate(
         except ValidationError as error:
             data = item if isinstance(item, Mapping) else {}
             rejected.append(
-                Rejection.model_construct(
+                Rejection._construct(
                     invoice_id=_str_or_none(data.get("id")),
                     customer_id=_str_or_none(data.get("customer_id")),
                     error=_one_line(error),
@@ -1368,7 +1375,7 @@ def evaluate(
     for invoice in valid:
         if counts[invoice.id] > 1:
             rejected.append(
-                Rejection.model_construct(
+                Rejection._construct(
                     invoice_id=invoice.id,
                     customer_id=invoice.customer_id,
                     error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
@@ -1376,7 +1383,7 @@ def evaluate(
             )
         elif invoice.customer_id not in customer_index:
             rejected.append(
-                Rejection.model_construct(
+                Rejection._construct(
                     invoice_id=invoice.id,
                     customer_id=invoice.customer_id,
                     error=f"customer {invoice.customer_id!r} is not among the customers given",
@@ -1384,7 +1391,7 @@ def evaluate(
             )
         elif invoice.customer_id in customer_problems:
             rejected.append(
-                Rejection.model_construct(
+                Rejection._construct(
                     invoice_id=invoice.id,
                     customer_id=invoice.customer_id,
                     error=customer_problems[invoice.customer_id],
@@ -1424,7 +1431,7 @@ def evaluate(
             level = max(result.levels.values())
             stage = cp.stages[level - 1]
             stages.append(
-                CustomerStage.model_construct(
+                CustomerStage._construct(
                     customer_id=customer_id,
                     policy_id=cp.id,
                     stage_id=stage.stage.id,
@@ -1433,7 +1440,7 @@ def evaluate(
                 )
             )
     rejected.sort(key=lambda r: (r.customer_id or "", r.invoice_id or "", r.error))
-    return Evaluation.model_construct(
+    return Evaluation._construct(
         as_of=as_of,
         actions=tuple(actions),
         skipped=tuple(skipped),
