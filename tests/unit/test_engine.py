@@ -941,3 +941,18 @@ class TestStageOptions:
         result = run([invoice()], date(2026, 5, 5), staged())
         suspend = next(a for a in result.actions if a.kind is ActionKind.SUSPEND_SERVICE)
         assert suspend.due_on == date(2026, 5, 1)
+
+
+def test_a_kept_history_index_gives_the_same_result() -> None:
+    from dunning import HistoryIndex
+
+    first = run([invoice()], date(2026, 2, 10), staged())
+    index = HistoryIndex(first.history())
+    assert len(index) == len(first.actions)
+    again = run([invoice()], date(2026, 2, 10), staged(), history=index)
+    assert again == run([invoice()], date(2026, 2, 10), staged(), history=first.history())
+    assert again.actions == ()
+    later = run([invoice()], date(2026, 3, 2), staged(), history=index)
+    index.add(later.history())
+    assert index.done_on("b2c:C1:I1:stage:call") == date(2026, 3, 2)
+    assert index.done_on("nope") is None

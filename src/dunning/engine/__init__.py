@@ -27,6 +27,7 @@ from dunning.engine.actions import (
 )
 from dunning.engine.evaluate import evaluate
 from dunning.engine.evaluation import CustomerStage, Evaluation, InvoiceOutcome
+from dunning.engine.history import HistoryIndex
 
 __all__ = [
     "Action",
@@ -37,6 +38,7 @@ __all__ = [
     "EnterStage",
     "Evaluation",
     "HandOff",
+    "HistoryIndex",
     "HistoryRecord",
     "HistoryStatus",
     "InvoiceOutcome",

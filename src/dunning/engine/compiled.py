@@ -91,9 +91,13 @@ class CompiledPolicy:
     prefix: str
     """The escaped policy id and a colon: the start of every key."""
     steps: tuple[CompiledStep, ...]
-    first_offset_days: int | None
+    step_offsets: tuple[int, ...] | None
+    """The steps' offsets when every step counts calendar days (else None)."""
     stages: tuple[CompiledStage, ...]
-    first_stage_days: int | None
+    stage_gate: int | None
+    """Days overdue below which no stage can be entered, when every trigger is days only."""
+    simple_stages: bool
+    """Stages in ascending days overdue alone, without fees or interest postings."""
     interest: InterestRule | None
     posting: InterestPosting | None
     fee_cap: dict[str, Decimal]
@@ -102,11 +106,6 @@ class CompiledPolicy:
     quiet: BusinessCalendar | None
     window_start: time
     pause_min: dict[str, Decimal]
-
-    @property
-    def needs_history_scan(self) -> bool:
-        """Whether anything but reminders can be due (stages, interest, retries)."""
-        return bool(self.stages) or self.interest is not None
 
 
 def _step(index: int, step: ReminderStep) -> CompiledStep:
@@ -172,9 +171,12 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         id=policy.id,
         prefix=escape(policy.id) + ":",
         steps=steps,
-        first_offset_days=None,
+        step_offsets=None if any(s.business for s in steps) else tuple(s.offset for s in steps),
         stages=stages,
-        first_stage_days=min(stage_days) if stage_days else None,
+        stage_gate=min(stage_days) if stages and all(s.days_only for s in stages) else None,
+        simple_stages=bool(stages)
+        and all(s.days_only and s.fee is None and not s.stage.post_interest for s in stages)
+        and [s.days_overdue for s in stages] == sorted(s.days_overdue or 0 for s in stages),
         interest=interest,
         posting=posting,
         fee_cap=per_currency(cap.amounts) if cap else {},

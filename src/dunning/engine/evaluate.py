@@ -18,12 +18,14 @@ How occurrences are decided (DESIGN.md rule 5):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +42,6 @@ from dunning.engine.actions import (
     EnterStage,
     HandOff,
     HistoryRecord,
-    HistoryStatus,
     MessageItem,
     OfferPlan,
     PauseCause,
@@ -63,6 +64,7 @@ from dunning.engine.compiled import (
     compile_policy,
 )
 from dunning.engine.evaluation import CustomerStage, Evaluation
+from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import consolidated_key, customer_key, escape
 from dunning.invoices import Channel, Customer, Invoice, InvoiceStatus
 from dunning.money import Money, minor_unit
@@ -75,57 +77,6 @@ __all__ = ["evaluate"]
 _DAY = timedelta(days=1)
 _ZERO = Decimal(0)
 _NEVER = date.max
-
-
-class _History:
-    """History indexed once: done keys, failed channels, message dates, suspensions."""
-
-    def __init__(self, records: Iterable[HistoryRecord]) -> None:
-        self.done: dict[str, date] = {}
-        self.failed_channels: dict[str, set[Channel]] = defaultdict(set)
-        self.messages: dict[str, list[date]] = defaultdict(list)
-        self.suspends: dict[str, int] = defaultdict(int)
-        self.resumes: dict[str, int] = defaultdict(int)
-        self.failed_charges: dict[str, date] = {}
-        done = self.done
-        executed = HistoryStatus.EXECUTED
-        message = ActionKind.SEND_MESSAGE
-        charges = (ActionKind.AUTOMATIC_CHARGE, ActionKind.RETRY_CHARGE)
-        for record in records:
-            kind = record.kind
-            on = record.on
-            status = record.status
-            if kind in charges:
-                self._charge(record)
-                continue
-            if status is HistoryStatus.FAILED:
-                if record.channel is not None:
-                    for key in record.covers or (record.key,):
-                        self.failed_channels[key].add(record.channel)
-                continue
-            # A key carried out twice (a re-run) counts from its first date.
-            for key in (record.key, *record.covers):
-                known = done.get(key)
-                if known is None or on < known:
-                    done[key] = on
-            if status is not executed:
-                continue
-            if kind is message:
-                self.messages[record.customer_id].append(on)
-            elif kind is ActionKind.SUSPEND_SERVICE:
-                self.suspends[record.customer_id] += 1
-            elif kind is ActionKind.RESUME_SERVICE:
-                self.resumes[record.customer_id] += 1
-
-    def _charge(self, record: HistoryRecord) -> None:
-        kind = record.kind
-        if record.status is HistoryStatus.FAILED and kind is ActionKind.AUTOMATIC_CHARGE:
-            for invoice_id in record.invoice_ids:
-                known = self.failed_charges.get(invoice_id)
-                if known is None or record.on < known:
-                    self.failed_charges[invoice_id] = record.on
-        if kind is ActionKind.RETRY_CHARGE:
-            self.done.setdefault(record.key, record.on)
 
 
 @dataclass(slots=True)
@@ -177,6 +128,8 @@ class _Customer:
 def _principal_on(invoice: Invoice, day: date) -> Decimal:
     """The invoice total less payments and credit notes dated on or before `day`."""
     owed = invoice.total.amount
+    if not invoice.payments and not invoice.credit_notes:
+        return owed
     for payment in invoice.payments:
         if payment.date <= day:
             owed -= payment.amount.amount
@@ -288,7 +241,7 @@ class _Engine:
         self,
         policies: Policy | PolicySet,
         as_of: date,
-        history: _History,
+        history: HistoryIndex,
         plans: Mapping[str, list[InstallmentPlan]],
     ) -> None:
         self.policies = policies
@@ -327,7 +280,6 @@ class _Engine:
         for invoice in invoices:
             if invoice.status is not InvoiceStatus.OPEN:
                 continue
-            self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
             principal = _principal_on(invoice, as_of)
             owed = _balance_on(invoice, as_of) if outlive or invoice.charges else principal
             if (principal if not outlive else owed) <= 0:
@@ -340,8 +292,10 @@ class _Engine:
             causes: list[PauseCause] = []
             if pauses.disputed and invoice.disputed:
                 causes.append(PauseCause.DISPUTED)
-            if pauses.installment_plan and any(
-                plan.in_good_standing(as_of) for plan in self.plans.get(invoice.id, ())
+            if (
+                self.plans
+                and pauses.installment_plan
+                and any(plan.in_good_standing(as_of) for plan in self.plans.get(invoice.id, ()))
             ):
                 causes.append(PauseCause.INSTALLMENT_PLAN)
             promise = invoice.promise_to_pay
@@ -355,6 +309,7 @@ class _Engine:
             if causes:
                 out.paused.append(self._paused(invoice, causes, owed))
                 if PauseCause.INSTALLMENT_PLAN not in causes and cp.stages:
+                    self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
                     self._history_level(cp, invoice, out)
                 continue
             active.append((invoice, principal, owed))
@@ -414,22 +369,27 @@ class _Engine:
     ) -> None:
         as_of = self.as_of
         due = invoice.due_date
-        balance = _money(owed, invoice.currency)
         stage_message: _Message | None = None
-        failed_on = self.history.failed_charges.get(invoice.id)
-        if cp.stages and (as_of > due or failed_on is not None or as_of == due):
+        failed_on = (
+            self.history.failed_charges.get(invoice.id) if self.history.failed_charges else None
+        )
+        gate = cp.stage_gate
+        if cp.stages and (
+            failed_on is not None
+            or ((as_of - due).days >= gate if gate is not None else as_of >= due)
+        ):
             stage_message = self._stages(
-                cp, invoice, balance, out, overdue_total, overdue_count, failed_on
+                cp, invoice, owed, out, overdue_total, overdue_count, failed_on
             )
         reminder = (
-            self._reminder(cp, invoice, balance, out)
+            self._reminder(cp, invoice, owed, out)
             if cp.steps and invoice.id not in out.reminders_stopped
             else None
         )
         if cp.interest is not None and as_of > due:
             self._interest(cp, invoice, out)
         if failed_on is not None and cp.policy.retries is not None:
-            self._retries(cp, invoice, balance, failed_on, out)
+            self._retries(cp, invoice, _money(owed, invoice.currency), failed_on, out)
         if stage_message is not None:
             if reminder is not None:
                 # The stage message carries the reminder out: one message, not two.
@@ -469,18 +429,25 @@ class _Engine:
         )
 
     def _reminder(
-        self, cp: CompiledPolicy, invoice: Invoice, balance: Money, out: _Customer
+        self, cp: CompiledPolicy, invoice: Invoice, owed: Decimal, out: _Customer
     ) -> _Message | None:
         as_of = self.as_of
         due = invoice.due_date
         steps = cp.steps
-        position = len(steps) - 1
-        base = steps[position].base(due, cp.calendar)
-        while base > as_of:
-            position -= 1
+        if cp.step_offsets is not None:
+            # Calendar-day steps only: the latest step due is found on the integer offsets.
+            position = bisect_right(cp.step_offsets, (as_of - due).days) - 1
             if position < 0:
                 return None
+            base = due + timedelta(days=steps[position].offset)
+        else:
+            position = len(steps) - 1
             base = steps[position].base(due, cp.calendar)
+            while base > as_of:
+                position -= 1
+                if position < 0:
+                    return None
+                base = steps[position].base(due, cp.calendar)
         step = steps[position]
         number = 0
         if step.every:
@@ -492,6 +459,7 @@ class _Engine:
         done = self.history.done
         if key in done:
             return None
+        balance = _money(owed, invoice.currency)
         self._superseded(cp, invoice, position, base, number, out)
         if (step.offset < 0 and as_of >= due) or (
             step.max_lateness is not None and (as_of - on).days > step.max_lateness
@@ -643,17 +611,55 @@ class _Engine:
             candidates.append(as_of)
         return min(candidates) if candidates else None
 
+    def _steady(self, cp: CompiledPolicy, invoice: Invoice, out: _Customer) -> bool:
+        """Whether nothing about stages is due: every stage reached is in the history.
+
+        For policies whose stages are entered on days overdue alone, carry no fee and post no
+        interest (the common daily case): the stages reached, their entries, the top stage's
+        message and task are all done. Records the invoice's level as `_stages` would.
+        """
+        done = self.history.done
+        prefix = self.prefix
+        days = (self.as_of - invoice.due_date).days
+        top: CompiledStage | None = None
+        for stage in cp.stages:
+            if (stage.days_overdue or 0) > days:
+                break
+            if prefix + stage.key not in done:
+                return False
+            top = stage
+        if top is None:
+            return True
+        spec = top.stage
+        if spec.message is not None and f"{prefix}stage-message:{top.sid}" not in done:
+            return False
+        if spec.task is not None and f"{prefix}task:{top.sid}" not in done:
+            return False
+        out.levels[invoice.id] = top.level
+        entries: dict[str, date] = {}
+        for stage in cp.stages[: top.level]:
+            entry = invoice.due_date + timedelta(days=stage.days_overdue or 0)
+            entries[stage.stage.id] = entry
+            if stage.stage.suspend_service:
+                self._note_suspension(out, stage, entry)
+            if stage.stage.stop_reminders:
+                out.reminders_stopped.add(invoice.id)
+        out.entries[invoice.id] = entries
+        return True
+
     def _stages(
         self,
         cp: CompiledPolicy,
         invoice: Invoice,
-        balance: Money,
+        owed: Decimal,
         out: _Customer,
         overdue_total: Mapping[str, Decimal],
         overdue_count: int,
         failed_on: date | None,
     ) -> _Message | None:
         done = self.history.done
+        if cp.simple_stages and self._steady(cp, invoice, out):
+            return None
         candidates: list[tuple[date, int, CompiledStage, bool]] = []
         for stage in cp.stages:
             key = self.prefix + stage.key
@@ -678,6 +684,7 @@ class _Engine:
                 reached = max(reached, level)
         if not entered:
             return None
+        balance = _money(owed, invoice.currency)
         entered.sort(key=lambda item: item[0].level)
         out.entries[invoice.id] = {stage.stage.id: entry for stage, entry, _ in entered}
         top = entered[-1][0]
@@ -1317,7 +1324,7 @@ def evaluate(
     as_of: date,
     *,
     customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
-    history: Iterable[HistoryRecord] = (),
+    history: Iterable[HistoryRecord] | HistoryIndex = (),
     plans: Iterable[InstallmentPlan] = (),
 ) -> Evaluation:
     """Decide what is due on `as_of` for `invoices` under `policy`.
@@ -1328,7 +1335,8 @@ def evaluate(
         policy: a `Policy`, or a `PolicySet` that picks one per customer.
         as_of: the evaluation date.
         customers: every customer the invoices refer to (models or mappings).
-        history: what was done already, by idempotency key (see `HistoryRecord`).
+        history: what was done already, by idempotency key (see `HistoryRecord`), or a
+            `HistoryIndex` of it kept between runs (indexing is then not repeated).
         plans: installment plans; a plan in good standing pauses dunning of its invoices.
 
     Returns:
@@ -1399,7 +1407,8 @@ def evaluate(
             )
         else:
             by_customer[invoice.customer_id].append(invoice)
-    engine = _Engine(policy, as_of, _History(history), plan_index)
+    index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
+    engine = _Engine(policy, as_of, index, plan_index)
     actions: list[Action] = []
     skipped: list[SkippedOccurrence] = []
     paused: list[PausedInvoice] = []
@@ -1408,8 +1417,13 @@ def evaluate(
     skipped_only: list[str] = []
     stages: list[CustomerStage] = []
     for customer_id in sorted(by_customer):
-        invoices_of = sorted(by_customer[customer_id], key=lambda i: i.id)
+        invoices_of = sorted(by_customer[customer_id], key=_ID)
         result, cp = engine.customer(customer_index[customer_id], invoices_of)
+        if not result.actions and not result.skipped and not result.paused:
+            quiet.extend(invoice.id for invoice in invoices_of)
+            if result.levels:
+                stages.append(_customer_stage(cp, customer_id, result.levels))
+            continue
         result.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
         result.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
         touched = {i for a in result.actions for i in a.invoice_ids}
@@ -1428,17 +1442,7 @@ def evaluate(
         skipped.extend(result.skipped)
         paused.extend(result.paused)
         if result.levels:
-            level = max(result.levels.values())
-            stage = cp.stages[level - 1]
-            stages.append(
-                CustomerStage._construct(
-                    customer_id=customer_id,
-                    policy_id=cp.id,
-                    stage_id=stage.stage.id,
-                    level=level,
-                    invoice_ids=tuple(sorted(i for i, v in result.levels.items() if v == level)),
-                )
-            )
+            stages.append(_customer_stage(cp, customer_id, result.levels))
     rejected.sort(key=lambda r: (r.customer_id or "", r.invoice_id or "", r.error))
     return Evaluation._construct(
         as_of=as_of,
@@ -1454,6 +1458,18 @@ def evaluate(
 
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(ActionKind)}
+_ID = attrgetter("id")
+
+
+def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]) -> CustomerStage:
+    level = max(levels.values())
+    return CustomerStage._construct(
+        customer_id=customer_id,
+        policy_id=cp.id,
+        stage_id=cp.stages[level - 1].stage.id,
+        level=level,
+        invoice_ids=tuple(sorted(i for i, v in levels.items() if v == level)),
+    )
 
 
 def _str_or_none(value: object) -> str | None:
