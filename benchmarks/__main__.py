@@ -45,7 +45,7 @@ from benchmarks.portfolio import (
     split_rows,
     step_offsets,
 )
-from dunning import Customer, Evaluation, HistoryRecord, Invoice, Policy, evaluate
+from dunning import Customer, Evaluation, HistoryIndex, HistoryRecord, Invoice, Policy, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -160,6 +160,14 @@ def measure(size: int, runs: int, seed: int) -> dict[str, Any]:
         return evaluate(invoices, policy, AS_OF, customers=customer_index, history=history)
 
     evaluate_s, evaluate_runs, evaluation = _best(runs, run)
+    start = time.perf_counter()
+    index = HistoryIndex(history)
+    index_s = time.perf_counter() - start
+
+    def run_indexed() -> Evaluation:
+        return evaluate(invoices, policy, AS_OF, customers=customer_index, history=index)
+
+    indexed_s, indexed_runs, _ = _best(runs, run_indexed)
     outcomes = _outcomes(evaluation)
     kinds = Counter(action.kind.value for action in evaluation.actions)
     skips = Counter(skip.cause.value for skip in evaluation.skipped)
@@ -173,6 +181,11 @@ def measure(size: int, runs: int, seed: int) -> dict[str, Any]:
         "evaluate_s": evaluate_s,
         "evaluate_all_s": evaluate_runs,
         "throughput": size / evaluate_s,
+        "index_s": index_s,
+        "evaluate_indexed_s": indexed_s,
+        "evaluate_indexed_all_s": indexed_runs,
+        "throughput_indexed": size / indexed_s,
+        "ratio_indexed": indexed_s / floor_s,
         "floor_s": floor_s,
         "floor_all_s": floor_runs,
         "floor_throughput": size / floor_s,
@@ -206,9 +219,11 @@ def _row(result: dict[str, Any]) -> list[str]:
         f"{result['build_invoices_s']:.2f} ({result['build_invoice_us']:.0f} us/row)",
         f"{result['evaluate_s']:.2f}" + (" (1 run)" if result["evaluate_runs"] == 1 else ""),
         f"{result['throughput']:,.0f}",
+        f"{result['index_s']:.2f}",
+        f"{result['throughput_indexed']:,.0f}",
         f"{result['floor_s'] * 1000:.1f} ms",
         f"{result['floor_throughput']:,.0f}",
-        f"{result['ratio']:.0f}x",
+        f"{result['ratio']:.0f}x / {result['ratio_indexed']:.0f}x",
         f"{result['peak_rss_mb']:,.0f}",
         f"{result['quiet_fraction']:.1%}",
     ]
@@ -220,6 +235,8 @@ HEADER = [
     "build invoices s",
     "evaluate s",
     "evaluate inv/s",
+    "index s",
+    "kept index inv/s",
     "floor",
     "floor inv/s",
     "engine/floor",

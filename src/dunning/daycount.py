@@ -18,14 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import (
-    MAX_EMAX,
-    MIN_EMIN,
-    ROUND_HALF_EVEN,
-    Context,
     Decimal,
-    DivisionByZero,
-    InvalidOperation,
-    Overflow,
 )
 from enum import StrEnum
 from fractions import Fraction
@@ -33,7 +26,7 @@ from fractions import Fraction
 from pydantic_core import PydanticCustomError
 
 from dunning.errors import CalendarError
-from dunning.money import to_decimal
+from dunning.money import EXACT_PRECISION, exact_context, to_decimal
 
 __all__ = [
     "ACCRUAL_PRECISION",
@@ -45,7 +38,7 @@ __all__ = [
 ]
 
 #: Significant digits of the `Decimal` that `accrue` returns (IEEE 754 decimal128).
-ACCRUAL_PRECISION = 34
+ACCRUAL_PRECISION = EXACT_PRECISION
 
 
 class DayCount(StrEnum):
@@ -175,18 +168,6 @@ def _number(value: object, what: str) -> Decimal:
         raise ValueError(error.message()) from None
 
 
-def _context() -> Context:
-    # A fresh context: the caller's thread context (its precision, its traps) must not change
-    # the result, and a shared module-level context would collect flags between calls.
-    return Context(
-        prec=ACCRUAL_PRECISION,
-        rounding=ROUND_HALF_EVEN,
-        Emin=MIN_EMIN,
-        Emax=MAX_EMAX,
-        traps=[InvalidOperation, DivisionByZero, Overflow],
-    )
-
-
 def accrue(
     amount: Decimal | int | str,
     annual_rate_percent: Decimal | int | str,
@@ -222,5 +203,5 @@ def accrue(
         / 100
         * year_fraction(start, end, basis)
     )
-    context = _context()
+    context = exact_context()
     return context.divide(Decimal(exact.numerator), Decimal(exact.denominator))

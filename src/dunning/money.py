@@ -18,10 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
+    Context,
     Decimal,
+    DivisionByZero,
     InvalidOperation,
+    Overflow,
 )
 from enum import StrEnum
 from fractions import Fraction
@@ -38,12 +43,15 @@ from dunning._model import Model
 from dunning.errors import CurrencyError, CurrencyMismatchError, MoneyError
 
 __all__ = [
+    "EXACT_PRECISION",
     "MINOR_UNIT_OVERRIDES",
     "Amount",
     "Currency",
     "Money",
     "Rounding",
+    "exact_context",
     "minor_unit",
+    "round_half_up",
     "to_decimal",
 ]
 
@@ -63,6 +71,35 @@ class Rounding(StrEnum):
 MINOR_UNIT_OVERRIDES: Mapping[str, int] = {"COP": 0, "CLP": 0, "KWD": 3}
 
 _CURRENCIES = frozenset(list_currencies())
+
+#: Significant digits of the exact intermediate results (interest, rate conversions).
+EXACT_PRECISION = 34
+
+
+def exact_context() -> Context:
+    """A fresh 34-digit decimal context (half even) for exact intermediate results.
+
+    Fresh on every call: neither the caller's thread context (its precision, its traps) nor
+    flags left by an earlier call can change a result.
+    """
+    return Context(
+        prec=EXACT_PRECISION,
+        rounding=ROUND_HALF_EVEN,
+        Emin=MIN_EMIN,
+        Emax=MAX_EMAX,
+        traps=[InvalidOperation, DivisionByZero, Overflow],
+    )
+
+
+def round_half_up(value: Fraction, places: int = 0) -> Decimal:
+    """Round an exact non-negative fraction to `places` decimals, ties away from zero.
+
+    >>> round_half_up(Fraction(5, 8), 2), round_half_up(Fraction(1, 2))
+    (Decimal('0.63'), Decimal('1'))
+    """
+    scaled = value * 10**places
+    units = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
+    return Decimal(units).scaleb(-places)
 
 
 def _check_currency(code: str) -> str:

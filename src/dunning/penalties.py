@@ -25,15 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import (
-    MAX_EMAX,
-    MIN_EMIN,
-    ROUND_HALF_EVEN,
     ROUND_HALF_UP,
-    Context,
     Decimal,
-    DivisionByZero,
-    InvalidOperation,
-    Overflow,
 )
 from enum import StrEnum
 from fractions import Fraction
@@ -44,7 +37,7 @@ from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
 from dunning.daycount import DayCount, year_fraction
-from dunning.money import Amount, Currency, Money, minor_unit
+from dunning.money import Amount, Currency, Money, exact_context, minor_unit, round_half_up
 from dunning.rates import RateTable, ReferenceRate
 
 __all__ = [
@@ -414,18 +407,6 @@ class InterestComputation(Model):
         return max(0, (self.last_day - self.first_day).days + 1)
 
 
-def _context() -> Context:
-    # A fresh 34-digit context, like `dunning.daycount.accrue`: the caller's thread context
-    # must not change a result.
-    return Context(
-        prec=34,
-        rounding=ROUND_HALF_EVEN,
-        Emin=MIN_EMIN,
-        Emax=MAX_EMAX,
-        traps=[InvalidOperation, DivisionByZero, Overflow],
-    )
-
-
 def _half_years(first_day: date, last_day: date) -> Iterator[tuple[date, date, date]]:
     """Yield ``(start, end, half-year start)`` for each half-year the period touches."""
     start = first_day
@@ -601,6 +582,41 @@ class InterestRule(Model):
                     runs.append((start, end, final, capped, floored))
         return tuple(runs)
 
+    def accrue(
+        self, principal: Decimal, first_day: date, last_day: date
+    ) -> tuple[Fraction, tuple[InterestSegment, ...]]:
+        """Return the exact interest on `principal` for the days `first_day`..`last_day`.
+
+        Grace days are not applied here (see `first_day` and `compute`); each run of one rate
+        accrues ``principal x rate / 100 x year_fraction`` exactly, the year fraction taken
+        from the day before the run's first day to its last day on `basis`. Returns the exact
+        total and the segments (their amounts to 34 significant digits).
+
+        Raises:
+            RateNotFoundError: when a reference, ceiling or floor table has no rate on a day.
+        """
+        if last_day < first_day or principal <= 0:
+            return Fraction(0), ()
+        context = exact_context()
+        base = Fraction(principal)
+        total = Fraction(0)
+        segments: list[InterestSegment] = []
+        for start, end, rate, capped, floored in self.rates(first_day, last_day):
+            exact = base * Fraction(rate) / 100 * year_fraction(start - _ONE_DAY, end, self.basis)
+            total += exact
+            segments.append(
+                InterestSegment._construct(
+                    first_day=start,
+                    last_day=end,
+                    days=(end - start).days + 1,
+                    annual_rate=rate,
+                    capped=capped,
+                    floored=floored,
+                    amount=context.divide(Decimal(exact.numerator), Decimal(exact.denominator)),
+                )
+            )
+        return total, tuple(segments)
+
     def compute(self, principal: Money, due_date: date, until: date) -> InterestComputation:
         """Return the interest on `principal`, due on `due_date`, accrued up to `until`.
 
@@ -625,35 +641,11 @@ class InterestRule(Model):
                 segments=(),
                 amount=_trusted(Decimal(0).scaleb(-places), currency),
             )
-        context = _context()
-        base = Fraction(principal.amount)
-        total = Fraction(0)
-        segments: list[InterestSegment] = []
-        for start, end, rate, capped, floored in self.rates(first, until):
-            exact = base * Fraction(rate) / 100 * year_fraction(start - _ONE_DAY, end, self.basis)
-            total += exact
-            segments.append(
-                InterestSegment.model_construct(
-                    first_day=start,
-                    last_day=end,
-                    days=(end - start).days + 1,
-                    annual_rate=rate,
-                    capped=capped,
-                    floored=floored,
-                    amount=context.divide(Decimal(exact.numerator), Decimal(exact.denominator)),
-                )
-            )
+        total, segments = self.accrue(principal.amount, first, until)
         return InterestComputation.model_construct(
             principal=principal,
             first_day=first,
             last_day=until,
-            segments=tuple(segments),
-            amount=_trusted(_round_half_up(total, places), currency),
+            segments=segments,
+            amount=_trusted(round_half_up(total, places), currency),
         )
-
-
-def _round_half_up(value: Fraction, places: int) -> Decimal:
-    """Round a non-negative fraction to `places` decimals, ties away from zero, exactly."""
-    scaled = value * 10**places
-    units = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
-    return Decimal(units).scaleb(-places)

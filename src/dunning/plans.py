@@ -40,7 +40,6 @@ end keeps them paused (the host closes the invoices with the plan's payments).
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -59,7 +58,7 @@ from dunning._model import Model
 from dunning.calendars import RollConvention, WeekendCalendar, roll
 from dunning.errors import CurrencyMismatchError, PlanError
 from dunning.invoices import Identifier, Invoice, InvoiceStatus, Payment
-from dunning.money import Amount, Currency, Money, minor_unit
+from dunning.money import Amount, Currency, Money, minor_unit, round_half_up
 
 if TYPE_CHECKING:
     from dunning.calendars import BusinessCalendar
@@ -99,7 +98,7 @@ def _not_negative(value: Decimal, field: str) -> Decimal:
 
 def _round_half_up(value: Fraction) -> int:
     """Round a non-negative exact amount of minor units to a whole unit, ties away from zero."""
-    return math.floor(value + Fraction(1, 2))
+    return int(round_half_up(value))
 
 
 # -- frequency -----------------------------------------------------------------------------

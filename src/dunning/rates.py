@@ -39,7 +39,6 @@ from decimal import (
     ROUND_HALF_EVEN,
     Context,
     Decimal,
-    DivisionByZero,
     InvalidOperation,
     Overflow,
 )
@@ -51,7 +50,7 @@ from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
 from dunning.errors import InputError, RateNotFoundError
-from dunning.money import Amount, to_decimal
+from dunning.money import Amount, exact_context, to_decimal
 
 __all__ = [
     "CSV_HEADER",
@@ -468,18 +467,6 @@ def _number(value: object, what: str) -> Decimal:
         raise ValueError(error.message()) from None
 
 
-def _context() -> Context:
-    # A fresh 34-digit context: neither the caller's thread context nor flags left by an
-    # earlier call can change a result.
-    return Context(
-        prec=34,
-        rounding=ROUND_HALF_EVEN,
-        Emin=MIN_EMIN,
-        Emax=MAX_EMAX,
-        traps=[InvalidOperation, DivisionByZero, Overflow],
-    )
-
-
 def _periods(periods_per_year: int) -> int:
     if isinstance(periods_per_year, bool) or not isinstance(periods_per_year, int):
         raise TypeError(
@@ -521,7 +508,7 @@ def effective_annual_to_periodic(
         ValueError: when `periods_per_year` is below 1 or the rate is -100 or less.
     """
     n = _periods(periods_per_year)
-    context = _context()
+    context = exact_context()
     growth = _growth(context, rate_percent, "rate_percent")
     periodic = context.power(growth, context.divide(1, n))
     return _percent(context, context.subtract(periodic, 1), places)
@@ -540,7 +527,7 @@ def periodic_to_effective_annual(
         ValueError: when `periods_per_year` is below 1 or the rate is -100 or less.
     """
     n = _periods(periods_per_year)
-    context = _context()
+    context = exact_context()
     growth = _growth(context, rate_percent, "rate_percent")
     return _percent(context, context.subtract(context.power(growth, n), 1), places)
 
@@ -558,7 +545,7 @@ def nominal_to_effective_annual(
         ValueError: when `periods_per_year` is below 1 or the rate per period is -100 or less.
     """
     n = _periods(periods_per_year)
-    context = _context()
+    context = exact_context()
     nominal = _number(nominal_percent, "nominal_percent")
     growth = _growth(context, context.divide(nominal, n), "nominal_percent / periods_per_year")
     return _percent(context, context.subtract(context.power(growth, n), 1), places)
@@ -579,7 +566,7 @@ def effective_annual_to_nominal(
         ValueError: when `periods_per_year` is below 1 or the rate is -100 or less.
     """
     n = _periods(periods_per_year)
-    context = _context()
+    context = exact_context()
     growth = _growth(context, rate_percent, "rate_percent")
     periodic = context.subtract(context.power(growth, context.divide(1, n)), 1)
     return _percent(context, context.multiply(periodic, n), places)

@@ -25,7 +25,7 @@ from dunning.engine.actions import (
     SuspendService,
     records_of,
 )
-from dunning.engine.evaluate import evaluate
+from dunning.engine.core import evaluate
 from dunning.engine.evaluation import CustomerStage, Evaluation, InvoiceOutcome
 from dunning.engine.history import HistoryIndex
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from dunning.engine.actions import HistoryRecord
-from dunning.engine.evaluate import evaluate
+from dunning.engine.core import evaluate
 from dunning.invoices import Channel, Contact, Customer, Invoice, Payment
 from dunning.money import Money
 from dunning.penalties import FixedFee, InterestRule, PercentFee

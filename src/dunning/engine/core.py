@@ -33,7 +33,6 @@ from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 
 from dunning.calendars import next_business_day
-from dunning.daycount import year_fraction
 from dunning.engine.actions import (
     Action,
     ActionKind,
@@ -67,7 +66,7 @@ from dunning.engine.evaluation import CustomerStage, Evaluation
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import consolidated_key, customer_key, escape
 from dunning.invoices import Channel, Customer, Invoice, InvoiceStatus
-from dunning.money import Money, minor_unit
+from dunning.money import Money, minor_unit, round_half_up
 from dunning.penalties import InterestRule, InterestSegment
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import InterestPosting, Policy, PolicySet, StatutoryCompensation
@@ -176,32 +175,11 @@ def _accrue(
     segments: list[InterestSegment] = []
     if first <= last:
         for start, end, principal in _principal_runs(invoice, first, last):
-            if principal <= 0:
-                continue
-            base = Fraction(principal)
-            for run_start, run_end, rate, capped, floored in rule.rates(start, end):
-                exact = (
-                    base
-                    * Fraction(rate)
-                    / 100
-                    * year_fraction(run_start - _DAY, run_end, rule.basis)
-                )
-                total += exact
-                segments.append(
-                    InterestSegment._construct(
-                        first_day=run_start,
-                        last_day=run_end,
-                        days=(run_end - run_start).days + 1,
-                        annual_rate=rate,
-                        capped=capped,
-                        floored=floored,
-                        amount=Decimal(exact.numerator) / Decimal(exact.denominator),
-                    )
-                )
-    places = minor_unit(invoice.currency)
-    scaled = total * 10**places
-    units = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
-    return Money._trusted(Decimal(units).scaleb(-places), invoice.currency), tuple(segments)
+            exact, pieces = rule.accrue(principal, start, end)
+            total += exact
+            segments.extend(pieces)
+    amount = round_half_up(total, minor_unit(invoice.currency))
+    return Money._trusted(amount, invoice.currency), tuple(segments)
 
 
 def _money(amount: Decimal, currency: str) -> Money:
