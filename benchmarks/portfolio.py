@@ -58,6 +58,7 @@ __all__ = [
     "customer_rows",
     "history_for",
     "invoice_rows",
+    "iter_history",
     "quiet_fraction",
     "reminder_occurrences",
     "split_rows",
@@ -300,6 +301,19 @@ def history_for(
     seed: int = SEED,
 ) -> list[HistoryRecord]:
     """The history a daily run of `policy` up to the day before `as_of` would have left."""
+    records = list(iter_history(invoices, customers, policy, as_of, seed))
+    records.sort(key=lambda r: (r.on, r.key))
+    return records
+
+
+def iter_history(
+    invoices: Iterable[Invoice],
+    customers: Mapping[str, Customer],
+    policy: Policy,
+    as_of: date = AS_OF,
+    seed: int = SEED,
+) -> Iterator[HistoryRecord]:
+    """The records of `history_for`, unsorted, yielded as they are made (to stream them)."""
     rng = _rng(seed, "history")
     pid = policy.id
     stages = sorted(
@@ -311,7 +325,6 @@ def history_for(
     messages: dict[tuple[str, date, Channel], list[tuple[str, str]]] = defaultdict(list)
     tasks: dict[tuple[str, date, str], list[tuple[str, str]]] = defaultdict(list)
     suspended: dict[str, date] = {}
-    records: list[HistoryRecord] = []
     for invoice in invoices:
         if invoice.status is InvoiceStatus.VOID:
             continue
@@ -339,7 +352,7 @@ def history_for(
             if entry >= as_of:
                 break
             key = occurrence_key(pid, customer_id, invoice.id, "stage", stage.id)
-            records.append(_record(key, ActionKind.ENTER_STAGE, customer_id, entry, (invoice.id,)))
+            yield _record(key, ActionKind.ENTER_STAGE, customer_id, entry, (invoice.id,))
             if stage.task is not None:
                 task_key = occurrence_key(pid, customer_id, invoice.id, "task", stage.id)
                 tasks[(customer_id, entry, stage.id)].append((task_key, invoice.id))
@@ -356,20 +369,18 @@ def history_for(
             )
         )
         ids = tuple(sorted(invoice_id for _, invoice_id in members))
-        records.append(_record(key, ActionKind.SEND_MESSAGE, customer_id, on, ids, covers, channel))
+        yield _record(key, ActionKind.SEND_MESSAGE, customer_id, on, ids, covers, channel)
     for (customer_id, on, stage_id), members in tasks.items():
         covers = tuple(sorted(key for key, _ in members))
         ids = tuple(invoice_id for _, invoice_id in sorted(members))
         if len(covers) == 1:
-            records.append(_record(covers[0], ActionKind.CREATE_TASK, customer_id, on, ids))
+            yield _record(covers[0], ActionKind.CREATE_TASK, customer_id, on, ids)
         else:
             key = consolidated_key(pid, customer_id, "task", stage_id, on.isoformat(), covers)
-            records.append(_record(key, ActionKind.CREATE_TASK, customer_id, on, ids, covers))
+            yield _record(key, ActionKind.CREATE_TASK, customer_id, on, ids, covers)
     for customer_id, on in suspended.items():
         key = customer_key(pid, customer_id, "suspend", 1)
-        records.append(_record(key, ActionKind.SUSPEND_SERVICE, customer_id, on, ()))
-    records.sort(key=lambda r: (r.on, r.key))
-    return records
+        yield _record(key, ActionKind.SUSPEND_SERVICE, customer_id, on, ())
 
 
 def split_rows(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

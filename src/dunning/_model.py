@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
@@ -9,6 +10,13 @@ from pydantic import BaseModel, ConfigDict
 __all__ = ["Model"]
 
 _set = object.__setattr__
+
+
+@cache
+def _every_field(model: type[BaseModel]) -> set[str]:
+    # One set shared by every instance built with `_construct`: they all set every field,
+    # and the models are frozen, so nothing ever changes it.
+    return set(model.__pydantic_fields__)
 
 
 class Model(BaseModel):
@@ -39,7 +47,7 @@ class Model(BaseModel):
             }
         instance = object.__new__(cls)
         _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", set(values))
+        _set(instance, "__pydantic_fields_set__", _every_field(cls))
         _set(instance, "__pydantic_extra__", None)
         _set(instance, "__pydantic_private__", None)
         return instance

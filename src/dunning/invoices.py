@@ -224,6 +224,58 @@ class Invoice(Model):
                     raise _currency_error(f"{name}[{index}].amount", item.amount, self.currency)
         return self
 
+    @classmethod
+    def trusted(
+        cls,
+        *,
+        id: str,
+        customer_id: str,
+        currency: str,
+        issue_date: date,
+        due_date: date,
+        total: Decimal | Money,
+        number: str | None = None,
+        payments: Iterable[Payment] = (),
+        credit_notes: Iterable[CreditNote] = (),
+        charges: Iterable[Charge] = (),
+        status: InvoiceStatus | str = InvoiceStatus.OPEN,
+        disputed: bool = False,
+        promise_to_pay: date | None = None,
+        tags: Iterable[str] = (),
+    ) -> Invoice:
+        """Build an invoice from values already known to be valid, without validating them.
+
+        For bulk loads of the host's own, already-validated rows (a portfolio of millions of
+        invoices read from its database): several times faster and about half the memory of
+        the validating constructor. Nothing is checked: give `date`s, a `Decimal` total (or
+        `Money`), validated `Payment`s; a wrong value gives wrong results instead of an error,
+        so anything from outside goes through `Invoice(...)` or `Invoice.model_validate`.
+
+        >>> from datetime import date
+        >>> invoice = Invoice.trusted(id="I", customer_id="C", currency="USD",
+        ...     issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31), total=Decimal("10.00"))
+        >>> invoice == Invoice(id="I", customer_id="C", currency="USD", total="10.00",
+        ...     issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+        True
+        """
+        return cls._construct(
+            id=id,
+            customer_id=customer_id,
+            number=number,
+            currency=currency,
+            issue_date=issue_date,
+            due_date=due_date,
+            terms=None,
+            total=total if isinstance(total, Money) else Money._trusted(total, currency),
+            payments=tuple(payments),
+            credit_notes=tuple(credit_notes),
+            charges=tuple(charges),
+            status=InvoiceStatus(status),
+            disputed=disputed,
+            promise_to_pay=promise_to_pay,
+            tags=tuple(sorted(set(tags))),
+        )
+
     # -- derived amounts -------------------------------------------------------------------
 
     def _sum(self, items: Iterable[Payment | CreditNote | Charge]) -> Money:
