@@ -39,9 +39,12 @@ class Model(BaseModel):
         fields = cls.__pydantic_fields__
         if list(values) != list(fields):
             # Field order matters: serialisation follows the instance's dict.
+            # The library's defaults are immutable (None, enums, tuples): no copy is needed.
             values = {
                 name: values[name]
                 if name in values
+                else info.default
+                if info.default_factory is None
                 else info.get_default(call_default_factory=True)
                 for name, info in fields.items()
             }

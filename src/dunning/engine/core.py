@@ -255,41 +255,52 @@ class _Engine:
         pauses = cp.policy.pauses
         settled: list[Invoice] = []
         customer_prefix = f"{cp.prefix}{escape(customer.id)}:"
+        open_status = InvoiceStatus.OPEN
+        check_disputed = pauses.disputed
+        check_plans = bool(self.plans) and pauses.installment_plan
+        check_promise = pauses.promise_to_pay
+        do_not_contact = pauses.do_not_contact and customer.do_not_contact
+        pause_min = cp.pause_min
         for invoice in invoices:
-            if invoice.status is not InvoiceStatus.OPEN:
+            if invoice.status is not open_status:
                 continue
             principal = _principal_on(invoice, as_of)
             owed = _balance_on(invoice, as_of) if outlive or invoice.charges else principal
-            if (principal if not outlive else owed) <= 0:
+            if (owed if outlive else principal) <= 0:
                 if outlive and cp.interest is not None and as_of > invoice.due_date:
                     settled.append(invoice)  # interest up to the final payment still posts
                 continue
-            if as_of > invoice.due_date and principal > 0:
+            if principal > 0 and as_of > invoice.due_date:
                 overdue_total[invoice.currency] += principal
                 overdue_count += 1
-            causes: list[PauseCause] = []
-            if pauses.disputed and invoice.disputed:
-                causes.append(PauseCause.DISPUTED)
-            if (
-                self.plans
-                and pauses.installment_plan
-                and any(plan.in_good_standing(as_of) for plan in self.plans.get(invoice.id, ()))
-            ):
-                causes.append(PauseCause.INSTALLMENT_PLAN)
             promise = invoice.promise_to_pay
-            if pauses.promise_to_pay and promise is not None and as_of <= promise:
-                causes.append(PauseCause.PROMISE_TO_PAY)
-            if pauses.do_not_contact and customer.do_not_contact:
-                causes.append(PauseCause.DO_NOT_CONTACT)
-            minimum = cp.pause_min.get(invoice.currency) if cp.pause_min else None
-            if minimum is not None and owed < minimum:
-                causes.append(PauseCause.BELOW_MINIMUM)
-            if causes:
-                out.paused.append(self._paused(invoice, causes, owed))
-                if PauseCause.INSTALLMENT_PLAN not in causes and cp.stages:
-                    self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
-                    self._history_level(cp, invoice, out)
-                continue
+            if (
+                (check_disputed and invoice.disputed)
+                or check_plans
+                or (check_promise and promise is not None and as_of <= promise)
+                or do_not_contact
+                or pause_min
+            ):
+                causes: list[PauseCause] = []
+                if check_disputed and invoice.disputed:
+                    causes.append(PauseCause.DISPUTED)
+                if check_plans and any(
+                    plan.in_good_standing(as_of) for plan in self.plans.get(invoice.id, ())
+                ):
+                    causes.append(PauseCause.INSTALLMENT_PLAN)
+                if check_promise and promise is not None and as_of <= promise:
+                    causes.append(PauseCause.PROMISE_TO_PAY)
+                if do_not_contact:
+                    causes.append(PauseCause.DO_NOT_CONTACT)
+                minimum = pause_min.get(invoice.currency) if pause_min else None
+                if minimum is not None and owed < minimum:
+                    causes.append(PauseCause.BELOW_MINIMUM)
+                if causes:
+                    out.paused.append(self._paused(invoice, causes, owed))
+                    if PauseCause.INSTALLMENT_PLAN not in causes and cp.stages:
+                        self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
+                        self._history_level(cp, invoice, out)
+                    continue
             active.append((invoice, principal, owed))
         for invoice, principal, owed in active:
             self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
@@ -1354,37 +1365,43 @@ def evaluate(
                     error=_one_line(error),
                 )
             )
-    counts: dict[str, int] = defaultdict(int)
-    for invoice in valid:
-        counts[invoice.id] += 1
     by_customer: dict[str, list[Invoice]] = defaultdict(list)
+    seen: set[str] = set()
+    repeated: set[str] = set()
     for invoice in valid:
-        if counts[invoice.id] > 1:
-            rejected.append(
-                Rejection._construct(
-                    invoice_id=invoice.id,
-                    customer_id=invoice.customer_id,
-                    error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
-                )
+        if invoice.id in seen:
+            repeated.add(invoice.id)
+        seen.add(invoice.id)
+        by_customer[invoice.customer_id].append(invoice)
+    if repeated:
+        # Every copy of a repeated id is rejected, whatever the input order.
+        for customer_id, group in list(by_customer.items()):
+            kept = []
+            for invoice in group:
+                if invoice.id in repeated:
+                    count = sum(1 for other in valid if other.id == invoice.id)
+                    rejected.append(
+                        Rejection._construct(
+                            invoice_id=invoice.id,
+                            customer_id=invoice.customer_id,
+                            error=f"invoice id {invoice.id!r} is given {count} times",
+                        )
+                    )
+                else:
+                    kept.append(invoice)
+            by_customer[customer_id] = kept
+    for customer_id in list(by_customer):
+        problem = customer_problems.get(customer_id)
+        if customer_id not in customer_index:
+            problem = f"customer {customer_id!r} is not among the customers given"
+        if problem is None:
+            continue
+        rejected.extend(
+            Rejection._construct(
+                invoice_id=invoice.id, customer_id=invoice.customer_id, error=problem
             )
-        elif invoice.customer_id not in customer_index:
-            rejected.append(
-                Rejection._construct(
-                    invoice_id=invoice.id,
-                    customer_id=invoice.customer_id,
-                    error=f"customer {invoice.customer_id!r} is not among the customers given",
-                )
-            )
-        elif invoice.customer_id in customer_problems:
-            rejected.append(
-                Rejection._construct(
-                    invoice_id=invoice.id,
-                    customer_id=invoice.customer_id,
-                    error=customer_problems[invoice.customer_id],
-                )
-            )
-        else:
-            by_customer[invoice.customer_id].append(invoice)
+            for invoice in by_customer.pop(customer_id)
+        )
     index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
     engine = _Engine(policy, as_of, index, plan_index)
     actions: list[Action] = []
@@ -1395,7 +1412,10 @@ def evaluate(
     skipped_only: list[str] = []
     stages: list[CustomerStage] = []
     for customer_id in sorted(by_customer):
-        invoices_of = sorted(by_customer[customer_id], key=_ID)
+        invoices_of = by_customer[customer_id]
+        if not invoices_of:
+            continue
+        invoices_of.sort(key=_ID)
         result, cp = engine.customer(customer_index[customer_id], invoices_of)
         if not result.actions and not result.skipped and not result.paused:
             quiet.extend(invoice.id for invoice in invoices_of)

@@ -64,8 +64,10 @@ class HistoryIndex:
                     for key in record.covers or (record.key,):
                         self.failed_channels[key].add(record.channel)
                 continue
-            # A key carried out twice (a re-run) counts from its first date.
-            for key in (record.key, *record.covers):
+            # A key carried out twice (a re-run) counts from its first date. A record that
+            # covers occurrences (a message, a consolidated task) is looked up by them, never
+            # by its own key, which is left out to save memory on large histories.
+            for key in record.covers or (record.key,):
                 known = done.get(key)
                 if known is None or on < known:
                     done[key] = on
