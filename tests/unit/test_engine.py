@@ -756,6 +756,11 @@ class TestMoreBranches:
         ack = HistoryRecord.skipped(stale, on=DUE)
         assert ack.status is HistoryStatus.SKIPPED
         assert run([invoice()], DUE, only_before, history=[ack]).skipped == ()
+        (deferred,) = [
+            s for s in run([invoice()], DUE, policy(quiet_days=QuietDays())).skipped if s.deferred
+        ]
+        with pytest.raises(ValueError, match="is deferred to 2026-02-02"):
+            HistoryRecord.skipped(deferred, on=DUE)
 
     def test_failed_record_without_channel_is_ignored(self) -> None:
         failed = HistoryRecord(

@@ -9,7 +9,7 @@ evaluation on the same date return nothing new.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -45,6 +45,7 @@ __all__ = [
     "SkipReason",
     "SkippedOccurrence",
     "SuspendService",
+    "records_of",
 ]
 
 
@@ -330,7 +331,17 @@ class HistoryRecord(Model):
 
     @classmethod
     def skipped(cls, occurrence: SkippedOccurrence, on: date) -> HistoryRecord:
-        """The record that acknowledges a skipped occurrence, so it is not reported again."""
+        """The record that acknowledges a skipped occurrence, so it is not reported again.
+
+        Raises:
+            ValueError: for a deferred occurrence (quiet day, frequency cap): it is still due
+                and goes on a later day, so acknowledging it would lose it.
+        """
+        if occurrence.deferred:
+            raise ValueError(
+                f"occurrence {occurrence.key!r} is deferred to {occurrence.retry_on}, not "
+                "skipped for good; do not acknowledge it"
+            )
         return cls._construct(
             key=occurrence.key,
             kind=ActionKind.SEND_MESSAGE,
@@ -346,7 +357,3 @@ class HistoryRecord(Model):
 def records_of(actions: Iterable[Action], on: date | None = None) -> tuple[HistoryRecord, ...]:
     """History records for `actions`, all executed (on `on`, or each on its `due_on`)."""
     return tuple(HistoryRecord.of(action, on=on) for action in actions)
-
-
-__all__ += ["records_of"]
-_ = datetime  # re-exported type used in annotations of SendMessage.not_before
