@@ -783,45 +783,29 @@ class _Engine:
                 level=stage.level,
             )
         )
-        done = self.history.done
+        escalations: list[tuple[str, type[HandOff] | type[ProposeWriteOff], str, dict[str, str]]]
+        escalations = []
         if spec.hand_off is not None:
-            key = f"{self.prefix}hand-off:{stage.sid}"
-            if key not in done:
-                out.actions.append(
-                    HandOff._construct(
-                        key=key,
-                        customer_id=customer_id,
-                        invoice_ids=ids,
-                        due_on=entry,
-                        covers=(),
-                        reason=_reason(
-                            f"stage:{spec.id}",
-                            f"hand {balance} over to {spec.hand_off.agency} on entering "
-                            f"stage {spec.id}",
-                            days_overdue=days,
-                        ),
-                        stage_id=spec.id,
-                        agency=spec.hand_off.agency,
-                        amount=balance,
-                    )
-                )
+            agency = spec.hand_off.agency
+            text = f"hand {balance} over to {agency} on entering stage {spec.id}"
+            escalations.append(("hand-off", HandOff, text, {"agency": agency}))
         if spec.propose_write_off:
-            key = f"{self.prefix}write-off:{stage.sid}"
-            if key not in done:
+            text = f"propose writing off {balance} ({days} days overdue)"
+            escalations.append(("write-off", ProposeWriteOff, text, {}))
+        for what, action, text, extra in escalations:
+            key = f"{self.prefix}{what}:{stage.sid}"
+            if key not in self.history.done:
                 out.actions.append(
-                    ProposeWriteOff._construct(
+                    action._construct(
                         key=key,
                         customer_id=customer_id,
                         invoice_ids=ids,
                         due_on=entry,
                         covers=(),
-                        reason=_reason(
-                            f"stage:{spec.id}",
-                            f"propose writing off {balance} ({days} days overdue)",
-                            days_overdue=days,
-                        ),
+                        reason=_reason(f"stage:{spec.id}", text, days_overdue=days),
                         stage_id=spec.id,
                         amount=balance,
+                        **extra,
                     )
                 )
         if spec.offer_plan is not None:
