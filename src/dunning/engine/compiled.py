@@ -50,6 +50,15 @@ class CompiledStep:
     tone_rank: int
     key: str
     """``step:<id>:``, the part of an occurrence key after the invoice, before the number."""
+    tails: list[str]
+    """``step:<id>:<n>`` for the numbers met so far (grown on demand, shared by the run)."""
+
+    def tail(self, number: int) -> str:
+        """The part of occurrence `number`'s key after the invoice: ``step:<id>:<number>``."""
+        tails = self.tails
+        while len(tails) <= number:
+            tails.append(f"{self.key}{len(tails)}")
+        return tails[number]
 
     def base(self, due: date, calendar: BusinessCalendar) -> date:
         """The date of the first occurrence for an invoice due on `due`."""
@@ -106,6 +115,18 @@ class CompiledPolicy:
     quiet: BusinessCalendar | None
     window_start: time
     pause_min: dict[str, Decimal]
+    fast: bool
+    """Whether an invoice can be found quiet from its done keys alone: calendar-day steps,
+    simple stages (or none) and no interest."""
+    stage_days: tuple[int, ...]
+    """For simple stages, the days overdue of each stage in ascending order."""
+    stage_needs: tuple[tuple[str, ...], ...]
+    """For simple stages, by level reached (0 to all): the key tails that must be done for
+    nothing about stages to be due (every entry, the top stage's message and task)."""
+    stage_stops: tuple[bool, ...]
+    """By level reached: whether a stage up to it stops reminders."""
+    suspend_from: int
+    """The lowest level that suspends service (past the last level when none does)."""
 
 
 def _step(index: int, step: ReminderStep) -> CompiledStep:
@@ -123,6 +144,7 @@ def _step(index: int, step: ReminderStep) -> CompiledStep:
         rule=f"step:{step.id}",
         tone_rank=_TONE_RANK[step.tone],
         key=f"step:{escape(step.id)}:",
+        tails=[],
     )
 
 
@@ -166,17 +188,20 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     quiet = policy.quiet_days.calendar if policy.quiet_days is not None else None
     cap = policy.fee_cap
     stage_days = [s.days_overdue for s in stages if s.days_overdue is not None]
+    simple = bool(stages) and all(
+        s.days_only and s.fee is None and not s.stage.post_interest for s in stages
+    )
+    simple = simple and stage_days == sorted(stage_days)
+    offsets = None if any(s.business for s in steps) else tuple(s.offset for s in steps)
     return CompiledPolicy(
         policy=policy,
         id=policy.id,
         prefix=escape(policy.id) + ":",
         steps=steps,
-        step_offsets=None if any(s.business for s in steps) else tuple(s.offset for s in steps),
+        step_offsets=offsets,
         stages=stages,
         stage_gate=min(stage_days) if stages and all(s.days_only for s in stages) else None,
-        simple_stages=bool(stages)
-        and all(s.days_only and s.fee is None and not s.stage.post_interest for s in stages)
-        and [s.days_overdue for s in stages] == sorted(s.days_overdue or 0 for s in stages),
+        simple_stages=simple,
         interest=interest,
         posting=posting,
         fee_cap=per_currency(cap.amounts) if cap else {},
@@ -185,7 +210,29 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         quiet=quiet,
         window_start=policy.send_window.start if policy.send_window else time(0, 0),
         pause_min=per_currency(policy.pauses.min_balance),
+        fast=offsets is not None and (simple or not stages) and interest is None,
+        stage_days=tuple(stage_days) if simple else (),
+        stage_needs=tuple(_needs(stages[:level]) for level in range(len(stages) + 1)),
+        stage_stops=tuple(
+            any(s.stage.stop_reminders for s in stages[:level]) for level in range(len(stages) + 1)
+        ),
+        suspend_from=min(
+            (s.level for s in stages if s.stage.suspend_service), default=len(stages) + 1
+        ),
     )
+
+
+def _needs(reached: tuple[CompiledStage, ...]) -> tuple[str, ...]:
+    """The key tails done once nothing about the `reached` stages is due any more."""
+    if not reached:
+        return ()
+    needs = [stage.key for stage in reached]
+    top = reached[-1]
+    if top.stage.message is not None:
+        needs.append(f"stage-message:{top.sid}")
+    if top.stage.task is not None:
+        needs.append(f"task:{top.sid}")
+    return tuple(needs)
 
 
 def below(amount: Money, minimum: dict[str, Decimal]) -> bool:

@@ -18,11 +18,12 @@ How occurrences are decided (DESIGN.md rule 5):
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from operator import attrgetter
@@ -76,6 +77,7 @@ __all__ = ["evaluate"]
 _DAY = timedelta(days=1)
 _ZERO = Decimal(0)
 _NEVER = date.max
+_NO_TAILS: Mapping[str, date] = {}
 
 
 @dataclass(slots=True)
@@ -96,6 +98,20 @@ class _Message:
     replaces: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Scoped:
+    """The done keys of the invoice being evaluated, looked up by whole key."""
+
+    prefix_length: int
+    tails: Mapping[str, date]
+
+    def get(self, key: str) -> date | None:
+        return self.tails.get(key[self.prefix_length :])
+
+    def __contains__(self, key: str) -> bool:
+        return key[self.prefix_length :] in self.tails
+
+
 @dataclass(slots=True)
 class _Task:
     invoice: Invoice
@@ -104,21 +120,35 @@ class _Task:
     due_on: date
 
 
-@dataclass(slots=True)
 class _Customer:
     """What one customer's evaluation produces."""
 
-    actions: list[Action] = field(default_factory=list)
-    skipped: list[SkippedOccurrence] = field(default_factory=list)
-    paused: list[PausedInvoice] = field(default_factory=list)
-    messages: list[_Message] = field(default_factory=list)
-    tasks: list[_Task] = field(default_factory=list)
-    offers: dict[tuple[str, str], tuple[CompiledStage, date]] = field(default_factory=dict)
-    levels: dict[str, int] = field(default_factory=dict)
-    entries: dict[str, dict[str, date]] = field(default_factory=dict)
-    suspend_stage: CompiledStage | None = None
-    suspend_on: date | None = None
-    reminders_stopped: set[str] = field(default_factory=set)
+    __slots__ = (
+        "actions",
+        "entries",
+        "levels",
+        "messages",
+        "offers",
+        "paused",
+        "reminders_stopped",
+        "skipped",
+        "suspend_on",
+        "suspend_stage",
+        "tasks",
+    )
+
+    def __init__(self) -> None:
+        self.actions: list[Action] = []
+        self.skipped: list[SkippedOccurrence] = []
+        self.paused: list[PausedInvoice] = []
+        self.messages: list[_Message] = []
+        self.tasks: list[_Task] = []
+        self.offers: dict[tuple[str, str], tuple[CompiledStage, date]] = {}
+        self.levels: dict[str, int] = {}
+        self.entries: dict[str, dict[str, date]] = {}
+        self.suspend_stage: CompiledStage | None = None
+        self.suspend_on: date | None = None
+        self.reminders_stopped: set[str] = set()
 
 
 # -- amounts over time ---------------------------------------------------------------------
@@ -227,7 +257,10 @@ class _Engine:
         self.history = history
         self.plans = plans
         self._compiled: dict[str, CompiledPolicy] = {}
+        self._windows: dict[tuple[str, time], datetime] = {}
         self.prefix = ""  # the start of the keys of the invoice being evaluated
+        self.mine: Mapping[str, date] = _NO_TAILS  # its done keys, after the prefix
+        self.done = _Scoped(0, _NO_TAILS)  # the same, looked up by whole key
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         policy = (
@@ -254,18 +287,29 @@ class _Engine:
         outlive = cp.policy.charges_outlive_principal
         pauses = cp.policy.pauses
         settled: list[Invoice] = []
-        customer_prefix = f"{cp.prefix}{escape(customer.id)}:"
+        customer_part = escape(customer.id)
+        customer_prefix = f"{cp.prefix}{customer_part}:"
         open_status = InvoiceStatus.OPEN
         check_disputed = pauses.disputed
-        check_plans = bool(self.plans) and pauses.installment_plan
+        plans = self.plans if pauses.installment_plan else None
         check_promise = pauses.promise_to_pay
         do_not_contact = pauses.do_not_contact and customer.do_not_contact
         pause_min = cp.pause_min
+        # What the quick check of a quiet invoice needs (see `_quiet`).
+        fast = cp.fast
+        done_of = self.history.occurrences(cp.prefix + customer_part)
+        failed_charges = self.history.failed_charges
+        stage_days, stage_needs, stage_stops = cp.stage_days, cp.stage_needs, cp.stage_stops
+        suspend_from, steps, offsets = cp.suspend_from, cp.steps, cp.step_offsets or ()
         for invoice in invoices:
             if invoice.status is not open_status:
                 continue
-            principal = _principal_on(invoice, as_of)
-            owed = _balance_on(invoice, as_of) if outlive or invoice.charges else principal
+            if invoice.payments or invoice.credit_notes:
+                principal = _principal_on(invoice, as_of)
+            else:
+                principal = invoice.total.amount
+            charges = invoice.charges
+            owed = _balance_on(invoice, as_of) if outlive or charges else principal
             if (owed if outlive else principal) <= 0:
                 if outlive and cp.interest is not None and as_of > invoice.due_date:
                     settled.append(invoice)  # interest up to the final payment still posts
@@ -276,40 +320,103 @@ class _Engine:
             promise = invoice.promise_to_pay
             if (
                 (check_disputed and invoice.disputed)
-                or check_plans
+                or (plans and invoice.id in plans)
                 or (check_promise and promise is not None and as_of <= promise)
                 or do_not_contact
                 or pause_min
             ):
-                causes: list[PauseCause] = []
-                if check_disputed and invoice.disputed:
-                    causes.append(PauseCause.DISPUTED)
-                if check_plans and any(
-                    plan.in_good_standing(as_of) for plan in self.plans.get(invoice.id, ())
-                ):
-                    causes.append(PauseCause.INSTALLMENT_PLAN)
-                if check_promise and promise is not None and as_of <= promise:
-                    causes.append(PauseCause.PROMISE_TO_PAY)
-                if do_not_contact:
-                    causes.append(PauseCause.DO_NOT_CONTACT)
-                minimum = pause_min.get(invoice.currency) if pause_min else None
-                if minimum is not None and owed < minimum:
-                    causes.append(PauseCause.BELOW_MINIMUM)
+                causes = self._causes(cp, customer, invoice, owed, plans)
                 if causes:
                     out.paused.append(self._paused(invoice, causes, owed))
                     if PauseCause.INSTALLMENT_PLAN not in causes and cp.stages:
-                        self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
+                        self._focus(customer_prefix, done_of, invoice)
                         self._history_level(cp, invoice, out)
+                    continue
+            if fast and not charges and (not failed_charges or invoice.id not in failed_charges):
+                # The quick check of a quiet invoice, judged on its done keys alone: the latest
+                # reminder occurrence due (found on the offsets, like the floor) and every
+                # stage reached, with the top stage's message and task, are in the history.
+                # Then nothing else can be due: earlier reminders were superseded by one that
+                # was carried out, and the stages need no catch-up. Failing it means "evaluate
+                # in full", never "something is due".
+                invoice_id = invoice.id
+                mine = done_of.get(
+                    invoice_id
+                    if ":" not in invoice_id and "%" not in invoice_id
+                    else escape(invoice_id)
+                )
+                days = (as_of - invoice.due_date).days
+                level = bisect_right(stage_days, days) if stage_days else 0
+                quiet = not level or (
+                    mine is not None and all(tail in mine for tail in stage_needs[level])
+                )
+                if quiet and not stage_stops[level]:
+                    position = bisect_right(offsets, days) - 1
+                    if position >= 0:
+                        step = steps[position]
+                        number = 0
+                        if step.every:
+                            number = (days - step.offset) // step.every
+                            if step.max_times is not None and number >= step.max_times:
+                                number = step.max_times - 1
+                        quiet = mine is not None and step.tail(number) in mine
+                if quiet:
+                    if level:
+                        out.levels[invoice_id] = level
+                        if level >= suspend_from:
+                            self._suspended(cp, invoice, level, out)
                     continue
             active.append((invoice, principal, owed))
         for invoice, principal, owed in active:
-            self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
+            self._focus(customer_prefix, done_of, invoice)
             self.invoice(cp, customer, invoice, principal, owed, out, overdue_total, overdue_count)
         for invoice in settled:
-            self.prefix = f"{customer_prefix}{escape(invoice.id)}:"
+            self._focus(customer_prefix, done_of, invoice)
             self._interest(cp, invoice, out)
         self.finish(cp, customer, out, active)
         return out, cp
+
+    def _suspended(self, cp: CompiledPolicy, invoice: Invoice, level: int, out: _Customer) -> None:
+        """Note the suspending stages up to `level` that a quiet invoice reached."""
+        for stage in cp.stages[cp.suspend_from - 1 : level]:
+            if stage.stage.suspend_service:
+                entry = invoice.due_date + timedelta(days=stage.days_overdue or 0)
+                self._note_suspension(out, stage, entry)
+
+    def _focus(
+        self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
+    ) -> None:
+        """Make `invoice` the one whose keys are built and looked up."""
+        part = escape(invoice.id)
+        self.prefix = f"{customer_prefix}{part}:"
+        self.mine = done_of.get(part, _NO_TAILS)
+        self.done = _Scoped(len(self.prefix), self.mine)
+
+    def _causes(
+        self,
+        cp: CompiledPolicy,
+        customer: Customer,
+        invoice: Invoice,
+        owed: Decimal,
+        plans: Mapping[str, list[InstallmentPlan]] | None,
+    ) -> list[PauseCause]:
+        """Why dunning of `invoice` is paused on the evaluation date (empty when it is not)."""
+        pauses = cp.policy.pauses
+        as_of = self.as_of
+        promise = invoice.promise_to_pay
+        causes: list[PauseCause] = []
+        if pauses.disputed and invoice.disputed:
+            causes.append(PauseCause.DISPUTED)
+        if plans and any(plan.in_good_standing(as_of) for plan in plans.get(invoice.id, ())):
+            causes.append(PauseCause.INSTALLMENT_PLAN)
+        if pauses.promise_to_pay and promise is not None and as_of <= promise:
+            causes.append(PauseCause.PROMISE_TO_PAY)
+        if pauses.do_not_contact and customer.do_not_contact:
+            causes.append(PauseCause.DO_NOT_CONTACT)
+        minimum = cp.pause_min.get(invoice.currency) if cp.pause_min else None
+        if minimum is not None and owed < minimum:
+            causes.append(PauseCause.BELOW_MINIMUM)
+        return causes
 
     def _paused(self, invoice: Invoice, causes: list[PauseCause], owed: Decimal) -> PausedInvoice:
         texts = {
@@ -329,11 +436,11 @@ class _Engine:
 
     def _history_level(self, cp: CompiledPolicy, invoice: Invoice, out: _Customer) -> None:
         for stage in reversed(cp.stages):
-            key = self.prefix + stage.key
-            if key in self.history.done:
+            on = self.mine.get(stage.key)
+            if on is not None:
                 out.levels[invoice.id] = stage.level
                 if stage.stage.suspend_service:
-                    self._note_suspension(out, stage, self.history.done[key])
+                    self._note_suspension(out, stage, on)
                 return
 
     @staticmethod
@@ -444,10 +551,10 @@ class _Engine:
             if step.max_times is not None:
                 number = min(number, step.max_times - 1)
         on = base + timedelta(days=number * step.every)
-        key = f"{self.prefix}{step.key}{number}"
-        done = self.history.done
-        if key in done:
+        tail = step.tail(number)
+        if tail in self.mine:
             return None
+        key = self.prefix + tail
         balance = _money(owed, invoice.currency)
         self._superseded(cp, invoice, position, base, number, out)
         if (step.offset < 0 and as_of >= due) or (
@@ -509,16 +616,17 @@ class _Engine:
         out: _Customer,
     ) -> None:
         """Report earlier occurrences not carried out, back to the last one that was."""
-        done = self.history.done
+        mine = self.mine
         steps = cp.steps
         due = invoice.due_date
         number -= 1
         while position >= 0:
             step = steps[position]
             while number >= 0:
-                key = f"{self.prefix}{step.key}{number}"
-                if key in done:
+                tail = step.tail(number)
+                if tail in mine:
                     return
+                key = self.prefix + tail
                 on = base + timedelta(days=number * step.every)
                 out.skipped.append(
                     self._skip(
@@ -607,22 +715,21 @@ class _Engine:
         interest (the common daily case): the stages reached, their entries, the top stage's
         message and task are all done. Records the invoice's level as `_stages` would.
         """
-        done = self.history.done
-        prefix = self.prefix
+        mine = self.mine
         days = (self.as_of - invoice.due_date).days
         top: CompiledStage | None = None
         for stage in cp.stages:
             if (stage.days_overdue or 0) > days:
                 break
-            if prefix + stage.key not in done:
+            if stage.key not in mine:
                 return False
             top = stage
         if top is None:
             return True
         spec = top.stage
-        if spec.message is not None and f"{prefix}stage-message:{top.sid}" not in done:
+        if spec.message is not None and f"stage-message:{top.sid}" not in mine:
             return False
-        if spec.task is not None and f"{prefix}task:{top.sid}" not in done:
+        if spec.task is not None and f"task:{top.sid}" not in mine:
             return False
         out.levels[invoice.id] = top.level
         entries: dict[str, date] = {}
@@ -646,7 +753,7 @@ class _Engine:
         overdue_count: int,
         failed_on: date | None,
     ) -> _Message | None:
-        done = self.history.done
+        done = self.done
         if cp.simple_stages and self._steady(cp, invoice, out):
             return None
         candidates: list[tuple[date, int, CompiledStage, bool]] = []
@@ -794,7 +901,7 @@ class _Engine:
             escalations.append(("write-off", ProposeWriteOff, text, {}))
         for what, action, text, extra in escalations:
             key = f"{self.prefix}{what}:{stage.sid}"
-            if key not in self.history.done:
+            if key not in self.done:
                 out.actions.append(
                     action._construct(
                         key=key,
@@ -843,7 +950,7 @@ class _Engine:
             by_percent = invoice.total.percent(cp.fee_cap_percent).quantize().amount
             cap = by_percent if cap is None else min(cap, by_percent)
         charged = _ZERO
-        done = self.history.done
+        done = self.done
         for on, _, number, stage in occurrences:
             spec = stage.stage
             key = f"{self.prefix}fee:{stage.sid}:{number}"
@@ -916,7 +1023,7 @@ class _Engine:
                 if stage.stage.post_interest and entry is not None:
                     ends.append((entry, f"stage-{stage.stage.id}"))
             ends.sort()
-        done = self.history.done
+        done = self.done
         start = due + _DAY
         pending: list[tuple[date, date, str]] = []
         for end, label in ends:
@@ -960,7 +1067,7 @@ class _Engine:
     ) -> None:
         schedule = cp.policy.retries
         assert schedule is not None
-        done = self.history.done
+        done = self.done
         attempts = [
             _snap(failed_on + timedelta(days=days), schedule.paydays)
             for days in schedule.days_after_failure[: schedule.tries]
@@ -1015,9 +1122,12 @@ class _Engine:
         out: _Customer,
         active: Sequence[tuple[Invoice, Decimal, Decimal]],
     ) -> None:
-        self._suspension(cp, customer, out)
-        self._offers(cp, customer, out, active)
-        self._tasks(cp, customer, out)
+        if out.suspend_stage is not None or customer.id in self.history.suspends:
+            self._suspension(cp, customer, out)
+        if out.offers:
+            self._offers(cp, customer, out, active)
+        if out.tasks:
+            self._tasks(cp, customer, out)
         if out.messages:
             self._messages(cp, customer, out)
 
@@ -1149,8 +1259,9 @@ class _Engine:
                 )
             return
         groups: dict[tuple[Channel, str, str], list[_Message]] = defaultdict(list)
+        consolidate = cp.policy.consolidate
         for message in out.messages:
-            failed = history.failed_channels.get(message.key)
+            failed = history.failed_channels.get(message.key) if history.failed_channels else None
             channels = (
                 tuple(c for c in message.channels if c not in failed)
                 if failed
@@ -1171,59 +1282,26 @@ class _Engine:
                     )
                 )
                 continue
-            slot = "" if cp.policy.consolidate else message.key
+            slot = "" if consolidate else message.key
             groups[(channel, message.invoice.currency, slot)].append(message)
-        built: list[tuple[tuple[int, int], SendMessage, list[_Message]]] = []
-        tz = ZoneInfo(customer.time_zone)
-        not_before = datetime.combine(as_of, cp.window_start, tzinfo=tz)
+        # Each group is one message; the most severe go first when the frequency cap leaves
+        # room for only some. Messages are built only for the groups that go out.
+        ranked: list[tuple[tuple[int, ...], str, tuple[str, ...], Channel, str, list[_Message]]]
+        ranked = []
         for (channel, currency, _), members in groups.items():
-            members.sort(key=lambda m: (tuple(-x for x in m.severity), m.invoice.id, m.key))
+            members.sort(key=_severity_order)
             lead = members[0]
-            covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
             if len(members) == 1:
                 key = f"{lead.key}@{channel.value}"
+                covers: tuple[str, ...] = tuple(sorted((lead.key, *lead.replaces)))
             else:
+                covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
                 key = consolidated_key(
                     cp.id, customer.id, "message", channel.value, as_of.isoformat(), covers
                 )
-            address = customer.address(channel)
-            assert address is not None  # pick_channel only returns channels with an address
-            total = sum((m.balance.amount for m in members), _ZERO)
-            items = tuple(
-                MessageItem._construct(
-                    invoice_id=m.invoice.id,
-                    occurrence=m.key,
-                    template=m.template,
-                    tone=m.tone,
-                    balance=m.balance,
-                    days_overdue=(as_of - m.invoice.due_date).days,
-                    due_date=m.invoice.due_date,
-                )
-                for m in sorted(members, key=lambda m: m.invoice.id)
-            )
-            text = (
-                lead.text
-                if len(members) == 1
-                else (f"{len(members)} invoices in one {channel.value} message; led by {lead.text}")
-            )
-            action = SendMessage._construct(
-                key=key,
-                customer_id=customer.id,
-                invoice_ids=tuple(item.invoice_id for item in items),
-                due_on=min(m.due_on for m in members),
-                covers=covers,
-                reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures),
-                channel=channel,
-                address=address,
-                template=lead.template,
-                tone=lead.tone,
-                locale=customer.locale,
-                not_before=not_before,
-                total=_money(total, currency),
-                items=items,
-            )
-            built.append((lead.severity, action, members))
-        allowed = len(built)
+            severity = tuple(-x for x in lead.severity)
+            ranked.append((severity, key, covers, channel, currency, members))
+        allowed = len(ranked)
         retry: date | None = None
         cap = cp.policy.frequency_cap
         if cap is not None:
@@ -1236,10 +1314,15 @@ class _Engine:
                 retry = recent[max(len(recent) - cap.max_messages, 0)] + timedelta(days=cap.days)
             else:
                 retry = as_of + _DAY
-        built.sort(key=lambda item: (tuple(-x for x in item[0]), item[1].key))
-        for index, (_, action, members) in enumerate(built):
+        if len(ranked) > 1:
+            ranked.sort(key=lambda item: (item[0], item[1]))
+        not_before = self._not_before(cp, customer) if allowed else None
+        for index, (_, key, covers, channel, currency, members) in enumerate(ranked):
             if index < allowed:
-                out.actions.append(action)
+                assert not_before is not None
+                out.actions.append(
+                    self._send(customer, key, covers, channel, currency, members, not_before)
+                )
                 continue
             assert cap is not None
             for message in members:
@@ -1254,6 +1337,75 @@ class _Engine:
                         retry_on=retry,
                     )
                 )
+
+    def _not_before(self, cp: CompiledPolicy, customer: Customer) -> datetime:
+        """The start of the send window on the evaluation date, in the customer's time zone."""
+        slot = (customer.time_zone, cp.window_start)
+        known = self._windows.get(slot)
+        if known is None:
+            tz = ZoneInfo(customer.time_zone)
+            known = self._windows[slot] = datetime.combine(self.as_of, cp.window_start, tzinfo=tz)
+        return known
+
+    def _send(
+        self,
+        customer: Customer,
+        key: str,
+        covers: tuple[str, ...],
+        channel: Channel,
+        currency: str,
+        members: list[_Message],
+        not_before: datetime,
+    ) -> SendMessage:
+        """One message (consolidated when it has several members) to `customer`."""
+        as_of = self.as_of
+        lead = members[0]
+        address = customer.address(channel)
+        assert address is not None  # pick_channel only returns channels with an address
+        total = sum((m.balance.amount for m in members), _ZERO)
+        ordered = members if len(members) == 1 else sorted(members, key=_invoice_of)
+        items = tuple(
+            MessageItem._construct(
+                invoice_id=m.invoice.id,
+                occurrence=m.key,
+                template=m.template,
+                tone=m.tone,
+                balance=m.balance,
+                days_overdue=(as_of - m.invoice.due_date).days,
+                due_date=m.invoice.due_date,
+            )
+            for m in ordered
+        )
+        text = (
+            lead.text
+            if len(members) == 1
+            else (f"{len(members)} invoices in one {channel.value} message; led by {lead.text}")
+        )
+        return SendMessage._construct(
+            key=key,
+            customer_id=customer.id,
+            invoice_ids=tuple(item.invoice_id for item in items),
+            due_on=min(m.due_on for m in members),
+            covers=covers,
+            reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures),
+            channel=channel,
+            address=address,
+            template=lead.template,
+            tone=lead.tone,
+            locale=customer.locale,
+            not_before=not_before,
+            total=_money(total, currency),
+            items=items,
+        )
+
+
+def _severity_order(message: _Message) -> tuple[int, int, str, str]:
+    """Most severe first, then by invoice and key."""
+    return (-message.severity[0], -message.severity[1], message.invoice.id, message.key)
+
+
+def _invoice_of(message: _Message) -> str:
+    return message.invoice.id
 
 
 def _trigger_text(stage: CompiledStage, invoice: Invoice, entry: date) -> str:
@@ -1327,48 +1479,71 @@ def evaluate(
     >>> [(a.kind.value, a.key) for a in result.actions]
     [('send_message', 'p:C:I:step:due:0@email')]
     """
+    # The engine builds many small objects and no reference cycles: the cyclic garbage
+    # collector would only walk the caller's whole heap (millions of invoices) again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate(invoices, policy, as_of, customers, history, plans)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _evaluate(
+    invoices: Iterable[Invoice | Mapping[str, Any]],
+    policy: Policy | PolicySet,
+    as_of: date,
+    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
+    history: Iterable[HistoryRecord] | HistoryIndex,
+    plans: Iterable[InstallmentPlan],
+) -> Evaluation:
     customer_index, customer_problems = _customers(customers)
     plan_index: dict[str, list[InstallmentPlan]] = defaultdict(list)
     for plan in plans:
         for invoice_id in plan.invoice_ids:
             plan_index[invoice_id].append(plan)
     rejected: list[Rejection] = []
-    valid: list[Invoice] = []
+    by_customer: dict[str, list[Invoice]] = {}
+    ids: set[str] = set()
+    remember = ids.add
+    count = 0
     for item in invoices:
-        if isinstance(item, Invoice):
-            valid.append(item)
-            continue
-        try:
-            valid.append(Invoice.model_validate(item))
-        except ValidationError as error:
-            data = item if isinstance(item, Mapping) else {}
-            rejected.append(
-                Rejection._construct(
-                    invoice_id=_str_or_none(data.get("id")),
-                    customer_id=_str_or_none(data.get("customer_id")),
-                    error=_one_line(error),
+        if item.__class__ is not Invoice and not isinstance(item, Invoice):
+            try:
+                item = Invoice.model_validate(item)
+            except ValidationError as error:
+                data = item if isinstance(item, Mapping) else {}
+                rejected.append(
+                    Rejection._construct(
+                        invoice_id=_str_or_none(data.get("id")),
+                        customer_id=_str_or_none(data.get("customer_id")),
+                        error=_one_line(error),
+                    )
                 )
-            )
-    by_customer: dict[str, list[Invoice]] = defaultdict(list)
-    seen: set[str] = set()
+                continue
+        group = by_customer.get(item.customer_id)
+        if group is None:
+            by_customer[item.customer_id] = [item]
+        else:
+            group.append(item)
+        remember(item.id)
+        count += 1
     repeated: set[str] = set()
-    for invoice in valid:
-        if invoice.id in seen:
-            repeated.add(invoice.id)
-        seen.add(invoice.id)
-        by_customer[invoice.customer_id].append(invoice)
+    if len(ids) != count:
+        counts = Counter(invoice.id for group in by_customer.values() for invoice in group)
+        repeated = {invoice_id for invoice_id, times in counts.items() if times > 1}
     if repeated:
         # Every copy of a repeated id is rejected, whatever the input order.
         for customer_id, group in list(by_customer.items()):
             kept = []
             for invoice in group:
                 if invoice.id in repeated:
-                    count = sum(1 for other in valid if other.id == invoice.id)
                     rejected.append(
                         Rejection._construct(
                             invoice_id=invoice.id,
                             customer_id=invoice.customer_id,
-                            error=f"invoice id {invoice.id!r} is given {count} times",
+                            error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
                         )
                     )
                 else:
@@ -1399,7 +1574,8 @@ def evaluate(
         invoices_of = by_customer[customer_id]
         if not invoices_of:
             continue
-        invoices_of.sort(key=_ID)
+        if len(invoices_of) > 1:
+            invoices_of.sort(key=_ID)
         result, cp = engine.customer(customer_index[customer_id], invoices_of)
         if not result.actions and not result.skipped and not result.paused:
             quiet.extend(invoice.id for invoice in invoices_of)

@@ -5,11 +5,55 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from typing import Final
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
 from dunning.invoices import Channel
 
 __all__ = ["HistoryIndex"]
+
+#: What an owner without any record maps to (never mutated).
+_NOTHING: Final[dict[str, dict[str, date]]] = {}
+
+
+def _split(key: str) -> tuple[str, str, str] | None:
+    """A key as (``policy:customer``, the invoice or customer-level kind, the rest).
+
+    Keys join escaped parts with ``:`` (see `dunning.engine.keys`), so the split is exact.
+    Keys of fewer than four parts (not made by the engine) are not split.
+    """
+    parts = key.split(":", 3)
+    if len(parts) < 4:
+        return None
+    return f"{parts[0]}:{parts[1]}", parts[2], parts[3]
+
+
+class _Done:
+    """A read-only view of the done keys, looked up by whole key."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, index: HistoryIndex) -> None:
+        self._index = index
+
+    def get(self, key: str) -> date | None:
+        split = _split(key)
+        if split is None:
+            return self._index._flat.get(key)
+        owner, part, rest = split
+        return self._index._owners.get(owner, _NOTHING).get(part, _NOTHING_TAILS).get(rest)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __getitem__(self, key: str) -> date:
+        on = self.get(key)
+        if on is None:
+            raise KeyError(key)
+        return on
+
+
+_NOTHING_TAILS: Final[dict[str, date]] = {}
 
 
 class HistoryIndex:
@@ -20,16 +64,26 @@ class HistoryIndex:
     once instead of on every run. It is the one mutable object of the engine: it belongs to
     the caller, and `evaluate` only reads it.
 
+    Keys are stored split into their owner (policy and customer), the invoice (or the kind of
+    a customer-level occurrence) and the rest, so the engine finds everything done for one
+    invoice with one lookup, and the repeated parts (rule names, occurrence numbers, dates)
+    are stored once however many records share them.
+
     >>> from datetime import date
     >>> index = HistoryIndex()
-    >>> index.add([HistoryRecord(key="k", kind="send_message", customer_id="C",
+    >>> index.add([HistoryRecord(key="p:C:I:stage:call", kind="enter_stage", customer_id="C",
     ...                          on=date(2026, 1, 2))])
-    >>> index.done_on("k"), len(index)
-    (datetime.date(2026, 1, 2), 1)
+    >>> index.done_on("p:C:I:stage:call"), index.done_on("p:C:I:stage:other"), len(index)
+    (datetime.date(2026, 1, 2), None, 1)
+    >>> index.occurrences("p:C")
+    {'I': {'stage:call': datetime.date(2026, 1, 2)}}
     """
 
     def __init__(self, records: Iterable[HistoryRecord] = ()) -> None:
-        self.done: dict[str, date] = {}
+        self._owners: dict[str, dict[str, dict[str, date]]] = {}
+        self._flat: dict[str, date] = {}
+        self._shared: dict[object, object] = {}
+        self.done = _Done(self)
         self.failed_channels: dict[str, set[Channel]] = defaultdict(set)
         self.messages: dict[str, list[date]] = defaultdict(list)
         self.suspends: dict[str, int] = defaultdict(int)
@@ -45,16 +99,47 @@ class HistoryIndex:
         """The first day the occurrence `key` was carried out (or skipped), or None."""
         return self.done.get(key)
 
+    def occurrences(self, owner: str) -> dict[str, dict[str, date]]:
+        """Everything done for one policy and customer (``policy:customer``, escaped).
+
+        Maps each invoice id (escaped) to the rest of its done keys and their first dates;
+        customer-level occurrences are under their kind (``suspend``, ``offer``, ...).
+        Read-only: the dicts belong to the index.
+        """
+        return self._owners.get(owner, _NOTHING)
+
+    def _mark(self, key: str, on: date) -> None:
+        split = _split(key)
+        if split is None:
+            known = self._flat.get(key)
+            if known is None or on < known:
+                self._flat[key] = on
+            return
+        owner, part, rest = split
+        shared = self._shared
+        rest = shared.setdefault(rest, rest)  # type: ignore[assignment]
+        on = shared.setdefault(on, on)  # type: ignore[assignment]
+        parts = self._owners.get(owner)
+        if parts is None:
+            parts = self._owners[owner] = {}
+        tails = parts.get(part)
+        if tails is None:
+            tails = parts[part] = {}
+        # A key carried out twice (a re-run) counts from its first date.
+        known = tails.get(rest)
+        if known is None or on < known:
+            tails[rest] = on
+
     def add(self, records: Iterable[HistoryRecord]) -> None:
         """Index more records (e.g. the actions a run executed)."""
-        done = self.done
         executed = HistoryStatus.EXECUTED
         message = ActionKind.SEND_MESSAGE
         charges = (ActionKind.AUTOMATIC_CHARGE, ActionKind.RETRY_CHARGE)
+        mark = self._mark
+        shared = self._shared
         for record in records:
             self.records += 1
             kind = record.kind
-            on = record.on
             status = record.status
             if kind in charges:
                 self._charge(record)
@@ -64,17 +149,15 @@ class HistoryIndex:
                     for key in record.covers or (record.key,):
                         self.failed_channels[key].add(record.channel)
                 continue
-            # A key carried out twice (a re-run) counts from its first date. A record that
-            # covers occurrences (a message, a consolidated task) is looked up by them, never
-            # by its own key, which is left out to save memory on large histories.
+            # A record that covers occurrences (a message, a consolidated task) is looked up
+            # by them, never by its own key, which is left out to save memory.
+            on = record.on
             for key in record.covers or (record.key,):
-                known = done.get(key)
-                if known is None or on < known:
-                    done[key] = on
+                mark(key, on)
             if status is not executed:
                 continue
             if kind is message:
-                self.messages[record.customer_id].append(on)
+                self.messages[record.customer_id].append(shared.setdefault(on, on))  # type: ignore[arg-type]
             elif kind is ActionKind.SUSPEND_SERVICE:
                 self.suspends[record.customer_id] += 1
             elif kind is ActionKind.RESUME_SERVICE:
@@ -87,5 +170,5 @@ class HistoryIndex:
                 known = self.failed_charges.get(invoice_id)
                 if known is None or record.on < known:
                     self.failed_charges[invoice_id] = record.on
-        if kind is ActionKind.RETRY_CHARGE:
-            self.done.setdefault(record.key, record.on)
+        if kind is ActionKind.RETRY_CHARGE and self.done.get(record.key) is None:
+            self._mark(record.key, record.on)

@@ -129,6 +129,7 @@ def engine_policies(
                 task=draw(st.none() | st.just(Task())),
                 suspend_service=draw(st.booleans()),
                 post_interest=draw(st.booleans()),
+                stop_reminders=draw(st.booleans()),
             )
         )
     interest_settings = None
