@@ -127,6 +127,8 @@ class CompiledPolicy:
     """By level reached: whether a stage up to it stops reminders."""
     suspend_from: int
     """The lowest level that suspends service (past the last level when none does)."""
+    suspend_top: tuple[CompiledStage | None, ...]
+    """By level reached: the most severe stage up to it that suspends service."""
 
 
 def _step(index: int, step: ReminderStep) -> CompiledStep:
@@ -218,6 +220,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         ),
         suspend_from=min(
             (s.level for s in stages if s.stage.suspend_service), default=len(stages) + 1
+        ),
+        suspend_top=tuple(
+            next((s for s in reversed(stages[:level]) if s.stage.suspend_service), None)
+            for level in range(len(stages) + 1)
         ),
     )
 

@@ -60,6 +60,7 @@ from dunning.engine.actions import (
 from dunning.engine.compiled import (
     CompiledPolicy,
     CompiledStage,
+    CompiledStep,
     below,
     compile_policy,
 )
@@ -120,8 +121,41 @@ class _Task:
     due_on: date
 
 
+class _Screened:
+    """One customer's invoices after the first pass: the quiet ones, and the rest."""
+
+    __slots__ = (
+        "compiled",
+        "customer",
+        "done_of",
+        "levels",
+        "quick",
+        "quiet",
+        "rest",
+        "suspend_on",
+        "suspend_stage",
+    )
+
+    def __init__(
+        self,
+        customer: Customer,
+        compiled: CompiledPolicy,
+        done_of: Mapping[str, Mapping[str, date]],
+        quick: bool,
+    ) -> None:
+        self.customer = customer
+        self.compiled = compiled
+        self.done_of = done_of
+        self.quick = quick
+        self.quiet: list[str] = []
+        self.rest: list[Invoice] = []
+        self.levels: dict[str, int] = {}
+        self.suspend_stage: CompiledStage | None = None
+        self.suspend_on: date | None = None
+
+
 class _Customer:
-    """What one customer's evaluation produces."""
+    """What the full evaluation of one customer produces (see `_Engine.customer`)."""
 
     __slots__ = (
         "actions",
@@ -137,17 +171,17 @@ class _Customer:
         "tasks",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, screened: _Screened) -> None:
         self.actions: list[Action] = []
         self.skipped: list[SkippedOccurrence] = []
         self.paused: list[PausedInvoice] = []
         self.messages: list[_Message] = []
         self.tasks: list[_Task] = []
         self.offers: dict[tuple[str, str], tuple[CompiledStage, date]] = {}
-        self.levels: dict[str, int] = {}
+        self.levels = screened.levels
         self.entries: dict[str, dict[str, date]] = {}
-        self.suspend_stage: CompiledStage | None = None
-        self.suspend_on: date | None = None
+        self.suspend_stage = screened.suspend_stage
+        self.suspend_on = screened.suspend_on
         self.reminders_stopped: set[str] = set()
 
 
@@ -275,33 +309,37 @@ class _Engine:
 
     # -- one customer --------------------------------------------------------------------
 
-    def customer(
-        self, customer: Customer, invoices: Sequence[Invoice]
-    ) -> tuple[_Customer, CompiledPolicy]:
+    def slot(self, customer: Customer) -> _Screened:
+        """A new `_Screened` for `customer`, with what the first pass needs to know of it."""
         cp = self.compiled_for(customer)
+        pauses = cp.policy.pauses
+        quick = (
+            cp.fast and not cp.pause_min and not (pauses.do_not_contact and customer.do_not_contact)
+        )
+        done_of = self.history.occurrences(cp.prefix + escape(customer.id))
+        return _Screened(customer, cp, done_of, quick)
+
+    def customer(self, screened: _Screened) -> _Customer:
+        """Evaluate the invoices the first pass left, then the customer-level rules."""
+        out = _Customer(screened)
+        customer = screened.customer
+        cp = screened.compiled
         as_of = self.as_of
-        out = _Customer()
         active: list[tuple[Invoice, Decimal, Decimal]] = []
         overdue_total: dict[str, Decimal] = defaultdict(Decimal)
         overdue_count = 0
         outlive = cp.policy.charges_outlive_principal
         pauses = cp.policy.pauses
         settled: list[Invoice] = []
-        customer_part = escape(customer.id)
-        customer_prefix = f"{cp.prefix}{customer_part}:"
+        customer_prefix = f"{cp.prefix}{escape(customer.id)}:"
         open_status = InvoiceStatus.OPEN
         check_disputed = pauses.disputed
         plans = self.plans if pauses.installment_plan else None
         check_promise = pauses.promise_to_pay
         do_not_contact = pauses.do_not_contact and customer.do_not_contact
         pause_min = cp.pause_min
-        # What the quick check of a quiet invoice needs (see `_quiet`).
-        fast = cp.fast
-        done_of = self.history.occurrences(cp.prefix + customer_part)
-        failed_charges = self.history.failed_charges
-        stage_days, stage_needs, stage_stops = cp.stage_days, cp.stage_needs, cp.stage_stops
-        suspend_from, steps, offsets = cp.suspend_from, cp.steps, cp.step_offsets or ()
-        for invoice in invoices:
+        done_of = screened.done_of
+        for invoice in screened.rest:
             if invoice.status is not open_status:
                 continue
             if invoice.payments or invoice.credit_notes:
@@ -332,40 +370,6 @@ class _Engine:
                         self._focus(customer_prefix, done_of, invoice)
                         self._history_level(cp, invoice, out)
                     continue
-            if fast and not charges and (not failed_charges or invoice.id not in failed_charges):
-                # The quick check of a quiet invoice, judged on its done keys alone: the latest
-                # reminder occurrence due (found on the offsets, like the floor) and every
-                # stage reached, with the top stage's message and task, are in the history.
-                # Then nothing else can be due: earlier reminders were superseded by one that
-                # was carried out, and the stages need no catch-up. Failing it means "evaluate
-                # in full", never "something is due".
-                invoice_id = invoice.id
-                mine = done_of.get(
-                    invoice_id
-                    if ":" not in invoice_id and "%" not in invoice_id
-                    else escape(invoice_id)
-                )
-                days = (as_of - invoice.due_date).days
-                level = bisect_right(stage_days, days) if stage_days else 0
-                quiet = not level or (
-                    mine is not None and all(tail in mine for tail in stage_needs[level])
-                )
-                if quiet and not stage_stops[level]:
-                    position = bisect_right(offsets, days) - 1
-                    if position >= 0:
-                        step = steps[position]
-                        number = 0
-                        if step.every:
-                            number = (days - step.offset) // step.every
-                            if step.max_times is not None and number >= step.max_times:
-                                number = step.max_times - 1
-                        quiet = mine is not None and step.tail(number) in mine
-                if quiet:
-                    if level:
-                        out.levels[invoice_id] = level
-                        if level >= suspend_from:
-                            self._suspended(cp, invoice, level, out)
-                    continue
             active.append((invoice, principal, owed))
         for invoice, principal, owed in active:
             self._focus(customer_prefix, done_of, invoice)
@@ -374,14 +378,15 @@ class _Engine:
             self._focus(customer_prefix, done_of, invoice)
             self._interest(cp, invoice, out)
         self.finish(cp, customer, out, active)
-        return out, cp
+        return out
 
-    def _suspended(self, cp: CompiledPolicy, invoice: Invoice, level: int, out: _Customer) -> None:
-        """Note the suspending stages up to `level` that a quiet invoice reached."""
-        for stage in cp.stages[cp.suspend_from - 1 : level]:
-            if stage.stage.suspend_service:
-                entry = invoice.due_date + timedelta(days=stage.days_overdue or 0)
-                self._note_suspension(out, stage, entry)
+    def _suspended(self, cp: CompiledPolicy, invoice: Invoice, level: int, out: _Screened) -> None:
+        """Note the suspension due for a quiet invoice at `level` (a suspending level)."""
+        first = cp.stages[cp.suspend_from - 1]
+        entry = invoice.due_date + timedelta(days=first.days_overdue or 0)
+        top = cp.suspend_top[level]
+        assert top is not None
+        self._note_suspension(out, top, entry)
 
     def _focus(
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
@@ -444,7 +449,7 @@ class _Engine:
                 return
 
     @staticmethod
-    def _note_suspension(out: _Customer, stage: CompiledStage, on: date) -> None:
+    def _note_suspension(out: _Customer | _Screened, stage: CompiledStage, on: date) -> None:
         if out.suspend_stage is None or stage.level > out.suspend_stage.level:
             out.suspend_stage = stage
         if out.suspend_on is None or on < out.suspend_on:
@@ -1503,66 +1508,49 @@ def _evaluate(
     for plan in plans:
         for invoice_id in plan.invoice_ids:
             plan_index[invoice_id].append(plan)
+    index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
+    engine = _Engine(policy, as_of, index, plan_index)
     rejected: list[Rejection] = []
-    by_customer: dict[str, list[Invoice]] = {}
-    ids: set[str] = set()
-    remember = ids.add
-    count = 0
+    valid: list[Invoice] = []
     for item in invoices:
-        if item.__class__ is not Invoice and not isinstance(item, Invoice):
-            try:
-                item = Invoice.model_validate(item)
-            except ValidationError as error:
-                data = item if isinstance(item, Mapping) else {}
-                rejected.append(
-                    Rejection._construct(
-                        invoice_id=_str_or_none(data.get("id")),
-                        customer_id=_str_or_none(data.get("customer_id")),
-                        error=_one_line(error),
-                    )
+        if item.__class__ is Invoice or isinstance(item, Invoice):
+            valid.append(item)
+            continue
+        try:
+            valid.append(Invoice.model_validate(item))
+        except ValidationError as error:
+            data = item if isinstance(item, Mapping) else {}
+            rejected.append(
+                Rejection._construct(
+                    invoice_id=_str_or_none(data.get("id")),
+                    customer_id=_str_or_none(data.get("customer_id")),
+                    error=_one_line(error),
                 )
-                continue
-        group = by_customer.get(item.customer_id)
-        if group is None:
-            by_customer[item.customer_id] = [item]
-        else:
-            group.append(item)
-        remember(item.id)
-        count += 1
-    repeated: set[str] = set()
-    if len(ids) != count:
-        counts = Counter(invoice.id for group in by_customer.values() for invoice in group)
+            )
+    slots, unknown, distinct = _first_pass(engine, valid, customer_index, customer_problems)
+    if distinct != len(valid):
+        # Some id is given more than once: every copy is rejected, whatever the input order.
+        counts = Counter(invoice.id for invoice in valid)
         repeated = {invoice_id for invoice_id, times in counts.items() if times > 1}
-    if repeated:
-        # Every copy of a repeated id is rejected, whatever the input order.
-        for customer_id, group in list(by_customer.items()):
-            kept = []
-            for invoice in group:
-                if invoice.id in repeated:
-                    rejected.append(
-                        Rejection._construct(
-                            invoice_id=invoice.id,
-                            customer_id=invoice.customer_id,
-                            error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
-                        )
-                    )
-                else:
-                    kept.append(invoice)
-            by_customer[customer_id] = kept
-    for customer_id in list(by_customer):
+        rejected.extend(
+            Rejection._construct(
+                invoice_id=invoice.id,
+                customer_id=invoice.customer_id,
+                error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
+            )
+            for invoice in valid
+            if invoice.id in repeated
+        )
+        slots, unknown, _ = _first_pass(engine, valid, customer_index, customer_problems, repeated)
+    for customer_id, group in unknown.items():
         problem = customer_problems.get(customer_id)
         if customer_id not in customer_index:
             problem = f"customer {customer_id!r} is not among the customers given"
-        if problem is None:
-            continue
         rejected.extend(
-            Rejection._construct(
-                invoice_id=invoice.id, customer_id=invoice.customer_id, error=problem
-            )
-            for invoice in by_customer.pop(customer_id)
+            Rejection._construct(invoice_id=invoice.id, customer_id=customer_id, error=problem)
+            for invoice in group
         )
-    index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
-    engine = _Engine(policy, as_of, index, plan_index)
+    # Second pass, per customer in id order: the invoices left and the customer-level rules.
     actions: list[Action] = []
     skipped: list[SkippedOccurrence] = []
     paused: list[PausedInvoice] = []
@@ -1570,37 +1558,43 @@ def _evaluate(
     acted: list[str] = []
     skipped_only: list[str] = []
     stages: list[CustomerStage] = []
-    for customer_id in sorted(by_customer):
-        invoices_of = by_customer[customer_id]
-        if not invoices_of:
-            continue
-        if len(invoices_of) > 1:
-            invoices_of.sort(key=_ID)
-        result, cp = engine.customer(customer_index[customer_id], invoices_of)
-        if not result.actions and not result.skipped and not result.paused:
-            quiet.extend(invoice.id for invoice in invoices_of)
-            if result.levels:
-                stages.append(_customer_stage(cp, customer_id, result.levels))
-            continue
-        result.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
-        result.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
-        touched = {i for a in result.actions for i in a.invoice_ids}
-        skipped_ids = {s.invoice_id for s in result.skipped}
-        paused_ids = {p.invoice_id for p in result.paused}
-        for invoice in invoices_of:
-            if invoice.id in paused_ids:
-                continue
-            if invoice.id in touched:
-                acted.append(invoice.id)
-            elif invoice.id in skipped_ids:
-                skipped_only.append(invoice.id)
-            else:
-                quiet.append(invoice.id)
-        actions.extend(result.actions)
-        skipped.extend(result.skipped)
-        paused.extend(result.paused)
-        if result.levels:
-            stages.append(_customer_stage(cp, customer_id, result.levels))
+    suspended = index.suspends
+    for customer_id in sorted(slots):
+        slot = slots[customer_id]
+        rest = slot.rest
+        out: _Customer | None = None
+        if rest or slot.suspend_stage is not None or customer_id in suspended:
+            if len(rest) > 1:
+                rest.sort(key=_ID)
+            out = engine.customer(slot)
+        if out is None or (not out.actions and not out.skipped and not out.paused):
+            still = slot.quiet
+            still.extend(invoice.id for invoice in rest)
+        else:
+            out.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
+            out.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
+            touched = {i for a in out.actions for i in a.invoice_ids}
+            skipped_ids = {s.invoice_id for s in out.skipped}
+            paused_ids = {p.invoice_id for p in out.paused}
+            still = slot.quiet
+            for invoice in rest:
+                invoice_id = invoice.id
+                if invoice_id in paused_ids:
+                    continue
+                if invoice_id in touched:
+                    acted.append(invoice_id)
+                elif invoice_id in skipped_ids:
+                    skipped_only.append(invoice_id)
+                else:
+                    still.append(invoice_id)
+            actions.extend(out.actions)
+            skipped.extend(out.skipped)
+            paused.extend(out.paused)
+        if len(still) > 1:
+            still.sort()
+        quiet.extend(still)
+        if slot.levels:
+            stages.append(_customer_stage(slot.compiled, customer_id, slot.levels))
     rejected.sort(key=lambda r: (r.customer_id or "", r.invoice_id or "", r.error))
     return Evaluation._construct(
         as_of=as_of,
@@ -1617,6 +1611,110 @@ def _evaluate(
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(ActionKind)}
 _ID = attrgetter("id")
+
+
+def _first_pass(
+    engine: _Engine,
+    invoices: Sequence[Invoice],
+    customer_index: Mapping[str, Customer],
+    customer_problems: Mapping[str, str],
+    leave_out: frozenset[str] | set[str] = frozenset(),
+) -> tuple[dict[str, _Screened], dict[str, list[Invoice]], int]:
+    """File each invoice, in input order, under its customer: quiet, or to evaluate in full.
+
+    The quick check of a quiet invoice, judged on its done keys alone (only for policies whose
+    shape allows it, `CompiledPolicy.fast`): the latest reminder occurrence due (found on the
+    offsets, like the floor) and every stage reached, with the top stage's message and task,
+    are in the history. Then nothing else can be due: earlier reminders were superseded by one
+    that was carried out, and the stages need no catch-up. Invoices that a pause, a charge or
+    a failed payment might concern are left to the full evaluation, and so is any invoice
+    that fails the check: failing it means "evaluate in full", never "something is due".
+
+    The pass runs in input order, which keeps it in the memory order of the invoices (the
+    dominant cost on a large portfolio); the outputs are put in order per customer later.
+    Invoices of unknown or ambiguous customers are kept apart, ids in `leave_out` skipped;
+    also returns how many distinct ids were seen.
+    """
+    slots: dict[str, _Screened] = {}
+    unknown: dict[str, list[Invoice]] = defaultdict(list)
+    ids: set[str] = set()
+    remember = ids.add
+    as_of = engine.as_of
+    plans = engine.plans
+    failed = engine.history.failed_charges
+    open_status = InvoiceStatus.OPEN
+    cp: CompiledPolicy | None = None
+    stage_days: tuple[int, ...] = ()
+    stage_needs: tuple[tuple[str, ...], ...] = ()
+    stage_stops: tuple[bool, ...] = ()
+    offsets: tuple[int, ...] = ()
+    steps: tuple[CompiledStep, ...] = ()
+    suspend_from = 0
+    check_promise = check_disputed = False
+    for invoice in invoices:
+        invoice_id = invoice.id
+        remember(invoice_id)
+        if leave_out and invoice_id in leave_out:
+            continue
+        customer_id = invoice.customer_id
+        slot = slots.get(customer_id)
+        if slot is None:
+            customer = customer_index.get(customer_id)
+            if customer is None or customer_id in customer_problems:
+                unknown[customer_id].append(invoice)
+                continue
+            slot = slots[customer_id] = engine.slot(customer)
+        if not slot.quick:
+            slot.rest.append(invoice)
+            continue
+        if slot.compiled is not cp:
+            cp = slot.compiled
+            stage_days, stage_needs, stage_stops = cp.stage_days, cp.stage_needs, cp.stage_stops
+            offsets, steps, suspend_from = cp.step_offsets or (), cp.steps, cp.suspend_from
+            check_promise = cp.policy.pauses.promise_to_pay
+            check_disputed = cp.policy.pauses.disputed
+        if invoice.status is not open_status:
+            slot.quiet.append(invoice_id)
+            continue
+        promise = invoice.promise_to_pay
+        if (
+            invoice.charges
+            or (promise is not None and check_promise and as_of <= promise)
+            or (invoice.disputed and check_disputed)
+            or (plans and invoice_id in plans)
+            or (failed and invoice_id in failed)
+        ):
+            slot.rest.append(invoice)
+            continue
+        if (invoice.payments or invoice.credit_notes) and _principal_on(invoice, as_of) <= 0:
+            slot.quiet.append(invoice_id)
+            continue
+        mine = slot.done_of.get(
+            invoice_id if ":" not in invoice_id and "%" not in invoice_id else escape(invoice_id)
+        )
+        days = (as_of - invoice.due_date).days
+        level = bisect_right(stage_days, days) if stage_days else 0
+        if level and (mine is None or any(tail not in mine for tail in stage_needs[level])):
+            slot.rest.append(invoice)
+            continue
+        if not stage_stops[level]:
+            position = bisect_right(offsets, days) - 1
+            if position >= 0:
+                step = steps[position]
+                number = 0
+                if step.every:
+                    number = (days - step.offset) // step.every
+                    if step.max_times is not None and number >= step.max_times:
+                        number = step.max_times - 1
+                if mine is None or step.tail(number) not in mine:
+                    slot.rest.append(invoice)
+                    continue
+        slot.quiet.append(invoice_id)
+        if level:
+            slot.levels[invoice_id] = level
+            if level >= suspend_from:
+                engine._suspended(cp, invoice, level, slot)
+    return slots, unknown, len(ids)
 
 
 def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]) -> CustomerStage:
