@@ -688,6 +688,40 @@ class TestInputs:
         assert result.outcome("I1") is InvoiceOutcome.ACTED
         assert result.invoice_count == 5
 
+    def test_every_copy_of_a_repeated_id_is_rejected_in_any_order(self) -> None:
+        # A quiet copy (paid), a copy to act on, and a copy under another customer.
+        copies = [
+            invoice("D", status="paid"),
+            invoice("D"),
+            invoice("D", customer_id="C2"),
+        ]
+        customers = [customer(), customer("C2")]
+        results = [
+            run([*order, invoice("I1")], DUE, customers=customers)
+            for order in (copies, copies[::-1], [copies[1], copies[2], copies[0]])
+        ]
+        for result in results:
+            rejected = sorted((r.customer_id, r.invoice_id, r.error) for r in result.rejected)
+            assert rejected == [
+                ("C1", "D", "invoice id 'D' is given 3 times"),
+                ("C1", "D", "invoice id 'D' is given 3 times"),
+                ("C2", "D", "invoice id 'D' is given 3 times"),
+            ]
+            assert result.acted == ("I1",)
+            assert result.invoice_count == 4
+            # The customer whose only invoice was a rejected copy gets nothing.
+            assert result.actions_for("C2") == ()
+        assert results[0] == results[1] == results[2]
+
+    def test_invoices_can_be_streamed(self) -> None:
+        # A generator is read once; only the invoices that need the full evaluation are kept.
+        made = [invoice(f"I{n}", due_date=date(2026, 3, n)) for n in range(1, 9)]
+        history = run(made, date(2026, 3, 3)).history()
+        streamed = run((i for i in made), date(2026, 3, 4), history=history)
+        assert streamed == run(made, date(2026, 3, 4), history=history)
+        assert streamed.acted == ("I2", "I4", "I7")  # after:0, due:0 and before:0 fall due
+        assert streamed.quiet == ("I1", "I3", "I5", "I6", "I8")
+
     def test_mapping_invoices_are_validated(self) -> None:
         data = invoice().model_dump()
         result = run([data], DUE)

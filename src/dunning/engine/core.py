@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -132,8 +132,7 @@ class _Screened:
         "quick",
         "quiet",
         "rest",
-        "suspend_on",
-        "suspend_stage",
+        "suspending",
     )
 
     def __init__(
@@ -150,8 +149,16 @@ class _Screened:
         self.quiet: list[str] = []
         self.rest: list[Invoice] = []
         self.levels: dict[str, int] = {}
-        self.suspend_stage: CompiledStage | None = None
-        self.suspend_on: date | None = None
+        self.suspending: dict[str, tuple[CompiledStage, date]] = {}
+        """Quiet invoices at a suspending stage: the most severe one, and its first entry."""
+
+    def drop(self, invoice_ids: set[str]) -> None:
+        """Forget the invoices `invoice_ids` (copies of a repeated id, all rejected)."""
+        self.quiet = [i for i in self.quiet if i not in invoice_ids]
+        self.rest = [i for i in self.rest if i.id not in invoice_ids]
+        for invoice_id in invoice_ids:
+            self.levels.pop(invoice_id, None)
+            self.suspending.pop(invoice_id, None)
 
 
 class _Customer:
@@ -180,9 +187,11 @@ class _Customer:
         self.offers: dict[tuple[str, str], tuple[CompiledStage, date]] = {}
         self.levels = screened.levels
         self.entries: dict[str, dict[str, date]] = {}
-        self.suspend_stage = screened.suspend_stage
-        self.suspend_on = screened.suspend_on
+        self.suspend_stage: CompiledStage | None = None
+        self.suspend_on: date | None = None
         self.reminders_stopped: set[str] = set()
+        for stage, on in screened.suspending.values():
+            _Engine._note_suspension(self, stage, on)
 
 
 # -- amounts over time ---------------------------------------------------------------------
@@ -383,10 +392,10 @@ class _Engine:
     def _suspended(self, cp: CompiledPolicy, invoice: Invoice, level: int, out: _Screened) -> None:
         """Note the suspension due for a quiet invoice at `level` (a suspending level)."""
         first = cp.stages[cp.suspend_from - 1]
-        entry = invoice.due_date + timedelta(days=first.days_overdue or 0)
         top = cp.suspend_top[level]
         assert top is not None
-        self._note_suspension(out, top, entry)
+        entry = invoice.due_date + timedelta(days=first.days_overdue or 0)
+        out.suspending[invoice.id] = (top, entry)
 
     def _focus(
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
@@ -449,7 +458,7 @@ class _Engine:
                 return
 
     @staticmethod
-    def _note_suspension(out: _Customer | _Screened, stage: CompiledStage, on: date) -> None:
+    def _note_suspension(out: _Customer, stage: CompiledStage, on: date) -> None:
         if out.suspend_stage is None or stage.level > out.suspend_stage.level:
             out.suspend_stage = stage
         if out.suspend_on is None or on < out.suspend_on:
@@ -1511,37 +1520,33 @@ def _evaluate(
     index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
     engine = _Engine(policy, as_of, index, plan_index)
     rejected: list[Rejection] = []
-    valid: list[Invoice] = []
-    for item in invoices:
-        if item.__class__ is Invoice or isinstance(item, Invoice):
-            valid.append(item)
-            continue
-        try:
-            valid.append(Invoice.model_validate(item))
-        except ValidationError as error:
-            data = item if isinstance(item, Mapping) else {}
-            rejected.append(
+    slots, unknown, copies = _first_pass(
+        engine, invoices, customer_index, customer_problems, rejected
+    )
+    if copies:
+        # Some ids are given more than once: every copy is rejected, whatever the input order.
+        repeated = set(copies)
+        for owner, slot in slots.items():
+            found = repeated.intersection(slot.quiet)
+            found.update(i.id for i in slot.rest if i.id in repeated)
+            if found:
+                slot.drop(found)
+                for invoice_id in found:
+                    copies[invoice_id].append(owner)
+        for owner, group in unknown.items():
+            for invoice in group:
+                if invoice.id in repeated:
+                    copies[invoice.id].append(owner)
+            group[:] = [i for i in group if i.id not in repeated]
+        for invoice_id, owners in copies.items():
+            rejected.extend(
                 Rejection._construct(
-                    invoice_id=_str_or_none(data.get("id")),
-                    customer_id=_str_or_none(data.get("customer_id")),
-                    error=_one_line(error),
+                    invoice_id=invoice_id,
+                    customer_id=owner,
+                    error=f"invoice id {invoice_id!r} is given {len(owners)} times",
                 )
+                for owner in owners
             )
-    slots, unknown, distinct = _first_pass(engine, valid, customer_index, customer_problems)
-    if distinct != len(valid):
-        # Some id is given more than once: every copy is rejected, whatever the input order.
-        counts = Counter(invoice.id for invoice in valid)
-        repeated = {invoice_id for invoice_id, times in counts.items() if times > 1}
-        rejected.extend(
-            Rejection._construct(
-                invoice_id=invoice.id,
-                customer_id=invoice.customer_id,
-                error=f"invoice id {invoice.id!r} is given {counts[invoice.id]} times",
-            )
-            for invoice in valid
-            if invoice.id in repeated
-        )
-        slots, unknown, _ = _first_pass(engine, valid, customer_index, customer_problems, repeated)
     for customer_id, group in unknown.items():
         problem = customer_problems.get(customer_id)
         if customer_id not in customer_index:
@@ -1562,8 +1567,10 @@ def _evaluate(
     for customer_id in sorted(slots):
         slot = slots[customer_id]
         rest = slot.rest
+        if not rest and not slot.quiet:
+            continue  # every invoice of the customer was rejected
         out: _Customer | None = None
-        if rest or slot.suspend_stage is not None or customer_id in suspended:
+        if rest or slot.suspending or customer_id in suspended:
             if len(rest) > 1:
                 rest.sort(key=_ID)
             out = engine.customer(slot)
@@ -1615,11 +1622,11 @@ _ID = attrgetter("id")
 
 def _first_pass(
     engine: _Engine,
-    invoices: Sequence[Invoice],
+    invoices: Iterable[Invoice | Mapping[str, Any]],
     customer_index: Mapping[str, Customer],
     customer_problems: Mapping[str, str],
-    leave_out: frozenset[str] | set[str] = frozenset(),
-) -> tuple[dict[str, _Screened], dict[str, list[Invoice]], int]:
+    rejected: list[Rejection],
+) -> tuple[dict[str, _Screened], dict[str, list[Invoice]], dict[str, list[str]]]:
     """File each invoice, in input order, under its customer: quiet, or to evaluate in full.
 
     The quick check of a quiet invoice, judged on its done keys alone (only for policies whose
@@ -1630,15 +1637,18 @@ def _first_pass(
     a failed payment might concern are left to the full evaluation, and so is any invoice
     that fails the check: failing it means "evaluate in full", never "something is due".
 
-    The pass runs in input order, which keeps it in the memory order of the invoices (the
-    dominant cost on a large portfolio); the outputs are put in order per customer later.
-    Invoices of unknown or ambiguous customers are kept apart, ids in `leave_out` skipped;
-    also returns how many distinct ids were seen.
+    The pass consumes `invoices` once, in input order, and keeps only the ids of the quiet
+    ones: a host can stream a large portfolio through it (a generator reading its database),
+    and only the invoices left for the full evaluation stay in memory. Mappings are validated
+    here (a failure goes to `rejected`); invoices of unknown or ambiguous customers are kept
+    apart. Returns the customers' files, those invoices, and for each id given more than once
+    the customers of its copies after the first (which is left filed).
     """
     slots: dict[str, _Screened] = {}
     unknown: dict[str, list[Invoice]] = defaultdict(list)
     ids: set[str] = set()
     remember = ids.add
+    copies: dict[str, list[str]] = {}
     as_of = engine.as_of
     plans = engine.plans
     failed = engine.history.failed_charges
@@ -1651,12 +1661,28 @@ def _first_pass(
     steps: tuple[CompiledStep, ...] = ()
     suspend_from = 0
     check_promise = check_disputed = False
-    for invoice in invoices:
+    for item in invoices:
+        if item.__class__ is Invoice or isinstance(item, Invoice):
+            invoice = item
+        else:
+            try:
+                invoice = Invoice.model_validate(item)
+            except ValidationError as error:
+                data = item if isinstance(item, Mapping) else {}
+                rejected.append(
+                    Rejection._construct(
+                        invoice_id=_str_or_none(data.get("id")),
+                        customer_id=_str_or_none(data.get("customer_id")),
+                        error=_one_line(error),
+                    )
+                )
+                continue
         invoice_id = invoice.id
-        remember(invoice_id)
-        if leave_out and invoice_id in leave_out:
-            continue
         customer_id = invoice.customer_id
+        if invoice_id in ids:
+            copies.setdefault(invoice_id, []).append(customer_id)
+            continue
+        remember(invoice_id)
         slot = slots.get(customer_id)
         if slot is None:
             customer = customer_index.get(customer_id)
@@ -1714,7 +1740,7 @@ def _first_pass(
             slot.levels[invoice_id] = level
             if level >= suspend_from:
                 engine._suspended(cp, invoice, level, slot)
-    return slots, unknown, len(ids)
+    return slots, unknown, copies
 
 
 def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]) -> CustomerStage:
