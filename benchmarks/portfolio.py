@@ -313,53 +313,75 @@ def iter_history(
     as_of: date = AS_OF,
     seed: int = SEED,
 ) -> Iterator[HistoryRecord]:
-    """The records of `history_for`, unsorted, yielded as they are made (to stream them)."""
+    """The records of `history_for`, unsorted, yielded customer by customer.
+
+    `invoices` is read once and only what the history needs of each invoice is kept (its id,
+    due date, cut-off and whether its latest reminder was missed), so that a streamed
+    portfolio of millions of invoices never has to exist at once.
+    """
     rng = _rng(seed, "history")
+    earliest = timedelta(days=min(step.offset_days for step in policy.steps))
+    kept: dict[str, list[tuple[str, date, date, bool, bool]]] = defaultdict(list)
+    for invoice in invoices:
+        if invoice.status is InvoiceStatus.VOID:
+            continue
+        paid = invoice.status is InvoiceStatus.PAID
+        cutoff = max(p.date for p in invoice.payments) if paid and invoice.payments else as_of
+        # Drawn only for an open invoice with a reminder before the cut-off.
+        reminded = invoice.due_date + earliest < cutoff
+        missed = reminded and not paid and rng.random() < MISSED_LATEST
+        kept[invoice.customer_id].append((invoice.id, invoice.due_date, cutoff, paid, missed))
+    for customer_id in sorted(kept):
+        yield from _customer_history(
+            customer_id, kept.pop(customer_id), customers[customer_id], policy, as_of
+        )
+
+
+def _customer_history(
+    customer_id: str,
+    invoices: list[tuple[str, date, date, bool, bool]],
+    customer: Customer,
+    policy: Policy,
+    as_of: date,
+) -> Iterator[HistoryRecord]:
+    """The records a daily run would have left for one customer's invoices."""
     pid = policy.id
     stages = sorted(
         (s for s in policy.stages if s.trigger.days_overdue is not None),
         key=lambda s: s.trigger.days_overdue or 0,
     )
-    channels: dict[tuple[str, str], Channel | None] = {}
-    # (customer, day, channel) -> [(occurrence key, invoice id)]
-    messages: dict[tuple[str, date, Channel], list[tuple[str, str]]] = defaultdict(list)
-    tasks: dict[tuple[str, date, str], list[tuple[str, str]]] = defaultdict(list)
-    suspended: dict[str, date] = {}
-    for invoice in invoices:
-        if invoice.status is InvoiceStatus.VOID:
-            continue
-        customer_id = invoice.customer_id
-        paid = invoice.status is InvoiceStatus.PAID
-        cutoff = max(p.date for p in invoice.payments) if paid and invoice.payments else as_of
-        occurrences = reminder_occurrences(policy, invoice.due_date, cutoff)[-HISTORY_DEPTH:]
-        if occurrences and not paid and rng.random() < MISSED_LATEST:
+    channels: dict[str, Channel | None] = {}
+    # (day, channel) -> [(occurrence key, invoice id)]
+    messages: dict[tuple[date, Channel], list[tuple[str, str]]] = defaultdict(list)
+    tasks: dict[tuple[date, str], list[tuple[str, str]]] = defaultdict(list)
+    suspended: date | None = None
+    for invoice_id, due, cutoff, paid, missed in invoices:
+        occurrences = reminder_occurrences(policy, due, cutoff)[-HISTORY_DEPTH:]
+        if occurrences and missed:
             occurrences.pop()
         for occurrence in occurrences:
-            slot = (customer_id, occurrence.step.id)
-            if slot not in channels:
-                channels[slot] = customers[customer_id].pick_channel(occurrence.step.channels)
-            channel = channels[slot]
+            step_id = occurrence.step.id
+            if step_id not in channels:
+                channels[step_id] = customer.pick_channel(occurrence.step.channels)
+            channel = channels[step_id]
             if channel is None:
                 continue
-            key = occurrence_key(
-                pid, customer_id, invoice.id, "step", occurrence.step.id, occurrence.number
-            )
-            messages[(customer_id, occurrence.on, channel)].append((key, invoice.id))
+            key = occurrence_key(pid, customer_id, invoice_id, "step", step_id, occurrence.number)
+            messages[(occurrence.on, channel)].append((key, invoice_id))
         if paid:
             continue
         for stage in stages:
-            entry = invoice.due_date + timedelta(days=stage.trigger.days_overdue or 0)
+            entry = due + timedelta(days=stage.trigger.days_overdue or 0)
             if entry >= as_of:
                 break
-            key = occurrence_key(pid, customer_id, invoice.id, "stage", stage.id)
-            yield _record(key, ActionKind.ENTER_STAGE, customer_id, entry, (invoice.id,))
+            key = occurrence_key(pid, customer_id, invoice_id, "stage", stage.id)
+            yield _record(key, ActionKind.ENTER_STAGE, customer_id, entry, (invoice_id,))
             if stage.task is not None:
-                task_key = occurrence_key(pid, customer_id, invoice.id, "task", stage.id)
-                tasks[(customer_id, entry, stage.id)].append((task_key, invoice.id))
+                task_key = occurrence_key(pid, customer_id, invoice_id, "task", stage.id)
+                tasks[(entry, stage.id)].append((task_key, invoice_id))
             if stage.suspend_service:
-                known = suspended.get(customer_id)
-                suspended[customer_id] = entry if known is None else min(known, entry)
-    for (customer_id, on, channel), members in messages.items():
+                suspended = entry if suspended is None else min(suspended, entry)
+    for (on, channel), members in messages.items():
         covers = tuple(sorted(key for key, _ in members))
         key = (
             f"{covers[0]}@{channel.value}"
@@ -370,7 +392,7 @@ def iter_history(
         )
         ids = tuple(sorted(invoice_id for _, invoice_id in members))
         yield _record(key, ActionKind.SEND_MESSAGE, customer_id, on, ids, covers, channel)
-    for (customer_id, on, stage_id), members in tasks.items():
+    for (on, stage_id), members in tasks.items():
         covers = tuple(sorted(key for key, _ in members))
         ids = tuple(invoice_id for _, invoice_id in sorted(members))
         if len(covers) == 1:
@@ -378,9 +400,9 @@ def iter_history(
         else:
             key = consolidated_key(pid, customer_id, "task", stage_id, on.isoformat(), covers)
             yield _record(key, ActionKind.CREATE_TASK, customer_id, on, ids, covers)
-    for customer_id, on in suspended.items():
+    if suspended is not None:
         key = customer_key(pid, customer_id, "suspend", 1)
-        yield _record(key, ActionKind.SUSPEND_SERVICE, customer_id, on, ())
+        yield _record(key, ActionKind.SUSPEND_SERVICE, customer_id, suspended, ())
 
 
 def split_rows(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
