@@ -57,6 +57,7 @@ from dunning import (
     Policy,
     evaluate,
 )
+from dunning.engine.core import _Engine, _first_pass
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -469,6 +470,66 @@ def profile(size: int, seed: int, top: int = 25) -> None:
     print(f"profile written to {path.relative_to(ROOT)} (open it with pstats or snakeviz)")
 
 
+def touch(invoices: Sequence[Invoice], customers: dict[str, Customer]) -> int:
+    """Read what the engine's quick check reads of each invoice, and nothing more.
+
+    Its customer, status, charges, promise, dispute, payments, credit notes and due date: the
+    least any per-object engine does before it can call an invoice quiet, without judging it.
+    """
+    found = 0
+    for invoice in invoices:
+        customer = customers.get(invoice.customer_id)
+        if (
+            customer is not None
+            and invoice.id
+            and invoice.status
+            and not invoice.charges
+            and invoice.promise_to_pay is None
+            and not invoice.disputed
+            and not invoice.payments
+            and not invoice.credit_notes
+            and invoice.due_date
+        ):
+            found += 1
+    return found
+
+
+def breakdown(size: int, seed: int) -> None:
+    """Where the time of one evaluation goes, against the floor, per invoice."""
+    policy, customers, invoices, history, _, _ = build(size, seed)
+    assert invoices is not None
+    assert history is not None
+    customer_index = by_id(customers)
+    index = HistoryIndex(history)
+    del history
+    offsets = step_offsets(policy)
+
+    def first_pass() -> object:
+        engine = _Engine(policy, AS_OF, index, {})
+        return _first_pass(engine, invoices, customer_index, {}, [])
+
+    figures = [
+        ("floor: days overdue and the due step", lambda: floor(invoices, offsets, AS_OF)),
+        ("touch: what a quick check reads", lambda: touch(invoices, customer_index)),
+        ("engine first pass: the quick check", first_pass),
+        (
+            "evaluate, kept history index",
+            lambda: evaluate(invoices, policy, AS_OF, customers=customer_index, history=index),
+        ),
+    ]
+    print(f"{size:,} invoices; best of 5 runs, microseconds per invoice")
+    base = 0.0
+    for name, work in figures:
+        gc.collect()
+        gc.disable()
+        try:
+            best, _, _ = _best(5, work)
+        finally:
+            gc.enable()
+        base = base or best
+        print(f"  {name:<40} {best / size * 1e6:6.2f} us  {best / base:5.1f}x the floor")
+
+
 def _sizes(text: str) -> tuple[int, ...]:
     sizes: list[int] = []
     for part in text.split(","):
@@ -502,6 +563,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SIZE",
         help="profile one evaluation (default 100k invoices) instead of the table",
     )
+    parser.add_argument(
+        "--breakdown",
+        nargs="?",
+        const=100_000,
+        type=int,
+        metavar="SIZE",
+        help="time the floor, the reads of a quick check, the engine's first pass and the "
+        "whole evaluation (default 100k invoices)",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -510,6 +580,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.profile is not None:
         profile(args.profile, args.seed)
+        return 0
+    if args.breakdown is not None:
+        breakdown(args.breakdown, args.seed)
         return 0
     report((10_000,) if args.quick else args.sizes, args.seed)
     return 0
