@@ -65,9 +65,10 @@ class Rounding(StrEnum):
     """Ties to the even digit (0.005 -> 0.00, 0.015 -> 0.02): banker's rounding."""
 
 
-#: Minor units that billing practice uses instead of CLDR's: Colombian pesos are invoiced
-#: without cents although ISO 4217 lists two decimals. CLDR already gives CLP 0 and KWD 3;
-#: they are stated here too so that the table documents every currency the library relies on.
+#: Minor units that billing practice uses whatever CLDR release babel ships: Colombian pesos
+#: are invoiced without cents although ISO 4217 lists two decimals (older CLDR releases give
+#: COP 2 decimals, CLDR 49 gives 0). CLDR gives CLP 0 and KWD 3; they are stated here
+#: too so that the table documents every currency the library relies on.
 MINOR_UNIT_OVERRIDES: Mapping[str, int] = {"COP": 0, "CLP": 0, "KWD": 3}
 
 _CURRENCIES = frozenset(list_currencies())
@@ -182,8 +183,8 @@ def minor_unit(currency: str, overrides: Mapping[str, int] | None = None) -> int
 
     >>> minor_unit("USD"), minor_unit("COP"), minor_unit("KWD")
     (2, 0, 3)
-    >>> minor_unit("COP", overrides={})
-    2
+    >>> minor_unit("USD", overrides={"USD": 0})
+    0
 
     Raises:
         CurrencyError: when `currency` is not a known ISO 4217 code.
