@@ -83,7 +83,11 @@ _NO_TAILS: Mapping[str, date] = {}
 
 @dataclass(slots=True)
 class _Message:
-    """A message occurrence waiting for consolidation, channel choice and caps."""
+    """A message occurrence waiting for consolidation, channel choice and caps.
+
+    Its text is written only when it goes out (`text`): a capped or unreachable message
+    never needs it.
+    """
 
     severity: tuple[int, int]
     invoice: Invoice
@@ -94,17 +98,49 @@ class _Message:
     channels: tuple[Channel, ...]
     due_on: date
     balance: Money
-    text: str
-    figures: tuple[tuple[str, str], ...]
+    days: int
+    """Days overdue on the evaluation date."""
+    source: CompiledStep | CompiledStage
+    number: int = 0
+    """The repetition of a reminder step."""
     replaces: tuple[str, ...] = ()
 
+    def text(self) -> str:
+        """The one-line reason of the message."""
+        source = self.source
+        if isinstance(source, CompiledStage):
+            return (
+                f"stage {source.stage.id} entered on {self.due_on.isoformat()} "
+                f"({self.days} days overdue, balance {self.balance})"
+            )
+        offset = source.offset
+        when = (
+            f"{-offset} days before the due date"
+            if offset < 0
+            else "on the due date"
+            if offset == 0
+            else f"{offset} days after the due date"
+        )
+        repeat = f", repetition {self.number + 1}" if source.every else ""
+        due = self.invoice.due_date.isoformat()
+        return f"reminder {source.step.id} ({when}{repeat}) for {self.balance} due {due}"
 
-@dataclass(frozen=True, slots=True)
+    def figures(self) -> tuple[tuple[str, str], ...]:
+        """The figures of the message's reason."""
+        return (("days_overdue", str(self.days)), ("balance", str(self.balance.amount)))
+
+
 class _Scoped:
-    """The done keys of the invoice being evaluated, looked up by whole key."""
+    """The done keys of the invoice being evaluated, looked up by whole key.
 
-    prefix_length: int
-    tails: Mapping[str, date]
+    One per engine, pointed at each invoice in turn (see `_Engine._focus`).
+    """
+
+    __slots__ = ("prefix_length", "tails")
+
+    def __init__(self) -> None:
+        self.prefix_length = 0
+        self.tails: Mapping[str, date] = _NO_TAILS
 
     def get(self, key: str) -> date | None:
         return self.tails.get(key[self.prefix_length :])
@@ -303,7 +339,7 @@ class _Engine:
         self._windows: dict[tuple[str, time], datetime] = {}
         self.prefix = ""  # the start of the keys of the invoice being evaluated
         self.mine: Mapping[str, date] = _NO_TAILS  # its done keys, after the prefix
-        self.done = _Scoped(0, _NO_TAILS)  # the same, looked up by whole key
+        self.done = _Scoped()  # the same, looked up by whole key
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         policy = (
@@ -389,22 +425,16 @@ class _Engine:
         self.finish(cp, customer, out, active)
         return out
 
-    def _suspended(self, cp: CompiledPolicy, invoice: Invoice, level: int, out: _Screened) -> None:
-        """Note the suspension due for a quiet invoice at `level` (a suspending level)."""
-        first = cp.stages[cp.suspend_from - 1]
-        top = cp.suspend_top[level]
-        assert top is not None
-        entry = invoice.due_date + timedelta(days=first.days_overdue or 0)
-        out.suspending[invoice.id] = (top, entry)
-
     def _focus(
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
     ) -> None:
         """Make `invoice` the one whose keys are built and looked up."""
         part = escape(invoice.id)
-        self.prefix = f"{customer_prefix}{part}:"
-        self.mine = done_of.get(part, _NO_TAILS)
-        self.done = _Scoped(len(self.prefix), self.mine)
+        self.prefix = prefix = f"{customer_prefix}{part}:"
+        self.mine = mine = done_of.get(part, _NO_TAILS)
+        done = self.done
+        done.prefix_length = len(prefix)
+        done.tails = mine
 
     def _causes(
         self,
@@ -597,15 +627,6 @@ class _Engine:
                 )
             )
             return None
-        days = (as_of - due).days
-        when = (
-            f"{-step.offset} days before the due date"
-            if step.offset < 0
-            else "on the due date"
-            if step.offset == 0
-            else f"{step.offset} days after the due date"
-        )
-        repeat = f", repetition {number + 1}" if step.every else ""
         return _Message(
             severity=(0, step.tone_rank),
             invoice=invoice,
@@ -616,8 +637,9 @@ class _Engine:
             channels=step.channels,
             due_on=on,
             balance=balance,
-            text=f"reminder {step.step.id} ({when}{repeat}) for {balance} due {due.isoformat()}",
-            figures=(("days_overdue", str(days)), ("balance", str(balance.amount))),
+            days=(as_of - due).days,
+            source=step,
+            number=number,
         )
 
     def _superseded(
@@ -865,9 +887,8 @@ class _Engine:
                     channels=spec.channels,
                     due_on=entry,
                     balance=balance,
-                    text=f"stage {stage_spec.id} entered on {entry.isoformat()} "
-                    f"({days} days overdue, balance {balance})",
-                    figures=(("days_overdue", str(days)), ("balance", str(balance.amount))),
+                    days=days,
+                    source=stage,
                 )
         return message
 
@@ -1391,9 +1412,9 @@ class _Engine:
             for m in ordered
         )
         text = (
-            lead.text
+            lead.text()
             if len(members) == 1
-            else (f"{len(members)} invoices in one {channel.value} message; led by {lead.text}")
+            else f"{len(members)} invoices in one {channel.value} message; led by {lead.text()}"
         )
         return SendMessage._construct(
             key=key,
@@ -1401,7 +1422,7 @@ class _Engine:
             invoice_ids=tuple(item.invoice_id for item in items),
             due_on=min(m.due_on for m in members),
             covers=covers,
-            reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures),
+            reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures()),
             channel=channel,
             address=address,
             template=lead.template,
@@ -1564,13 +1585,20 @@ def _evaluate(
     skipped_only: list[str] = []
     stages: list[CustomerStage] = []
     suspended = index.suspends
+    resumed = index.resumes
     for customer_id in sorted(slots):
         slot = slots[customer_id]
         rest = slot.rest
         if not rest and not slot.quiet:
             continue  # every invoice of the customer was rejected
         out: _Customer | None = None
-        if rest or slot.suspending or customer_id in suspended:
+        if rest or (
+            # With every invoice quiet, only a change of service (a suspension or a
+            # resumption) can be due.
+            (slot.suspending or customer_id in suspended)
+            and bool(slot.suspending)
+            != (suspended.get(customer_id, 0) > resumed.get(customer_id, 0))
+        ):
             if len(rest) > 1:
                 rest.sort(key=_ID)
             out = engine.customer(slot)
@@ -1654,12 +1682,10 @@ def _first_pass(
     failed = engine.history.failed_charges
     open_status = InvoiceStatus.OPEN
     cp: CompiledPolicy | None = None
-    stage_days: tuple[int, ...] = ()
-    stage_needs: tuple[tuple[str, ...], ...] = ()
-    stage_stops: tuple[bool, ...] = ()
-    offsets: tuple[int, ...] = ()
-    steps: tuple[CompiledStep, ...] = ()
-    suspend_from = 0
+    # What must be done for an invoice to be quiet depends on its due date alone (for a
+    # `fast` policy): worked out once per policy and due date, then a subset test per invoice.
+    plans_of: dict[str, dict[date, _QuickPlan]] = {}
+    plan_of: dict[date, _QuickPlan] = {}
     check_promise = check_disputed = False
     for item in invoices:
         if item.__class__ is Invoice or isinstance(item, Invoice):
@@ -1695,8 +1721,7 @@ def _first_pass(
             continue
         if slot.compiled is not cp:
             cp = slot.compiled
-            stage_days, stage_needs, stage_stops = cp.stage_days, cp.stage_needs, cp.stage_stops
-            offsets, steps, suspend_from = cp.step_offsets or (), cp.steps, cp.suspend_from
+            plan_of = plans_of.setdefault(cp.id, {})
             check_promise = cp.policy.pauses.promise_to_pay
             check_disputed = cp.policy.pauses.disputed
         if invoice.status is not open_status:
@@ -1715,32 +1740,57 @@ def _first_pass(
         if (invoice.payments or invoice.credit_notes) and _principal_on(invoice, as_of) <= 0:
             slot.quiet.append(invoice_id)
             continue
-        mine = slot.done_of.get(
-            invoice_id if ":" not in invoice_id and "%" not in invoice_id else escape(invoice_id)
-        )
-        days = (as_of - invoice.due_date).days
-        level = bisect_right(stage_days, days) if stage_days else 0
-        if level and (mine is None or any(tail not in mine for tail in stage_needs[level])):
-            slot.rest.append(invoice)
-            continue
-        if not stage_stops[level]:
-            position = bisect_right(offsets, days) - 1
-            if position >= 0:
-                step = steps[position]
-                number = 0
-                if step.every:
-                    number = (days - step.offset) // step.every
-                    if step.max_times is not None and number >= step.max_times:
-                        number = step.max_times - 1
-                if mine is None or step.tail(number) not in mine:
-                    slot.rest.append(invoice)
-                    continue
+        due = invoice.due_date
+        plan = plan_of.get(due)
+        if plan is None:
+            plan = plan_of[due] = _quick_plan(cp, due, as_of)
+        needs, level, suspension = plan
+        if needs:
+            part = (
+                invoice_id
+                if ":" not in invoice_id and "%" not in invoice_id
+                else escape(invoice_id)
+            )
+            if not slot.done_of.get(part, _NO_TAILS).keys() >= needs:
+                slot.rest.append(invoice)
+                continue
         slot.quiet.append(invoice_id)
         if level:
             slot.levels[invoice_id] = level
-            if level >= suspend_from:
-                engine._suspended(cp, invoice, level, slot)
+            if suspension is not None:
+                slot.suspending[invoice_id] = suspension
     return slots, unknown, copies
+
+
+#: For the quick check, by due date: the key tails that must be done for the invoice to be
+#: quiet, the stage level it has reached, and the suspension that level brings (its most
+#: severe suspending stage and the day the first suspending stage was entered), if any.
+_QuickPlan = tuple[frozenset[str], int, "tuple[CompiledStage, date] | None"]
+
+
+def _quick_plan(cp: CompiledPolicy, due: date, as_of: date) -> _QuickPlan:
+    """What the quick check needs of an invoice due on `due` (see `_first_pass`)."""
+    days = (as_of - due).days
+    level = bisect_right(cp.stage_days, days) if cp.stage_days else 0
+    needs = set(cp.stage_needs[level])
+    if not cp.stage_stops[level]:
+        offsets = cp.step_offsets or ()
+        position = bisect_right(offsets, days) - 1
+        if position >= 0:
+            step = cp.steps[position]
+            number = 0
+            if step.every:
+                number = (days - step.offset) // step.every
+                if step.max_times is not None and number >= step.max_times:
+                    number = step.max_times - 1
+            needs.add(step.tail(number))
+    suspension: tuple[CompiledStage, date] | None = None
+    if level >= cp.suspend_from:
+        top = cp.suspend_top[level]
+        assert top is not None  # a level at or above suspend_from has a suspending stage
+        first = cp.stages[cp.suspend_from - 1]
+        suspension = (top, due + timedelta(days=first.days_overdue or 0))
+    return frozenset(needs), level, suspension
 
 
 def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]) -> CustomerStage:
