@@ -297,7 +297,9 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 def _reason(rule: str, text: str, **figures: object) -> Reason:
     return Reason._construct(
-        rule=rule, text=text, figures=tuple((k, str(v)) for k, v in figures.items())
+        rule=rule,
+        text=text,
+        figures=tuple([(k, str(v)) for k, v in figures.items()]) if figures else (),
     )
 
 
@@ -1293,6 +1295,24 @@ class _Engine:
                     )
                 )
             return
+        # The frequency cap first: with no room left, every message that has a channel is
+        # capped, and nothing needs grouping or ranking.
+        allowed: int | None = None
+        retry: date | None = None
+        cap = cp.policy.frequency_cap
+        capped = ""
+        if cap is not None:
+            window_start = as_of - timedelta(days=cap.days - 1)
+            recent = [
+                d for d in history.messages.get(customer.id, ()) if window_start <= d <= as_of
+            ]
+            recent.sort()
+            allowed = max(cap.max_messages - len(recent), 0)
+            if recent:
+                retry = recent[max(len(recent) - cap.max_messages, 0)] + timedelta(days=cap.days)
+            else:
+                retry = as_of + _DAY
+            capped = f"at most {cap.max_messages} messages in {cap.days} days"
         groups: dict[tuple[Channel, str, str], list[_Message]] = defaultdict(list)
         consolidate = cp.policy.consolidate
         for message in out.messages:
@@ -1316,9 +1336,13 @@ class _Engine:
                         + (" (some failed before)" if failed else ""),
                     )
                 )
-                continue
-            slot = "" if consolidate else message.key
-            groups[(channel, message.invoice.currency, slot)].append(message)
+            elif allowed == 0:
+                out.skipped.append(self._capped(message, capped, retry))
+            else:
+                slot = "" if consolidate else message.key
+                groups[(channel, message.invoice.currency, slot)].append(message)
+        if not groups:
+            return
         # Each group is one message; the most severe go first when the frequency cap leaves
         # room for only some. Messages are built only for the groups that go out.
         ranked: list[tuple[tuple[int, ...], str, tuple[str, ...], Channel, str, list[_Message]]]
@@ -1334,44 +1358,32 @@ class _Engine:
                 key = consolidated_key(
                     cp.id, customer.id, "message", channel.value, as_of.isoformat(), covers
                 )
-            severity = tuple(-x for x in lead.severity)
+            severity = (-lead.severity[0], -lead.severity[1])
             ranked.append((severity, key, covers, channel, currency, members))
-        allowed = len(ranked)
-        retry: date | None = None
-        cap = cp.policy.frequency_cap
-        if cap is not None:
-            window_start = as_of - timedelta(days=cap.days - 1)
-            recent = sorted(
-                d for d in history.messages.get(customer.id, ()) if window_start <= d <= as_of
-            )
-            allowed = max(cap.max_messages - len(recent), 0)
-            if recent:
-                retry = recent[max(len(recent) - cap.max_messages, 0)] + timedelta(days=cap.days)
-            else:
-                retry = as_of + _DAY
+        if allowed is None:
+            allowed = len(ranked)
         if len(ranked) > 1:
             ranked.sort(key=lambda item: (item[0], item[1]))
-        not_before = self._not_before(cp, customer) if allowed else None
+        not_before = self._not_before(cp, customer)
         for index, (_, key, covers, channel, currency, members) in enumerate(ranked):
             if index < allowed:
-                assert not_before is not None
                 out.actions.append(
                     self._send(customer, key, covers, channel, currency, members, not_before)
                 )
-                continue
-            assert cap is not None
-            for message in members:
-                out.skipped.append(
-                    self._skip(
-                        message.key,
-                        message.invoice,
-                        message.due_on,
-                        SkipReason.CAPPED,
-                        "frequency_cap",
-                        f"at most {cap.max_messages} messages in {cap.days} days",
-                        retry_on=retry,
-                    )
-                )
+            else:
+                out.skipped.extend(self._capped(message, capped, retry) for message in members)
+
+    def _capped(self, message: _Message, text: str, retry: date | None) -> SkippedOccurrence:
+        """`message` held back by the frequency cap until `retry`."""
+        return self._skip(
+            message.key,
+            message.invoice,
+            message.due_on,
+            SkipReason.CAPPED,
+            "frequency_cap",
+            text,
+            retry_on=retry,
+        )
 
     def _not_before(self, cp: CompiledPolicy, customer: Customer) -> datetime:
         """The start of the send window on the evaluation date, in the customer's time zone."""
@@ -1800,7 +1812,7 @@ def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]
         policy_id=cp.id,
         stage_id=cp.stages[level - 1].stage.id,
         level=level,
-        invoice_ids=tuple(sorted(i for i, v in levels.items() if v == level)),
+        invoice_ids=tuple(sorted([i for i, v in levels.items() if v == level])),
     )
 
 
