@@ -604,8 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         const=100_000,
         type=int,
         metavar="SIZE",
-        help="time the floor, the reads of a quick check, the engine's first pass and the "
-        "whole evaluation (default 100k invoices)",
+        help="time the floor, the reads of a quick check (without and with the history "
+        "lookup), the engine's first pass and the whole evaluation (default 100k invoices)",
     )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=3, help=argparse.SUPPRESS)

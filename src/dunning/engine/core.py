@@ -1618,8 +1618,10 @@ def _evaluate(
             still = slot.quiet
             still.extend(invoice.id for invoice in rest)
         else:
-            out.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
-            out.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
+            if len(out.actions) > 1:
+                out.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
+            if len(out.skipped) > 1:
+                out.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
             touched = {i for a in out.actions for i in a.invoice_ids}
             skipped_ids = {s.invoice_id for s in out.skipped}
             paused_ids = {p.invoice_id for p in out.paused}
