@@ -238,7 +238,7 @@ class Money(Model):
     @staticmethod
     def _trusted(amount: Decimal, currency: str) -> Money:
         # Results of arithmetic on validated values are valid by construction.
-        return Money._construct(amount=amount, currency=currency)
+        return Money._from_values({"amount": amount, "currency": currency})
 
     @classmethod
     def from_minor_units(

@@ -11,10 +11,12 @@ from unittest.mock import patch
 
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from dunning import (
     ActionKind,
     ChargeFee,
+    Evaluation,
     HistoryRecord,
     InvoiceOutcome,
     InvoiceStatus,
@@ -202,6 +204,33 @@ def test_stages_never_step_down_while_unpaid(portfolio: Portfolio, policy: Polic
             assert stage.level >= levels.get(stage.customer_id, 0)
             levels[stage.customer_id] = stage.level
         day += timedelta(days=1)
+
+
+def _built_values(value: object) -> list[BaseModel]:
+    """Every model inside `value` (itself included), depth first."""
+    if isinstance(value, BaseModel):
+        found = [value]
+        for item in value.__dict__.values():
+            found.extend(_built_values(item))
+        return found
+    if isinstance(value, tuple):
+        return [model for item in value for model in _built_values(item)]
+    return []
+
+
+@given(st.data(), portfolios(), engine_policies(invoice_level_only=False), AS_OF)
+def test_the_evaluation_is_built_whole_and_survives_json(
+    data: st.DataObject, portfolio: Portfolio, policy: Policy, as_of: date
+) -> None:
+    """The engine builds its values without validation: each must hold exactly its model's
+    fields, in order, and read back from JSON as an equal value."""
+    history = data.draw(histories(portfolio, policy))
+    result = evaluate(
+        portfolio.invoices, policy, as_of, customers=portfolio.customers, history=history
+    )
+    for model in _built_values(result):
+        assert list(model.__dict__) == list(type(model).model_fields), type(model).__name__
+    assert Evaluation.model_validate_json(result.model_dump_json()) == result
 
 
 @given(portfolios(), engine_policies(), AS_OF)

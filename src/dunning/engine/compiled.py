@@ -130,6 +130,19 @@ class CompiledPolicy:
     suspend_top: tuple[CompiledStage | None, ...]
     """By level reached: the most severe stage up to it that suspends service."""
 
+    def suspension(self, level: int, due: date) -> tuple[CompiledStage, date] | None:
+        """For simple stages: the suspension an invoice due on `due` at `level` brings.
+
+        Its most severe suspending stage, and the day it entered the first suspending stage;
+        None when no stage up to `level` suspends service.
+        """
+        if level < self.suspend_from:
+            return None
+        top = self.suspend_top[level]
+        assert top is not None  # a level at or above suspend_from has a suspending stage
+        first = self.stages[self.suspend_from - 1]
+        return top, due + timedelta(days=first.days_overdue or 0)
+
 
 def _step(index: int, step: ReminderStep) -> CompiledStep:
     repeat = step.repeat

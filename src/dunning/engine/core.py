@@ -750,35 +750,24 @@ class _Engine:
         """Whether nothing about stages is due: every stage reached is in the history.
 
         For policies whose stages are entered on days overdue alone, carry no fee and post no
-        interest (the common daily case): the stages reached, their entries, the top stage's
-        message and task are all done. Records the invoice's level as `_stages` would.
+        interest (the common daily case): the stages reached, the top stage's message and task
+        are all done. Records the invoice's level, suspension and stopped reminders as
+        `_stages` would (such stages post no interest, so their entry dates are not needed).
         """
-        mine = self.mine
         days = (self.as_of - invoice.due_date).days
-        top: CompiledStage | None = None
-        for stage in cp.stages:
-            if (stage.days_overdue or 0) > days:
-                break
-            if stage.key not in mine:
-                return False
-            top = stage
-        if top is None:
+        level = bisect_right(cp.stage_days, days)
+        if not level:
             return True
-        spec = top.stage
-        if spec.message is not None and f"stage-message:{top.sid}" not in mine:
-            return False
-        if spec.task is not None and f"task:{top.sid}" not in mine:
-            return False
-        out.levels[invoice.id] = top.level
-        entries: dict[str, date] = {}
-        for stage in cp.stages[: top.level]:
-            entry = invoice.due_date + timedelta(days=stage.days_overdue or 0)
-            entries[stage.stage.id] = entry
-            if stage.stage.suspend_service:
-                self._note_suspension(out, stage, entry)
-            if stage.stage.stop_reminders:
-                out.reminders_stopped.add(invoice.id)
-        out.entries[invoice.id] = entries
+        mine = self.mine
+        for tail in cp.stage_needs[level]:
+            if tail not in mine:
+                return False
+        out.levels[invoice.id] = level
+        suspension = cp.suspension(level, invoice.due_date)
+        if suspension is not None:
+            self._note_suspension(out, *suspension)
+        if cp.stage_stops[level]:
+            out.reminders_stopped.add(invoice.id)
         return True
 
     def _stages(
@@ -1798,13 +1787,7 @@ def _quick_plan(cp: CompiledPolicy, due: date, as_of: date) -> _QuickPlan:
                 if step.max_times is not None and number >= step.max_times:
                     number = step.max_times - 1
             needs.add(step.tail(number))
-    suspension: tuple[CompiledStage, date] | None = None
-    if level >= cp.suspend_from:
-        top = cp.suspend_top[level]
-        assert top is not None  # a level at or above suspend_from has a suspending stage
-        first = cp.stages[cp.suspend_from - 1]
-        suspension = (top, due + timedelta(days=first.days_overdue or 0))
-    return frozenset(needs), level, suspension
+    return frozenset(needs), level, cp.suspension(level, due)
 
 
 def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]) -> CustomerStage:
