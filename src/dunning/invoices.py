@@ -420,15 +420,17 @@ class Customer(Model):
 
     @cached_property
     def _addresses(self) -> dict[Channel, str]:
+        """The first address on each channel that may be used (none for do-not-contact)."""
         addresses: dict[Channel, str] = {}
+        if self.do_not_contact:
+            return addresses
         for contact in self.contacts:
-            addresses.setdefault(contact.channel, contact.address)
+            if contact.channel not in self.opted_out:
+                addresses.setdefault(contact.channel, contact.address)
         return addresses
 
     def address(self, channel: Channel) -> str | None:
         """The first address on `channel`, or None when there is none or it is opted out."""
-        if self.do_not_contact or channel in self.opted_out:
-            return None
         return self._addresses.get(channel)
 
     def reachable_channels(self) -> tuple[Channel, ...]:
@@ -449,10 +451,12 @@ class Customer(Model):
         policy's order. Channels without an address, opted out, or for a do-not-contact
         customer are passed over; None when nothing is left.
         """
-        allowed = tuple(channels)
-        ranked = [c for c in self.preferred_channels if c in allowed]
-        ranked += [c for c in allowed if c not in ranked]
-        for channel in ranked:
-            if self.address(channel) is not None:
+        allowed = channels if isinstance(channels, tuple) else tuple(channels)
+        usable = self._addresses
+        for channel in self.preferred_channels:
+            if channel in usable and channel in allowed:
+                return channel
+        for channel in allowed:
+            if channel in usable:
                 return channel
         return None
