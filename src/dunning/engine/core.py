@@ -465,19 +465,12 @@ class _Engine:
         return causes
 
     def _paused(self, invoice: Invoice, causes: list[PauseCause], owed: Decimal) -> PausedInvoice:
-        texts = {
-            PauseCause.DISPUTED: "the invoice is disputed",
-            PauseCause.INSTALLMENT_PLAN: "an installment plan in good standing covers it",
-            PauseCause.PROMISE_TO_PAY: f"the customer promised to pay by {invoice.promise_to_pay}",
-            PauseCause.DO_NOT_CONTACT: "the customer must not be contacted",
-            PauseCause.BELOW_MINIMUM: f"the balance {owed} {invoice.currency} is below the minimum",
-        }
         return PausedInvoice._construct(
             invoice_id=invoice.id,
             customer_id=invoice.customer_id,
             causes=tuple(causes),
             until=invoice.promise_to_pay if PauseCause.PROMISE_TO_PAY in causes else None,
-            text="paused: " + "; ".join(texts[cause] for cause in causes),
+            text="paused: " + "; ".join([_pause_text(cause, invoice, owed) for cause in causes]),
         )
 
     def _history_level(self, cp: CompiledPolicy, invoice: Invoice, out: _Customer) -> None:
@@ -1433,6 +1426,22 @@ class _Engine:
             total=_money(total, currency),
             items=items,
         )
+
+
+def _pause_text(cause: PauseCause, invoice: Invoice, owed: Decimal) -> str:
+    """Why `invoice` is paused, for one cause."""
+    if cause is PauseCause.PROMISE_TO_PAY:
+        return f"the customer promised to pay by {invoice.promise_to_pay}"
+    if cause is PauseCause.BELOW_MINIMUM:
+        return f"the balance {owed} {invoice.currency} is below the minimum"
+    return _PAUSE_TEXTS[cause]
+
+
+_PAUSE_TEXTS: Mapping[PauseCause, str] = {
+    PauseCause.DISPUTED: "the invoice is disputed",
+    PauseCause.INSTALLMENT_PLAN: "an installment plan in good standing covers it",
+    PauseCause.DO_NOT_CONTACT: "the customer must not be contacted",
+}
 
 
 def _severity_order(message: _Message) -> tuple[int, int, str, str]:
