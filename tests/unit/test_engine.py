@@ -982,6 +982,54 @@ class TestStageOptions:
         assert suspend.due_on == date(2026, 5, 1)
 
 
+class TestQuietCustomers:
+    """A customer whose invoices are all quiet: only a change of service can be due."""
+
+    CUT = Stage(id="cut", trigger=StageTrigger(days_overdue=10), suspend_service=True)
+
+    def daily(self, until: date) -> list[HistoryRecord]:
+        history: list[HistoryRecord] = []
+        day = date(2026, 1, 28)
+        while day <= until:
+            result = run([invoice()], day, policy(stages=[self.CUT]), history=history)
+            history.extend(result.history())
+            day = date.fromordinal(day.toordinal() + 1)
+        return history
+
+    def test_suspended_and_still_at_the_stage(self) -> None:
+        history = self.daily(date(2026, 3, 9))
+        assert [r.key for r in history if r.kind is ActionKind.SUSPEND_SERVICE] == [
+            "b2c:C1:suspend:1"
+        ]
+        # Every reminder (the last on 23 February) and the stage are done: nothing is due.
+        result = run([invoice()], date(2026, 3, 10), policy(stages=[self.CUT]), history=history)
+        assert result.actions == ()
+        assert result.quiet == ("I1",)
+        (stage,) = result.stages
+        assert (stage.stage_id, stage.invoice_ids) == ("cut", ("I1",))
+
+    def test_resumed_by_the_host_while_still_at_the_stage(self) -> None:
+        history = self.daily(date(2026, 3, 9))
+        resumed = HistoryRecord(
+            key="b2c:C1:resume:1",
+            kind=ActionKind.RESUME_SERVICE,
+            customer_id="C1",
+            on=date(2026, 3, 1),
+        )
+        result = run(
+            [invoice()], date(2026, 3, 10), policy(stages=[self.CUT]), history=[*history, resumed]
+        )
+        assert kinds(result) == [("suspend_service", "b2c:C1:suspend:2")]
+        assert result.actions[0].due_on == date(2026, 2, 10)
+
+    def test_paid_while_suspended(self) -> None:
+        history = self.daily(date(2026, 3, 9))
+        paid = invoice(status=InvoiceStatus.PAID, payments=[pay("1000.00", date(2026, 3, 5))])
+        result = run([paid], date(2026, 3, 10), policy(stages=[self.CUT]), history=history)
+        assert kinds(result) == [("resume_service", "b2c:C1:resume:1")]
+        assert result.quiet == ("I1",)
+
+
 def test_a_kept_history_index_gives_the_same_result() -> None:
     from dunning import HistoryIndex
 
