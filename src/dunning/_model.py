@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,6 +11,7 @@ __all__ = ["Model"]
 
 _set = object.__setattr__
 _new = object.__new__
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @cache
@@ -28,6 +29,15 @@ def _shape(
     if any(info.default_factory is not None for info in fields.values()):
         template = None
     return names, set(names), template
+
+
+def _instance(model: type[_M], values: dict[str, Any], every_field: set[str]) -> _M:
+    instance = _new(model)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", every_field)
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
 
 
 class Model(BaseModel):
@@ -63,12 +73,7 @@ class Model(BaseModel):
                     else info.get_default(call_default_factory=True)
                     for name, info in cls.__pydantic_fields__.items()
                 }
-        instance = _new(cls)
-        _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", every_field)
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
+        return _instance(cls, values, every_field)
 
     @classmethod
     def _from_values(cls, values: dict[str, Any]) -> Self:
@@ -76,12 +81,7 @@ class Model(BaseModel):
 
         For the hottest paths only, where the caller writes the dict literally.
         """
-        instance = _new(cls)
-        _set(instance, "__dict__", values)
-        _set(instance, "__pydantic_fields_set__", _shape(cls)[1])
-        _set(instance, "__pydantic_extra__", None)
-        _set(instance, "__pydantic_private__", None)
-        return instance
+        return _instance(cls, values, _shape(cls)[1])
 
     def evolve(self, **changes: Any) -> Self:
         """Return a copy with `changes` applied, validated like a new instance.

@@ -60,6 +60,15 @@ class CompiledStep:
             tails.append(f"{self.key}{len(tails)}")
         return tails[number]
 
+    def occurrence(self, elapsed: int) -> int:
+        """The repetition due `elapsed` days after the step's first occurrence (0 if none)."""
+        if not self.every:
+            return 0
+        number = elapsed // self.every
+        if self.max_times is not None and number >= self.max_times:
+            number = self.max_times - 1
+        return number
+
     def base(self, due: date, calendar: BusinessCalendar) -> date:
         """The date of the first occurrence for an invoice due on `due`."""
         if self.business:

@@ -568,10 +568,11 @@ class _Engine:
     ) -> _Message | None:
         as_of = self.as_of
         due = invoice.due_date
+        days = (as_of - due).days
         steps = cp.steps
         if cp.step_offsets is not None:
             # Calendar-day steps only: the latest step due is found on the integer offsets.
-            position = bisect_right(cp.step_offsets, (as_of - due).days) - 1
+            position = bisect_right(cp.step_offsets, days) - 1
             if position < 0:
                 return None
             base = due + timedelta(days=steps[position].offset)
@@ -584,11 +585,7 @@ class _Engine:
                     return None
                 base = steps[position].base(due, cp.calendar)
         step = steps[position]
-        number = 0
-        if step.every:
-            number = (as_of - base).days // step.every
-            if step.max_times is not None:
-                number = min(number, step.max_times - 1)
+        number = step.occurrence((as_of - base).days)
         on = base + timedelta(days=number * step.every)
         tail = step.tail(number)
         if tail in self.mine:
@@ -632,7 +629,7 @@ class _Engine:
             channels=step.channels,
             due_on=on,
             balance=balance,
-            days=(as_of - due).days,
+            days=days,
             source=step,
             number=number,
         )
@@ -1155,7 +1152,9 @@ class _Engine:
         suspends = history.suspends.get(customer.id, 0)
         resumes = history.resumes.get(customer.id, 0)
         stage = out.suspend_stage
-        if stage is not None and suspends <= resumes:
+        change = _service_change(stage is not None, suspends, resumes)
+        if change == "suspend":
+            assert stage is not None
             key = customer_key(cp.id, customer.id, "suspend", suspends + 1)
             if key not in history.done:
                 out.actions.append(
@@ -1174,7 +1173,7 @@ class _Engine:
                         stage_id=stage.stage.id,
                     )
                 )
-        elif stage is None and suspends > resumes:
+        elif change == "resume":
             key = customer_key(cp.id, customer.id, "resume", resumes + 1)
             if key not in history.done:
                 out.actions.append(
@@ -1428,6 +1427,18 @@ class _Engine:
         )
 
 
+def _service_change(at_suspending_stage: bool, suspends: int, resumes: int) -> str | None:
+    """The change of service a customer needs: ``"suspend"``, ``"resume"`` or None.
+
+    `suspends` and `resumes` count the suspensions and resumptions executed so far.
+    """
+    if at_suspending_stage and suspends <= resumes:
+        return "suspend"
+    if not at_suspending_stage and suspends > resumes:
+        return "resume"
+    return None
+
+
 def _pause_text(cause: PauseCause, invoice: Invoice, owed: Decimal) -> str:
     """Why `invoice` is paused, for one cause."""
     if cause is PauseCause.PROMISE_TO_PAY:
@@ -1602,12 +1613,9 @@ def _evaluate(
         if not rest and not slot.quiet:
             continue  # every invoice of the customer was rejected
         out: _Customer | None = None
-        if rest or (
-            # With every invoice quiet, only a change of service (a suspension or a
-            # resumption) can be due.
-            (slot.suspending or customer_id in suspended)
-            and bool(slot.suspending)
-            != (suspended.get(customer_id, 0) > resumed.get(customer_id, 0))
+        # With every invoice quiet, only a change of service can be due.
+        if rest or _service_change(
+            bool(slot.suspending), suspended.get(customer_id, 0), resumed.get(customer_id, 0)
         ):
             if len(rest) > 1:
                 rest.sort(key=_ID)
@@ -1790,12 +1798,7 @@ def _quick_plan(cp: CompiledPolicy, due: date, as_of: date) -> _QuickPlan:
         position = bisect_right(offsets, days) - 1
         if position >= 0:
             step = cp.steps[position]
-            number = 0
-            if step.every:
-                number = (days - step.offset) // step.every
-                if step.max_times is not None and number >= step.max_times:
-                    number = step.max_times - 1
-            needs.add(step.tail(number))
+            needs.add(step.tail(step.occurrence(days - step.offset)))
     return frozenset(needs), level, cp.suspension(level, due)
 
 
