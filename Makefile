@@ -25,7 +25,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 pytest: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(BIN)/pytest --cov --cov-report=term-missing
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n auto --cov --cov-report=term-missing
 
 test: lint typecheck pytest
 
