@@ -16,7 +16,9 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
-    └── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── ChannelNotConfiguredError(LookupError) no sender registered for a message's channel
+    └── IdempotencyConflictError(ValueError) an idempotency key reused for another request
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
 amount) raises `pydantic.ValidationError`, whose entries carry stable `dunning.*` error types.
@@ -27,9 +29,11 @@ from __future__ import annotations
 __all__ = [
     "AllocationError",
     "CalendarError",
+    "ChannelNotConfiguredError",
     "CurrencyError",
     "CurrencyMismatchError",
     "DunningError",
+    "IdempotencyConflictError",
     "InputError",
     "InvalidPolicyError",
     "MissingDependencyError",
@@ -104,3 +108,11 @@ def missing_dependency(package: str, extra: str) -> MissingDependencyError:
         f"this feature needs the optional package {package!r}; "
         f'install it with: pip install "dunning[{extra}]"'
     )
+
+
+class ChannelNotConfiguredError(DunningError, LookupError):
+    """No sender is registered for a channel a message must go out on."""
+
+
+class IdempotencyConflictError(DunningError, ValueError):
+    """An idempotency key reused for a different request (providers refuse it too)."""
