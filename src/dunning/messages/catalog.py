@@ -41,6 +41,9 @@ from dunning.errors import TemplateError, TemplateNotFoundError
 if TYPE_CHECKING:
     from jinja2 import Template
 
+    from dunning.policy.lint import LintFinding
+    from dunning.policy.model import Policy, PolicySet
+
 __all__ = [
     "LOCALES",
     "MESSAGE_KINDS",
@@ -285,6 +288,12 @@ class Catalog:
         compiled = compile_template(source, where=where, html=html)
         self._compiled[key] = compiled
         return compiled
+
+    def lint_policy(self, policy: Policy | PolicySet) -> tuple[LintFinding, ...]:
+        """Findings (DUN020) for each template `policy` names that the catalog lacks."""
+        from dunning.messages.check import missing_templates
+
+        return missing_templates(policy, self)
 
     # -- changing it -----------------------------------------------------------------------
 
