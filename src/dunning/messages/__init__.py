@@ -18,6 +18,7 @@ from dunning.messages.catalog import (
     fallback_chain,
     load_catalog,
 )
+from dunning.messages.localize import LocaleFormatter
 from dunning.messages.render import WHATSAPP_PARAMETERS, Business, Notice, render
 from dunning.messages.sms import smart_encode, sms_parts
 
@@ -27,6 +28,7 @@ __all__ = [
     "WHATSAPP_PARAMETERS",
     "Business",
     "Catalog",
+    "LocaleFormatter",
     "Notice",
     "bundled_catalog",
     "fallback_chain",
