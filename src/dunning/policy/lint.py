@@ -174,6 +174,7 @@ class TemplateCatalog(Protocol):
         """Findings (DUN020) for the templates `policy` names that the catalog lacks."""
         ...
 
+
 _Check = Callable[[Policy, str], Iterator[LintFinding]]
 
 
