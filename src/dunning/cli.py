@@ -59,7 +59,7 @@ from dunning.messages.check import (
 )
 from dunning.policy.io import load_policy, policy_schema
 from dunning.policy.lint import Severity, lint
-from dunning.policy.model import PolicySet, Tone
+from dunning.policy.model import Policy, PolicySet, Tone
 from dunning.terms import get_terms, parse_terms
 
 __all__ = ["DEMO_DATE", "build_parser", "main"]
@@ -326,7 +326,7 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             chosen = ranked[0][2]
             section(f"Why: {names[chosen]} ({chosen}, {segment})")
             print(evaluation.explain(chosen, formatter=LocaleFormatter(locales[chosen])), file=out)
-    _demo_messages(evaluation, customers, invoices, folder, out)
+    _demo_messages(evaluation, policy, customers, invoices, folder, out)
     return 0
 
 
@@ -452,6 +452,7 @@ def _templates(args: argparse.Namespace, out: TextIO) -> int:
 
 def _demo_messages(
     evaluation: Evaluation,
+    policy: Policy | PolicySet,
     customers: Sequence[Customer],
     invoices: Sequence[Invoice],
     folder: Path,
@@ -459,6 +460,13 @@ def _demo_messages(
 ) -> None:
     host = folder / "templates.toml"
     catalog = load_catalog(host) if host.is_file() else bundled_catalog()
+    missing = missing_templates(policy, catalog)
+    if missing:
+        print("\n== Messages ==\n", file=out)
+        print(f"not rendered: the catalog lacks templates the policy names ({host}):", file=out)
+        for finding in missing:
+            print(f"  {finding}", file=out)
+        return
     pairs = _rendered(
         evaluation, customers, invoices, catalog, link_base=_DEMO_LINKS, business=_DEMO_BUSINESS
     )

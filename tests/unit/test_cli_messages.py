@@ -113,3 +113,18 @@ def test_demo_shows_messages_in_spanish(capsys: pytest.CaptureFixture[str]) -> N
     assert "por $3.784.380." in out
     assert "Puede pagar en línea en https://pagos.servicios-andinos.example/CL-001." in out
     assert "balance $361.600)" in out  # the explanation speaks the customer's locale
+
+
+def test_demo_without_a_catalog_file_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "policies").mkdir()
+    for name in ("portfolio.toml", "b2b.toml", "b2c.toml"):
+        source = EXAMPLES / "policies" / name
+        (tmp_path / "policies" / name).write_text(source.read_text("utf-8"), "utf-8")
+    for name in ("invoices.csv", "customers.csv"):
+        (tmp_path / name).write_text((EXAMPLES / name).read_text("utf-8"), "utf-8")
+    assert main(["demo", "--examples", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "not rendered: the catalog lacks templates the policy names" in out
+    assert "rules[0].policy.steps[0].template: DUN020 error: template 'b2b-statement'" in out

@@ -137,15 +137,13 @@ def _check_locale(locale: str, where: str) -> str:
     return locale
 
 
-def _phrases(
-    values: Mapping[str, Any], allowed: frozenset[str], where: str
-) -> MappingProxyType[str, str]:
+def _phrases(values: Mapping[str, Any], kind: str, where: str) -> MappingProxyType[str, str]:
+    allowed = _ENTRY_NAMES if kind == "entry" else _LAYOUT_NAMES
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise TemplateError(
             f"{where}: unknown phrase(s) {', '.join(map(repr, unknown))}; a phrase is one of "
-            f"{', '.join(sorted(name for name in allowed if '_' not in name or name in PHRASES))}"
-            " or one of them with a tone suffix such as '_final'"
+            f"{', '.join(PHRASES[kind])}, or one of them with a tone suffix such as '_final'"
         )
     for name, source in values.items():
         if not isinstance(source, str):
@@ -334,7 +332,7 @@ class Catalog:
                 )
             base = locales.get(locale_name)
             layout = dict(base.layout) if base else {}
-            layout.update(_phrases(values.get("layout", {}), _LAYOUT_NAMES, f"{context} layout"))
+            layout.update(_phrases(values.get("layout", {}), "layout", f"{context} layout"))
             entries = {
                 name: dict(phrases) for name, phrases in (base.entries if base else {}).items()
             }
@@ -342,7 +340,7 @@ class Catalog:
                 if not isinstance(phrases, Mapping):
                     raise TemplateError(f"{context}: template {template!r} must be a table")
                 entries.setdefault(template, {}).update(
-                    _phrases(phrases, _ENTRY_NAMES, f"{context} template {template!r}")
+                    _phrases(phrases, "entry", f"{context} template {template!r}")
                 )
             extends = values.get("extends", base.extends if base else None)
             if extends is None and locale_name != "en":

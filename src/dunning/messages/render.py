@@ -177,13 +177,12 @@ def message_values(
         }
         for invoice_id, amount, due_date, days in lines
     ]
-    business = business or Business(name="-")
     return {
         "customer_name": customer.name,
-        "business": "" if business.name == "-" else business.name,
-        "business_email": business.email or "",
-        "business_phone": business.phone or "",
-        "business_website": business.website or "",
+        "business": business.name if business else "",
+        "business_email": (business.email if business else None) or "",
+        "business_phone": (business.phone if business else None) or "",
+        "business_website": (business.website if business else None) or "",
         "invoices": format_list(
             [numbers.get(invoice_id, invoice_id) for invoice_id in invoice_ids],
             locale=text_locale,
