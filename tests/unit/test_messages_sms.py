@@ -66,3 +66,15 @@ def test_smart_encode_keeps_the_message_in_gsm7(text: str, expected: str) -> Non
 def test_smart_encode_keeps_what_has_no_gsm_spelling() -> None:
     assert smart_encode("Pago 😀 día") == "Pago 😀 dia"
     assert sms_parts(smart_encode("Pago 😀 día")).encoding is SmsEncoding.UCS_2
+
+
+def test_smart_encode_keeps_gsm_letters_in_a_text_it_rewrites() -> None:
+    # "é" is GSM-7 and stays; "í" is not and loses its accent
+    assert smart_encode("café día") == "café dia"
+    # a letter whose unaccented form is not GSM-7 either (Greek small alpha) is kept
+    assert smart_encode("ά día") == "ά dia"
+
+
+def test_utf16_units_at_the_edge_of_the_basic_plane() -> None:
+    assert sms_parts("\uffff").units == 1  # the last code point of the BMP: one unit
+    assert sms_parts("\U00010000").units == 2  # the first one beyond it: a surrogate pair
