@@ -1,8 +1,15 @@
+import sys
 from pathlib import Path
 
 import pytest
 
-from dunning.errors import DunningError, TemplateError, TemplateNotFoundError, UnsafeTemplateError
+from dunning.errors import (
+    DunningError,
+    MissingDependencyError,
+    TemplateError,
+    TemplateNotFoundError,
+    UnsafeTemplateError,
+)
 from dunning.invoices import Customer
 from dunning.messages import Notice, bundled_catalog, load_catalog, render
 from dunning.messages._sandbox import compile_template, render_template
@@ -221,3 +228,23 @@ def test_notice_needs_an_invoice() -> None:
             due_date=due_today().due_date,
             on=due_today().on,
         )
+
+
+def test_an_unknown_value_error_lists_the_known_ones() -> None:
+    with pytest.raises(TemplateError, match=r"known values: customer_name, items$"):
+        _compile_and_render("{{ nombre }}", "'x' sms (es)")
+
+
+def test_a_failing_expression_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match=r"^template 'x' sms \(es\) failed: can only conc"):
+        _compile_and_render("{{ customer_name + 1 }}", "'x' sms (es)")
+
+
+def test_without_jinja2_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    with pytest.raises(MissingDependencyError) as caught:
+        compile_template("{{ x }}", where="t")
+    assert str(caught.value) == (
+        "this feature needs the optional package 'jinja2'; "
+        'install it with: pip install "dunning[messages]"'
+    )

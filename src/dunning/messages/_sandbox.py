@@ -54,7 +54,7 @@ def _jinja() -> Any:
     try:
         import jinja2
         import jinja2.sandbox
-    except ImportError:  # pragma: no cover - exercised in an environment without the extra
+    except ImportError:
         raise missing_dependency("jinja2", "messages") from None
     return jinja2
 
