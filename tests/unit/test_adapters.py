@@ -272,6 +272,7 @@ def test_fake_gateway_links_and_charges_once_per_key() -> None:
     assert len(gateway.charges) == 3
     assert len(gateway.charge_calls) == 4
     assert len(gateway.links) == 2
+    assert [call.replayed for call in gateway.link_calls] == [False, True, False]
     with pytest.raises(IdempotencyConflictError):
         gateway.charge(charge.evolve(attempt=9), idempotency_key="c1")
 
@@ -285,6 +286,7 @@ def test_fake_task_sink_numbers_tasks_and_dedupes() -> None:
     write_off = TaskRequest(kind="write_off", customer_id="C-2", amount=COP)
     assert sink.create_task(write_off, idempotency_key="t2").task_id == "task-2"
     assert sink.tasks == [call, write_off]
+    assert [c.method for c in sink.calls] == ["create_task"] * 3
 
 
 def test_fake_service_control_tracks_suspensions() -> None:
@@ -300,6 +302,13 @@ def test_fake_service_control_tracks_suspensions() -> None:
     assert control.resume(request, idempotency_key="r1").applied is True
     assert control.suspended == set()
     assert control.resume(request, idempotency_key="r2").applied is False
+    assert [c.method for c in control.calls] == [
+        "suspend",
+        "suspend",
+        "suspend",
+        "resume",
+        "resume",
+    ]
 
 
 def test_async_fakes_share_the_record_of_their_sync_fake() -> None:

@@ -3,7 +3,13 @@ from pathlib import Path
 import pytest
 
 from dunning.invoices import Channel
-from dunning.messages import LOCALES, MESSAGE_KINDS, bundled_catalog, load_catalog
+from dunning.messages import (
+    LOCALES,
+    MESSAGE_KINDS,
+    LocaleFormatter,
+    bundled_catalog,
+    load_catalog,
+)
 from dunning.messages.check import check_catalog, missing_templates
 from dunning.policy.io import load_policy
 from dunning.policy.lint import Severity, lint
@@ -92,3 +98,19 @@ def test_check_can_be_narrowed(channel: Channel) -> None:
     assert {p.channel for p in problems} <= {Channel.EMAIL, Channel.WHATSAPP, Channel.POSTAL}
     assert {p.tone for p in problems} == set(Tone)
     assert channel is Channel.SMS or any(p.channel is channel for p in problems)
+
+
+def test_check_reports_a_none_printed_by_a_template() -> None:
+    catalog = bundled_catalog().with_overrides(
+        {"en": {"templates": {"receipt": {"subject": "None of {{ invoices }}"}}}}
+    )
+    problems = check_catalog(catalog, templates=["receipt"], locales=["en"])
+    assert {(p.channel, p.problem) for p in problems} == {
+        (Channel.EMAIL, "a value is printed as None"),
+        (Channel.POSTAL, "a value is printed as None"),
+    }
+
+
+def test_locale_formatter_leaves_what_is_not_an_amount_or_a_date() -> None:
+    formatter = LocaleFormatter("es_CO")
+    assert formatter("12 ABC on 2026-13-45 and 7 USD") == "12 ABC on 2026-13-45 and US$7,00"

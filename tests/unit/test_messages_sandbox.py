@@ -248,3 +248,37 @@ def test_without_jinja2_the_error_says_what_to_install(monkeypatch: pytest.Monke
         "this feature needs the optional package 'jinja2'; "
         'install it with: pip install "dunning[messages]"'
     )
+
+
+def test_catalog_structure_errors_are_explained() -> None:
+    with pytest.raises(TemplateError, match="alias 'due-today' points to itself"):
+        bundled_catalog().with_aliases({"due-today": "due-today"})
+    with pytest.raises(TemplateError, match="locale 'es_AR' extends 'es_UY', which the catalog"):
+        bundled_catalog().with_overrides({"es_AR": {"extends": "es_UY"}})
+    with pytest.raises(TemplateError, match="locale 'es_AR' must be a table of 'layout' and"):
+        bundled_catalog().with_overrides({"es_AR": "hola"})
+    with pytest.raises(TemplateError, match="template 'due-today' must be a table"):
+        bundled_catalog().with_overrides({"es_AR": {"templates": {"due-today": "hola"}}})
+
+
+def test_a_locale_without_a_layout_says_which_phrase_is_missing() -> None:
+    catalog = bundled_catalog().with_overrides(
+        {"fr": {"templates": {"due-today": {"subject": "x", "body": "x", "sms": "x"}}}}
+    )
+    customer_fr = customer().evolve(locale="fr_FR")
+    with pytest.raises(TemplateError, match="no phrase 'documents' for the layout in locale 'fr'"):
+        render(due_today(), customer_fr, catalog=catalog)
+
+
+def test_a_new_locale_of_a_bundled_language_extends_it() -> None:
+    catalog = bundled_catalog().with_overrides(
+        {"es_AR": {"layout": {"greeting_friendly": "¡Hola, {{ customer_name }}!"}}}
+    )
+    message = render(
+        sample_notice("due-today", "email", "es_CO"),
+        customer().evolve(locale="es_AR"),
+        catalog=catalog,
+    )
+    assert message.locale == "es_AR"
+    assert message.requested_locale is None
+    assert message.text.startswith("¡Hola, Ferretería López & Hijos <Ltda.>!\n\nLe recordamos")

@@ -305,13 +305,14 @@ class FakeServiceControl:
         self, change: ServiceChange, request: ServiceRequest, idempotency_key: str
     ) -> ServiceReceipt:
         _check_key(idempotency_key)
+        first = self._ledger.first.get(idempotency_key)
+        if first is not None and first[1].change is not change:
+            raise IdempotencyConflictError(
+                f"idempotency key {idempotency_key!r} was first used to "
+                f"{first[1].change.value}, now to {change.value}"
+            )
         known = self._ledger.replay(change.value, idempotency_key, request)
         if known is not None:
-            if known.change is not change:
-                raise IdempotencyConflictError(
-                    f"idempotency key {idempotency_key!r} was first used to "
-                    f"{known.change.value}, now to {change.value}"
-                )
             return known
         suspended = request.customer_id in self.suspended
         applied = not suspended if change is ServiceChange.SUSPEND else suspended
