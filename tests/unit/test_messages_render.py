@@ -276,3 +276,16 @@ def test_a_gateway_link_lists_its_methods_in_the_language() -> None:
 def test_an_unknown_template_is_reported_with_the_chain() -> None:
     with pytest.raises(TemplateNotFoundError, match="in locales pt_BR, pt, en"):
         render(sample_notice("nope", "sms", "pt_BR"), sample_customer("pt_BR"))
+
+
+@pytest.mark.parametrize("template", ["upcoming", "due-today"])
+def test_a_reminder_sent_after_its_date_never_says_it_is_still_to_come(template: str) -> None:
+    late = sample_notice(template, "sms", "es_CO").evolve(days_overdue=6)
+    message = render(late, sample_customer("es_CO"))
+    assert message.template == template
+    assert (
+        message.text
+        == "El pago de su factura FE-9111 por $1.234.567 esta vencido desde el 9 de nov."
+    )
+    on_time = render(late.evolve(days_overdue=0), sample_customer("es_CO"))
+    assert "vence" in on_time.text

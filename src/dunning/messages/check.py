@@ -51,6 +51,7 @@ SAMPLE_CURRENCIES = {
 }
 _SAMPLE_DUE = date(2026, 11, 9)
 _SAMPLE_ON = date(2026, 11, 20)
+_NOT_OVERDUE = frozenset({"upcoming", "due-today", "plan-installment-due"})
 #: Templates whose friendly SMS must fit one segment: the reminders sent most often.
 _ONE_SEGMENT = frozenset({"upcoming", "due-today"})
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|%\}")
@@ -86,7 +87,10 @@ def sample_link(currency: str) -> PaymentLink:
 def sample_notice(
     template: str, channel: Channel | str, locale: str, tone: Tone | str = Tone.FRIENDLY
 ) -> Notice:
-    """A notice of one invoice, FE-9111, of 1,234,567 in the locale's sample currency."""
+    """A notice of one invoice, FE-9111, of 1,234,567 in the locale's sample currency.
+
+    The invoice is 11 days overdue, except for the reminders before and on the due date.
+    """
     return Notice(
         template=template,
         channel=Channel(channel),
@@ -96,7 +100,7 @@ def sample_notice(
         due_date=_SAMPLE_DUE,
         on=_SAMPLE_ON,
         tone=Tone(tone),
-        days_overdue=11,
+        days_overdue=0 if template in _NOT_OVERDUE else 11,
     )
 
 

@@ -204,6 +204,10 @@ def message_values(
     }
 
 
+# Entries that speak of a due date still to come, and the one that speaks of it as past.
+_BEFORE_DUE = frozenset({"upcoming", "due-today"})
+_AFTER_DUE = "overdue"
+
 # Layout lines an entry may state for itself (a receipt asks for no payment).
 _ENTRY_LAYOUT = frozenset({"pay", "paid_already", "urgency"})
 
@@ -313,6 +317,15 @@ def render(
     catalog = bundled_catalog() if catalog is None else catalog
     requested = _format_locale(locale or customer.locale)
     entry, text_locale = catalog.resolve(action.template, requested)
+    late = (
+        max(item.days_overdue for item in action.items)
+        if isinstance(action, SendMessage)
+        else action.days_overdue
+    )
+    if entry in _BEFORE_DUE and late > 0 and catalog.has_entry(_AFTER_DUE, text_locale):
+        # A reminder that goes out after its date (a run caught up after missed days) must
+        # not tell the customer that a past date is today or still to come.
+        entry = _AFTER_DUE
     tone = action.tone.value
     values = message_values(
         action,
