@@ -16,7 +16,12 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
-    └── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── ChannelNotConfiguredError(LookupError) no sender registered for a message's channel
+    ├── IdempotencyConflictError(ValueError) an idempotency key reused for another request
+    ├── TemplateNotFoundError(LookupError)   a message template the catalog does not hold
+    └── TemplateError(ValueError)            a message template that does not compile or render
+        └── UnsafeTemplateError              a template reaching for what the sandbox forbids
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
 amount) raises `pydantic.ValidationError`, whose entries carry stable `dunning.*` error types.
@@ -27,9 +32,11 @@ from __future__ import annotations
 __all__ = [
     "AllocationError",
     "CalendarError",
+    "ChannelNotConfiguredError",
     "CurrencyError",
     "CurrencyMismatchError",
     "DunningError",
+    "IdempotencyConflictError",
     "InputError",
     "InvalidPolicyError",
     "MissingDependencyError",
@@ -37,8 +44,11 @@ __all__ = [
     "PlanError",
     "RateNotFoundError",
     "StatutoryOptionError",
+    "TemplateError",
+    "TemplateNotFoundError",
     "TermsParseError",
     "UnknownJurisdictionError",
+    "UnsafeTemplateError",
 ]
 
 
@@ -104,3 +114,23 @@ def missing_dependency(package: str, extra: str) -> MissingDependencyError:
         f"this feature needs the optional package {package!r}; "
         f'install it with: pip install "dunning[{extra}]"'
     )
+
+
+class ChannelNotConfiguredError(DunningError, LookupError):
+    """No sender is registered for a channel a message must go out on."""
+
+
+class IdempotencyConflictError(DunningError, ValueError):
+    """An idempotency key reused for a different request (providers refuse it too)."""
+
+
+class TemplateNotFoundError(DunningError, LookupError):
+    """A message template that the catalog does not hold, in any fallback locale."""
+
+
+class TemplateError(DunningError, ValueError):
+    """A message template that does not compile, or fails to render (e.g. an unknown value)."""
+
+
+class UnsafeTemplateError(TemplateError):
+    """A message template that reaches for something the sandbox forbids."""
