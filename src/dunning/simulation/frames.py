@@ -115,9 +115,6 @@ def _pandas() -> Any:
 
 def _pyplot() -> Any:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
         from matplotlib import pyplot
     except ImportError as error:  # pragma: no cover - depends on the environment
         from dunning.errors import missing_dependency
