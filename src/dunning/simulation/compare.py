@@ -36,6 +36,7 @@ _T975 = (
 
 
 def _headline(metrics: Metrics) -> dict[str, float | None]:
+    """The metrics a comparison reports, by name (per currency where money is involved)."""
     values: dict[str, float | None] = {}
     for currency, amount in metrics.collected.items():
         values[f"collected {currency}"] = float(amount)
