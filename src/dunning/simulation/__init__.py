@@ -26,6 +26,7 @@ from dunning.simulation.behaviour import (
     ReminderResponse,
 )
 from dunning.simulation.compare import Comparison, ComparisonRow, compare
+from dunning.simulation.fit import Estimate, FitResult, fit
 from dunning.simulation.metrics import Metrics
 from dunning.simulation.portfolio import (
     DEFAULT_SEGMENTS,
@@ -49,6 +50,8 @@ __all__ = [
     "Comparison",
     "ComparisonRow",
     "Disputes",
+    "Estimate",
+    "FitResult",
     "MessageEvent",
     "Metrics",
     "OptOutEvent",
@@ -63,6 +66,7 @@ __all__ = [
     "SegmentSpec",
     "SimulationResult",
     "compare",
+    "fit",
     "generate_portfolio",
     "simulate",
 ]
