@@ -18,8 +18,9 @@ and ``D`` the number of days simulated:
 - **annoyance**: the most messages one customer received in any 30 days, and the mean per
   customer per 30 days.
 
-Receivables on a day are balances as `dunning.analytics.balance_on` computes them, less
-invoices written off by then.
+DSO, CEI and days beyond terms are those of `dunning.analytics.collection_figures` over the
+horizon. Receivables on a day are balances as `dunning.analytics.balance_on` computes them,
+less invoices written off by then.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from decimal import Decimal
 from pydantic import Field
 
 from dunning._model import Model
-from dunning.analytics import balance_on
-from dunning.invoices import Invoice
+from dunning.analytics import balance_on, collection_figures
+from dunning.invoices import Invoice, InvoiceStatus
 from dunning.simulation.run import SimulationResult
 
 __all__ = ["BUCKETS", "Metrics"]
@@ -101,6 +102,8 @@ class Metrics(Model):
         def receivable(invoice: Invoice, on: date) -> Decimal:
             if invoice.issue_date > on:
                 return Decimal(0)
+            if invoice.status is InvoiceStatus.VOID and invoice.id not in written:
+                return Decimal(0)
             off = written.get(invoice.id)
             if off is not None and on >= off:
                 return Decimal(0)
@@ -110,32 +113,16 @@ class Metrics(Model):
         currencies = sorted({i.currency for i in final})
         billed = _per(currencies)
         collected = _per(currencies)
-        sales = _per(currencies)
-        begin = _per(currencies)
-        ending = _per(currencies)
-        ending_current = _per(currencies)
         for invoice in final:
-            c = invoice.currency
-            billed[c] += invoice.total.amount
-            if start <= invoice.issue_date <= end:
-                sales[c] += invoice.total.amount
-            begin[c] += receivable(invoice, start - timedelta(days=1))
-            owed = receivable(invoice, end)
-            ending[c] += owed
-            if invoice.due_date >= end:
-                ending_current[c] += owed
+            billed[invoice.currency] += invoice.total.amount
         for payment in result.payments:
             collected[payment.currency] += payment.amount
-        dso, countback, best, beyond, cei = {}, {}, {}, {}, {}
-        for c in currencies:
-            dso[c] = _ratio(ending[c] * days, sales[c])
-            best[c] = _ratio(ending_current[c] * days, sales[c])
-            actual, floor = dso[c], best[c]
-            beyond[c] = None if actual is None or floor is None else round(actual - floor, 6)
-            cei[c] = _ratio(
-                (begin[c] + sales[c] - ending[c]) * 100, begin[c] + sales[c] - ending_current[c]
-            )
-            countback[c] = _countback(final, c, ending[c], start, end)
+        figures = {f.currency: f for f in collection_figures(final, start, end, closed=written)}
+        dso = {c: figures[c].dso_standard for c in currencies}
+        countback = {c: figures[c].dso_countback for c in currencies}
+        best = {c: figures[c].best_possible_dso for c in currencies}
+        beyond = {c: figures[c].average_days_beyond_terms for c in currencies}
+        cei = {c: figures[c].cei for c in currencies}
         charges_collected = _per(currencies)
         for invoice in final:
             beyond_total = (
@@ -227,33 +214,6 @@ def _collection_rate(
         received = sum((p.amount.amount for p in invoice.payments if p.date <= cutoff), Decimal(0))
         paid[invoice.currency] += min(received, invoice.total.amount)
     return {c: _ratio(paid[c], totals[c]) for c in currencies}
-
-
-def _countback(
-    invoices: tuple[Invoice, ...], currency: str, ending: Decimal, start: date, end: date
-) -> float | None:
-    if ending == 0:
-        return 0.0
-    left = ending
-    days = 0.0
-    period_end = end
-    while period_end >= start:
-        period_start = max(start, period_end - timedelta(days=_PERIOD - 1))
-        length = (period_end - period_start).days + 1
-        sales = sum(
-            (
-                i.total.amount
-                for i in invoices
-                if i.currency == currency and period_start <= i.issue_date <= period_end
-            ),
-            Decimal(0),
-        )
-        if sales >= left and sales > 0:
-            return round(days + length * float(left / sales), 6)
-        left -= sales
-        days += length
-        period_end = period_start - timedelta(days=1)
-    return None  # the receivables are older than the horizon's sales
 
 
 def _bucket(days_overdue: int) -> int:
