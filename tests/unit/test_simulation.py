@@ -254,3 +254,96 @@ def test_a_portfolio_from_the_bundled_files(tmp_path):
     portfolio = Portfolio.from_files("examples/invoices.csv", "examples/customers.csv")
     assert len(portfolio.invoices) > 100
     assert not portfolio.rejected
+
+
+# -- plans and automatic charges -----------------------------------------------------------------
+
+from dunning import RetrySchedule, Stage, StageTrigger  # noqa: E402
+from dunning.plans import PlanStatus, PlanTerms  # noqa: E402
+from dunning.simulation import AutomaticCharges, Plans  # noqa: E402
+
+OFFER = Policy(
+    id="offer",
+    stages=[
+        Stage(
+            id="plan",
+            trigger=StageTrigger(days_overdue=5),
+            offer_plan=PlanTerms(installments=2, frequency={"kind": "weekly"}),
+        )
+    ],
+)
+
+
+def _stubborn(**changes):
+    # Never pays on its own: only a plan or a charge can collect.
+    return Behaviour(
+        hazards={"good": NEVER, "bad": NEVER},
+        response=SILENT,
+        partial={"probability": 0},
+        disputes={"probability": 0},
+        promises={"probability": 0},
+        **changes,
+    )
+
+
+def test_an_accepted_plan_is_paid_installment_by_installment():
+    run = simulate(
+        OFFER, _tiny(), _stubborn(plans=Plans(accept=1.0, miss=0.0)), days=60,
+        start=date(2026, 1, 1),
+    )  # fmt: skip
+    plans = {plan.invoice_ids: plan for plan in run.plans}
+    # A is due Jan 11: 5 days overdue on Jan 16, the offer is accepted, paid in two weeks.
+    plan_a = plans[("A",)]
+    assert plan_a.start_date == date(2026, 1, 16)
+    assert [p.date for p in plan_a.payments] == [date(2026, 1, 23), date(2026, 1, 30)]
+    assert plan_a.standing(run.end).status is PlanStatus.COMPLETED
+    assert [(p.day, p.amount) for p in run.payments if p.invoice_id == "A"] == [
+        (date(2026, 1, 23), Decimal(500)),
+        (date(2026, 1, 30), Decimal(500)),
+    ]
+    assert {p.source for p in run.payments} == {"plan"}
+    m = run.metrics()
+    assert (m.plans_offered, m.plans_accepted, m.plans_defaulted) == (2, 2, 0)
+
+
+def test_a_missed_installment_defaults_the_plan_and_collection_resumes():
+    run = simulate(
+        OFFER, _tiny(), _stubborn(plans=Plans(accept=1.0, miss=1.0)), days=60,
+        start=date(2026, 1, 1),
+    )  # fmt: skip
+    assert run.payments == ()
+    m = run.metrics()
+    assert m.plans_accepted == 2 and m.plans_defaulted == 2
+
+
+RETRY = Policy(id="retry", retries=RetrySchedule(days_after_failure=(3, 6)))
+
+
+@pytest.mark.parametrize(
+    ("charges", "sources", "figures"),
+    [
+        # Every charge succeeds on the due date.
+        (AutomaticCharges(share=1, success=1), {"charge"}, {"attempted": 3}),
+        # Every charge fails softly; the first retry (3 days later) succeeds.
+        (
+            AutomaticCharges(share=1, success=0, hard_share=0, retry_success=1),
+            {"retry"},
+            {"attempted": 3, "failed": 3, "recovered": 3, "retries": 3},
+        ),
+        # Hard declines: the retries the policy schedules never succeed. Two per invoice, but
+        # D's second (Mar 2, six days after its due date) falls after the horizon (Mar 1).
+        (
+            AutomaticCharges(share=1, success=0, hard_share=1, retry_success=1),
+            set(),
+            {"attempted": 3, "failed": 3, "hard_declines": 3, "retries": 5},
+        ),
+    ],
+)
+def test_automatic_charges_and_their_retries(charges, sources, figures):
+    run = simulate(RETRY, _tiny(), _stubborn(charges=charges), days=60, start=date(2026, 1, 1))
+    assert {p.source for p in run.payments} == sources
+    assert dict(run.charges) == figures
+    if sources == {"retry"}:
+        assert [(p.invoice_id, p.day) for p in run.payments if p.invoice_id == "A"] == [
+            ("A", date(2026, 1, 14))
+        ]

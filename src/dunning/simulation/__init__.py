@@ -18,10 +18,12 @@ True
 """
 
 from dunning.simulation.behaviour import (
+    AutomaticCharges,
     Behaviour,
     Disputes,
     PartialPayments,
     PaymentHazard,
+    Plans,
     Promises,
     ReminderResponse,
 )
@@ -46,6 +48,7 @@ from dunning.simulation.run import (
 
 __all__ = [
     "DEFAULT_SEGMENTS",
+    "AutomaticCharges",
     "Behaviour",
     "Comparison",
     "ComparisonRow",
@@ -58,6 +61,7 @@ __all__ = [
     "PartialPayments",
     "PaymentEvent",
     "PaymentHazard",
+    "Plans",
     "Portfolio",
     "PortfolioSpec",
     "Promises",

@@ -8,8 +8,9 @@ Each model is a frozen, validated value (probabilities in [0, 1], every error wi
 - `ReminderResponse`: the uplift a message gives that hazard, by channel and tone, decaying
   over the following days, with fatigue (each further message within a window adds less) and
   an opt-out/complaint probability once a customer has had too many.
-- `PartialPayments`, `Disputes`, `Promises`: partial payments, disputes raised and resolved,
-  promises to pay kept or broken.
+- `PartialPayments`, `Disputes`, `Promises`, `Plans`, `AutomaticCharges`: partial payments,
+  disputes raised and resolved, promises to pay kept or broken, installment plans accepted and
+  kept or defaulted, automatic charges failing (soft or hard declines) and their retries.
 
 `Behaviour` composes them, with one hazard per segment (``"default"`` for the rest).
 """
@@ -23,10 +24,12 @@ from dunning.invoices import Channel
 from dunning.policy.model import Tone
 
 __all__ = [
+    "AutomaticCharges",
     "Behaviour",
     "Disputes",
     "PartialPayments",
     "PaymentHazard",
+    "Plans",
     "Promises",
     "ReminderResponse",
 ]
@@ -152,6 +155,33 @@ class Promises(Model):
     kept: float = Field(default=0.6, ge=0.0, le=1.0)
 
 
+class Plans(Model):
+    """Installment plans offered by a stage: accepted or not, kept or defaulted.
+
+    A customer offered a plan accepts it with ``accept``; it then pays each installment on its
+    due date, or misses it with ``miss`` (a missed one stays unpaid, so enough of them default
+    the plan and collection resumes).
+    """
+
+    accept: float = Field(default=0.3, ge=0.0, le=1.0)
+    miss: float = Field(default=0.1, ge=0.0, le=1.0)
+
+
+class AutomaticCharges(Model):
+    """Invoices paid by an automatic charge on the due date (a card or a direct debit on file).
+
+    ``share`` of the customers pay this way. The charge on the due date succeeds with
+    ``success``; a failed one is a hard decline (stolen card, closed account: no retry ever
+    succeeds) with ``hard_share``, else a soft one, and each retry the policy schedules then
+    succeeds with ``retry_success``.
+    """
+
+    share: float = Field(default=0.0, ge=0.0, le=1.0)
+    success: float = Field(default=0.9, ge=0.0, le=1.0)
+    hard_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    retry_success: float = Field(default=0.4, ge=0.0, le=1.0)
+
+
 class Behaviour(Model):
     """A complete payer model: hazards per segment and the responses to collection.
 
@@ -168,6 +198,8 @@ class Behaviour(Model):
     partial: PartialPayments = Field(default_factory=PartialPayments)
     disputes: Disputes = Field(default_factory=Disputes)
     promises: Promises = Field(default_factory=Promises)
+    plans: Plans = Field(default_factory=Plans)
+    charges: AutomaticCharges = Field(default_factory=AutomaticCharges)
 
     def hazard_for(self, segment: str | None) -> PaymentHazard:
         """The hazard of a segment, or the default one.
@@ -216,4 +248,5 @@ class Behaviour(Model):
             partial=PartialPayments(probability=0.0),
             disputes=Disputes(probability=0.0),
             promises=Promises(probability=0.0),
+            plans=Plans(accept=0.0),
         )

@@ -35,6 +35,7 @@ from pydantic import Field
 from dunning._model import Model
 from dunning.analytics import balance_on, collection_figures
 from dunning.invoices import Invoice, InvoiceStatus
+from dunning.plans import PlanStatus
 from dunning.simulation.run import SimulationResult
 
 __all__ = ["BUCKETS", "Metrics"]
@@ -85,6 +86,11 @@ class Metrics(Model):
     write_offs: int
     written_off: dict[str, Decimal]
     plans_offered: int
+    plans_accepted: int
+    plans_defaulted: int
+    charges_attempted: int = Field(description="Automatic charges on the due date.")
+    charges_failed: int
+    charges_recovered: int = Field(description="Failed charges a retry recovered.")
     tasks: int
     suspensions: int
     cost_by_channel: dict[str, Decimal]
@@ -177,6 +183,13 @@ class Metrics(Model):
             write_offs=len(result.written_off),
             written_off=written_off,
             plans_offered=result.actions.get("offer_plan", 0),
+            plans_accepted=len(result.plans),
+            plans_defaulted=sum(
+                1 for plan in result.plans if plan.standing(end).status is PlanStatus.DEFAULTED
+            ),
+            charges_attempted=result.charges.get("attempted", 0),
+            charges_failed=result.charges.get("failed", 0),
+            charges_recovered=result.charges.get("recovered", 0),
             tasks=result.actions.get("create_task", 0),
             suspensions=result.actions.get("suspend_service", 0),
             cost_by_channel=cost_by_channel,

@@ -24,8 +24,12 @@ from dunning.engine import evaluate
 from dunning.engine.actions import (
     ActionKind,
     ChargeFee,
+    HistoryRecord,
+    HistoryStatus,
+    OfferPlan,
     PostInterest,
     ProposeWriteOff,
+    RetryCharge,
     SendMessage,
 )
 from dunning.engine.history import HistoryIndex
@@ -39,6 +43,7 @@ from dunning.invoices import (
     Payment,
 )
 from dunning.money import Money, minor_unit
+from dunning.plans import InstallmentPlan, PlanStatus, build_plan
 from dunning.policy import Policy, PolicySet
 from dunning.simulation._random import subject_seed, uniform
 from dunning.simulation.behaviour import Behaviour
@@ -54,8 +59,10 @@ __all__ = [
 
 # Slots of the draws of one invoice (or customer) on one day; fixed so that draws line up
 # across policies whatever each one does.
-_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT = range(7)
-_NEVER, _OPT_OUT = 0, 1
+_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT, _CHARGE, _HARD, _RETRY = range(10)
+# Customer draws: day 0 for what a customer is (never pays, pays by automatic charge); on
+# later days, slot 1 for accepting a plan offered, slots from 2 up for opt-outs.
+_NEVER, _AUTOMATIC, _ACCEPT = 0, 1, 1
 
 #: The longest horizon a run accepts (ten years of days).
 MAX_DAYS = 3660
@@ -82,7 +89,9 @@ class PaymentEvent:
     currency: str
     amount: Decimal
     partial: bool
-    promised: bool
+    source: str
+    """'payer' (the hazard), 'promise', 'plan' (an installment), 'charge' (the automatic
+    charge on the due date) or 'retry' (a retry of a failed one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +116,9 @@ class SimulationResult:
         actions: how many actions of each kind the engine decided.
         charged: fees and interest posted, per (currency, kind).
         written_off: invoices closed by a write-off, with the balance written off.
+        plans: the installment plans customers accepted, with the payments made under them.
+        charges: automatic charges: 'attempted', 'failed', 'hard_declines', 'retries',
+            'recovered' (retries that succeeded).
         rejected: invoices or customers that could not be simulated, with the reason (rows the
             portfolio rejected and invoices the engine rejected); counted, never dropped.
     """
@@ -124,6 +136,8 @@ class SimulationResult:
     charged: Mapping[tuple[str, str], Decimal]
     written_off: tuple[tuple[str, str, Decimal], ...]
     rejected: tuple[tuple[str, str], ...]
+    plans: tuple[InstallmentPlan, ...] = ()
+    charges: Mapping[str, int] = field(default_factory=dict)
     end: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -147,6 +161,12 @@ class _State:
     )
     promise_kept: dict[str, bool] = field(default_factory=dict)
     dispute_ends: dict[str, int] = field(default_factory=dict)
+    plans: dict[str, InstallmentPlan] = field(default_factory=dict)
+    planned: dict[str, str] = field(default_factory=dict)  # invoice id -> plan id
+    automatic: set[str] = field(default_factory=set)  # customers paying by automatic charge
+    hard: set[str] = field(default_factory=set)  # invoices whose charge was hard-declined
+    charges: Counter[str] = field(default_factory=Counter)
+    failures: list[HistoryRecord] = field(default_factory=list)
 
 
 def simulate(
@@ -198,6 +218,11 @@ def simulate(
         for c in portfolio.customers
         if uniform(customer_seeds[c.id], 0, _NEVER) < behaviour.hazard_for(c.segment).never_pay
     }
+    state.automatic = {
+        c.id
+        for c in portfolio.customers
+        if uniform(customer_seeds[c.id], 0, _AUTOMATIC) < behaviour.charges.share
+    }
     index = HistoryIndex()
     messages: list[MessageEvent] = []
     payments: list[PaymentEvent] = []
@@ -213,7 +238,14 @@ def simulate(
         active = [i for i in state.invoices.values() if i.issue_date <= day and _collectable(i)]
         if not active:
             continue
-        evaluation = evaluate(active, policy, day, customers=state.customers, history=index)
+        evaluation = evaluate(
+            active,
+            policy,
+            day,
+            customers=state.customers,
+            history=index,
+            plans=tuple(state.plans.values()),
+        )
         index.add(evaluation.history(day))
         for problem in evaluation.rejected:
             subject = problem.invoice_id or problem.customer_id or "?"
@@ -256,13 +288,25 @@ def simulate(
                     )
                 )
                 charged[(action.amount.currency, kind.value)] += action.amount.amount
+            elif isinstance(action, OfferPlan):
+                seed_c = customer_seeds[action.customer_id]
+                if uniform(seed_c, number, _ACCEPT) < behaviour.plans.accept:
+                    _accept_plan(state, action, day)
+            elif isinstance(action, RetryCharge):
+                _retry(
+                    state, behaviour, action, seeds[action.invoice_ids[0]], day, number, payments
+                )
             elif isinstance(action, ProposeWriteOff):
                 for invoice_id in action.invoice_ids:
                     invoice = state.invoices[invoice_id]
                     written_off.append((invoice.id, invoice.currency, invoice.balance.amount))
                     state.invoices[invoice_id] = invoice.evolve(status=InvoiceStatus.VOID)
+        _installments(state, behaviour, seed, day, payments)
         for invoice in active:
             _pay(state, behaviour, invoice.id, seeds[invoice.id], day, number, never, payments)
+        if state.failures:
+            index.add(state.failures)
+            state.failures.clear()
     return SimulationResult(
         policy_id=policy.id if isinstance(policy, Policy) else policy.default.id,
         seed=seed,
@@ -277,6 +321,8 @@ def simulate(
         charged=dict(sorted(charged.items())),
         written_off=tuple(written_off),
         rejected=tuple(rejected),
+        plans=tuple(state.plans.values()),
+        charges=dict(sorted(state.charges.items())),
     )
 
 
@@ -354,8 +400,17 @@ def _pay(
         kept = state.promise_kept.pop(invoice_id, False)
         invoice = state.invoices[invoice_id] = invoice.evolve(promise_to_pay=None)
         if kept and invoice.customer_id not in never:
-            _record(state, invoice, day, invoice.balance.amount, payments, promised=True)
+            _record(state, invoice, day, invoice.balance.amount, payments, source="promise")
             return
+    plan_id = state.planned.get(invoice_id)
+    if plan_id is not None and state.plans[plan_id].standing(day).status in (
+        PlanStatus.CURRENT,
+        PlanStatus.LATE,
+    ):
+        return  # paid through the plan's installments
+    if invoice.customer_id in state.automatic and day == invoice.due_date:
+        _charge(state, behaviour, invoice, seed, day, number, payments)
+        return
     if invoice.customer_id in never:
         return
     customer = state.customers[invoice.customer_id]
@@ -399,7 +454,7 @@ def _record(
     payments: list[PaymentEvent],
     *,
     partial: bool = False,
-    promised: bool = False,
+    source: str = "payer",
 ) -> None:
     state.invoices[invoice.id] = invoice.evolve(
         payments=(
@@ -413,6 +468,103 @@ def _record(
     )
     payments.append(
         PaymentEvent(
-            day, invoice.customer_id, invoice.id, invoice.currency, amount, partial, promised
+            day, invoice.customer_id, invoice.id, invoice.currency, amount, partial, source
         )
     )
+
+
+def _charge(
+    state: _State,
+    behaviour: Behaviour,
+    invoice: Invoice,
+    seed: int,
+    day: date,
+    number: int,
+    payments: list[PaymentEvent],
+) -> None:
+    """The automatic charge on the due date: paid, or a failure the engine's retries see."""
+    state.charges["attempted"] += 1
+    if uniform(seed, number, _CHARGE) < behaviour.charges.success:
+        _record(state, invoice, day, invoice.balance.amount, payments, source="charge")
+        return
+    state.charges["failed"] += 1
+    if uniform(seed, number, _HARD) < behaviour.charges.hard_share:
+        state.charges["hard_declines"] += 1
+        state.hard.add(invoice.id)
+    state.failures.append(
+        HistoryRecord(
+            key=f"automatic-charge:{invoice.id}",
+            kind=ActionKind.AUTOMATIC_CHARGE,
+            customer_id=invoice.customer_id,
+            on=day,
+            status=HistoryStatus.FAILED,
+            invoice_ids=(invoice.id,),
+        )
+    )
+
+
+def _retry(
+    state: _State,
+    behaviour: Behaviour,
+    action: RetryCharge,
+    seed: int,
+    day: date,
+    number: int,
+    payments: list[PaymentEvent],
+) -> None:
+    """A retry the policy scheduled: a hard decline never succeeds."""
+    state.charges["retries"] += 1
+    invoice = state.invoices[action.invoice_ids[0]]
+    if invoice.id in state.hard or not _collectable(invoice):
+        return
+    if uniform(seed, number, _RETRY) < behaviour.charges.retry_success:
+        state.charges["recovered"] += 1
+        _record(state, invoice, day, invoice.balance.amount, payments, source="retry")
+
+
+def _accept_plan(state: _State, action: OfferPlan, day: date) -> None:
+    invoices = [
+        state.invoices[i]
+        for i in action.invoice_ids
+        if _collectable(state.invoices[i]) and i not in state.planned
+    ]
+    if not invoices:
+        return
+    plan = build_plan(
+        invoices,
+        action.terms,
+        id=f"plan-{action.customer_id}-{len(state.plans) + 1}",
+        start_date=day,
+    )
+    state.plans[plan.id] = plan
+    for invoice in invoices:
+        state.planned[invoice.id] = plan.id
+
+
+def _installments(
+    state: _State, behaviour: Behaviour, seed: int, day: date, payments: list[PaymentEvent]
+) -> None:
+    """Installments due today: paid (over the plan's invoices, in order) or missed."""
+    for plan_id, plan in list(state.plans.items()):
+        if plan.standing(day).status not in (PlanStatus.CURRENT, PlanStatus.LATE):
+            continue
+        plan_seed = subject_seed(seed, plan_id)
+        for row in plan.installments:
+            if row.due_date != day:
+                continue
+            if uniform(plan_seed, row.sequence, 0) < behaviour.plans.miss:
+                continue
+            plan = state.plans[plan_id] = plan.evolve(
+                payments=(
+                    *plan.payments,
+                    Payment(id=f"{plan_id}-{row.sequence}", date=day, amount=row.amount),
+                )
+            )
+            left = row.amount.amount
+            for invoice_id in plan.invoice_ids:
+                invoice = state.invoices[invoice_id]
+                if left <= 0 or not _collectable(invoice):
+                    continue
+                share = min(left, invoice.balance.amount)
+                _record(state, invoice, day, share, payments, source="plan")
+                left -= share
