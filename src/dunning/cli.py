@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from dunning.adapters import OutgoingMessage
 from dunning.adapters.local import ConsoleSender
@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the example portfolio")
     demo.add_argument("--examples", type=Path, help="folder of the example portfolio")
+    _simulate_parser(commands)
     return parser
 
 
@@ -504,7 +505,89 @@ def main(
             return _lint(args, out)
         if args.command == "templates":
             return _templates(args, out)
+        if args.command == "simulate":
+            return _simulate(args, out, err)
         return _demo(args, out, err)
     except (_UsageError, DunningError) as error:
         print(f"dunning {args.command}: error: {error}", file=err)
         return _USAGE_ERROR
+
+
+# -- simulate ---------------------------------------------------------------------------------
+
+
+def _simulate_parser(commands: Any) -> None:
+    simulate = commands.add_parser(
+        "simulate", help="compare policies on a simulated portfolio (dunning.simulation)"
+    )
+    simulate.add_argument(
+        "--policy", action="append", required=True, type=Path, help="policy file (repeatable)"
+    )
+    source = simulate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--generate", type=int, metavar="N", help="generate N customers")
+    source.add_argument("--invoices", type=Path, help="real invoices .csv or .json")
+    simulate.add_argument("--customers", type=Path, help="real customers (with --invoices)")
+    simulate.add_argument("--start", type=_date, help="first day (default: first issue date)")
+    simulate.add_argument("--days", type=int, default=180, help="days to simulate (180)")
+    simulate.add_argument("--runs", type=int, default=10, help="seeds per policy (10)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--out", type=Path, help="folder for CSV files and PNG charts")
+
+
+def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import csv
+
+    from dunning.simulation import (
+        Behaviour,
+        Portfolio,
+        PortfolioSpec,
+        compare,
+        generate_portfolio,
+    )
+
+    policies: dict[str, Policy | PolicySet] = {}
+    for path in args.policy:
+        policy = load_policy(path)
+        name = policy.id if isinstance(policy, Policy) else policy.default.id
+        if name in policies:
+            raise _UsageError(f"two policies have the id {name!r}: give distinct ids")
+        policies[name] = policy
+    if args.generate is not None:
+        start = args.start or date(2026, 1, 1)
+        portfolio = generate_portfolio(
+            PortfolioSpec(customers=args.generate, start=start, seed=args.seed)
+        )
+    else:
+        if args.customers is None:
+            raise _UsageError("--invoices needs --customers")
+        portfolio = Portfolio.from_files(args.invoices, args.customers)
+        start = args.start
+    if portfolio.rejected:
+        print(f"{len(portfolio.rejected)} rows rejected:", file=err)
+        for rejected in portfolio.rejected[:20]:
+            print(f"  {rejected.what} {rejected.id or '?'}: {rejected.error}", file=err)
+    try:
+        comparison = compare(
+            policies, portfolio, Behaviour(), days=args.days, runs=args.runs, seed=args.seed,
+            start=start,
+        )  # fmt: skip
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    print(comparison.table(), file=out)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        with (args.out / "comparison.csv").open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            fields = list(type(comparison.rows[0]).model_fields)
+            writer.writerow(fields)
+            for row in comparison.rows:
+                writer.writerow(["" if v is None else v for v in row.model_dump().values()])
+        try:
+            from dunning.simulation.frames import plot_comparison
+
+            figure = plot_comparison(comparison, ["messages", "cost"])
+            figure.savefig(args.out / "comparison.png")
+        except ImportError:
+            print('charts need matplotlib: pip install "dunning[notebook]"', file=err)
+        print(f"wrote {args.out}", file=out)
+    return 0

@@ -168,3 +168,83 @@ def test_buckets_must_cover_every_day_once(buckets: list[AgingBucket], message: 
     with pytest.raises(ValidationError) as caught:
         aging(PORTFOLIO, AS_OF, buckets)
     assert message in str(caught.value)
+
+
+# -- DSO, CEI and risk ----------------------------------------------------------------------------
+
+from dunning.analytics import collection_figures, risk_scores  # noqa: E402
+
+
+def _inv(iid, total, issued, due, customer="C", payments=(), status="open"):
+    return Invoice(
+        id=iid, customer_id=customer, currency="COP", total=total, issue_date=issued,
+        due_date=due, status=status,
+        payments=[
+            {"id": f"{iid}-{n}", "date": day, "amount": {"amount": amount, "currency": "COP"}}
+            for n, (day, amount) in enumerate(payments)
+        ],
+    )  # fmt: skip
+
+
+def test_collection_figures_worked_by_hand():
+    invoices = [
+        # Issued before the period: 2000 owed on Dec 31, 500 paid in the period.
+        _inv("OLD", "2000", date(2025, 12, 1), date(2025, 12, 31),
+             payments=[(date(2026, 1, 10), "500")]),
+        _inv("A", "3000", date(2026, 1, 5), date(2026, 1, 20)),
+        _inv("B", "1000", date(2026, 1, 25), date(2026, 2, 24)),
+        _inv("V", "9000", date(2026, 1, 2), date(2026, 1, 3), status="void"),
+        _inv("W", "600", date(2026, 1, 2), date(2026, 1, 3)),
+    ]  # fmt: skip
+    (f,) = collection_figures(
+        invoices, date(2026, 1, 1), date(2026, 1, 31), closed={"W": date(2026, 1, 20)}
+    )
+    # S = 3000 + 1000 + 600 (W issued in the period; V void); BR = 2000; ER = 1500 + 3000 + 1000.
+    assert (f.sales.amount, f.beginning.amount, f.ending.amount) == (4600, 2000, 5500)
+    assert f.ending_current.amount == 1000
+    assert f.dso_standard == round(5500 / 4600 * 31, 6)
+    assert f.best_possible_dso == round(1000 / 4600 * 31, 6)
+    assert f.cei == round((2000 + 4600 - 5500) / (2000 + 4600 - 1000) * 100, 6)
+    # Countback: the last 30 days (Jan 2-31) sold 4600 < 5500: 30 days and 900 left, and the
+    # day before (Jan 1) sold nothing: the period's sales never cover ER.
+    assert f.dso_countback is None
+    with pytest.raises(ValueError, match="end 2026-01-01 is before start 2026-01-31"):
+        collection_figures(invoices, date(2026, 1, 31), date(2026, 1, 1))
+
+
+def test_risk_scores_rank_customers_with_their_reasons():
+    invoices = [
+        _inv("G", "100", date(2026, 1, 1), date(2026, 1, 31), customer="GOOD",
+             payments=[(date(2026, 1, 30), "100")]),
+        _inv("L1", "100", date(2026, 1, 1), date(2026, 1, 31), customer="LATE",
+             payments=[(date(2026, 3, 2), "100")]),
+        _inv("L2", "100", date(2026, 1, 1), date(2026, 1, 31), customer="LATE",
+             payments=[(date(2026, 1, 31), "100")]),
+        _inv("L3", "100", date(2026, 2, 1), date(2026, 2, 15), customer="LATE"),
+    ]  # fmt: skip
+    late, good = risk_scores(invoices, date(2026, 3, 31), broken_promises={"LATE": 3})
+    # LATE: 30 and 0 days late -> 15 points; half paid late -> 15; 3 broken promises -> 20 (cap);
+    # all it owes is overdue -> 10.
+    assert (late.customer_id, late.score) == ("LATE", 60)
+    assert late.average_days_late == 15.0 and late.share_paid_late == 0.5
+    assert late.overdue_share == 1.0
+    assert late.reasons[0] == "3 broken promise(s) to pay (20 points)"
+    assert (good.customer_id, good.score, good.reasons) == ("GOOD", 0, ())
+
+
+def test_aging_report_as_a_frame_and_a_chart():
+    report = aging(
+        [_inv("A", "3000", date(2026, 1, 5), date(2026, 1, 20)),
+         _inv("B", "1000", date(2026, 1, 25), date(2026, 2, 24))],
+        date(2026, 2, 1),
+    )  # fmt: skip
+    frame = report.to_frame()
+    total = frame[frame.customer == "TOTAL"].iloc[0]
+    assert (total["current"], total["1-30"], total["total"], total["invoices"]) == (
+        1000,
+        3000,
+        4000,
+        2,
+    )
+    figure = report.plot("COP")
+    assert [bar.get_height() for bar in figure.axes[0].patches] == [1000, 3000, 0, 0, 0]

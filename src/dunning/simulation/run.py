@@ -1,0 +1,570 @@
+"""One simulated run: the real engine decides, the payer model answers, day by day.
+
+Each simulated day the open invoices are evaluated with the policy that would go live (the
+history of earlier days kept in a `HistoryIndex`); every message the engine decides is taken
+as sent that day, every fee and interest posting is charged to its invoice, write-offs close
+their invoice. Then the payer model draws, for every open invoice, whether it is paid that
+day; payments, disputes, promises and opt-outs go back into the invoices and customers that
+the next day's evaluation reads.
+
+Draws are common random numbers (`dunning.simulation._random`): the luck of an invoice on a
+day does not depend on the policy, so two policies run with the same seed differ only by what
+the policies do. The same inputs and seed always give the same result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from dunning.engine import evaluate
+from dunning.engine.actions import (
+    ActionKind,
+    ChargeFee,
+    HistoryRecord,
+    HistoryStatus,
+    OfferPlan,
+    PostInterest,
+    ProposeWriteOff,
+    RetryCharge,
+    SendMessage,
+)
+from dunning.engine.history import HistoryIndex
+from dunning.invoices import (
+    Charge,
+    ChargeKind,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+)
+from dunning.money import Money, minor_unit
+from dunning.plans import InstallmentPlan, PlanStatus, build_plan
+from dunning.policy import Policy, PolicySet
+from dunning.simulation._random import subject_seed, uniform
+from dunning.simulation.behaviour import Behaviour
+from dunning.simulation.portfolio import Portfolio
+
+__all__ = [
+    "MessageEvent",
+    "OptOutEvent",
+    "PaymentEvent",
+    "SimulationResult",
+    "simulate",
+]
+
+# Slots of the draws of one invoice (or customer) on one day; fixed so that draws line up
+# across policies whatever each one does.
+_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT, _CHARGE, _HARD, _RETRY = range(10)
+# Customer draws: day 0 for what a customer is (never pays, pays by automatic charge); on
+# later days, slot 1 for accepting a plan offered, slots from 2 up for opt-outs.
+_NEVER, _AUTOMATIC, _ACCEPT = 0, 1, 1
+
+#: The longest horizon a run accepts (ten years of days).
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """A message the engine decided and the simulation took as sent."""
+
+    day: date
+    customer_id: str
+    channel: str
+    tone: str
+    invoice_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentEvent:
+    """A payment the payer model made."""
+
+    day: date
+    customer_id: str
+    invoice_id: str
+    currency: str
+    amount: Decimal
+    partial: bool
+    source: str
+    """'payer' (the hazard), 'promise', 'plan' (an installment), 'charge' (the automatic
+    charge on the due date) or 'retry' (a retry of a failed one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutEvent:
+    """A customer who opted out of a channel after too many messages (a complaint)."""
+
+    day: date
+    customer_id: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Everything one run produced; `metrics()` summarises it.
+
+    Attributes:
+        policy_id: the policy (or policy set) simulated.
+        seed: the seed of the draws.
+        start: the first simulated day; ``days`` days were simulated.
+        initial: the invoices as given; ``final`` as they stand after the last day.
+        messages, payments, opt_outs: the events, in the order they happened.
+        actions: how many actions of each kind the engine decided.
+        charged: fees and interest posted, per (currency, kind).
+        written_off: invoices closed by a write-off, with the balance written off.
+        plans: the installment plans customers accepted, with the payments made under them.
+        charges: automatic charges: 'attempted', 'failed', 'hard_declines', 'retries',
+            'recovered' (retries that succeeded).
+        rejected: invoices or customers that could not be simulated, with the reason (rows the
+            portfolio rejected and invoices the engine rejected); counted, never dropped.
+    """
+
+    policy_id: str
+    seed: int
+    start: date
+    days: int
+    initial: tuple[Invoice, ...]
+    final: tuple[Invoice, ...]
+    messages: tuple[MessageEvent, ...]
+    payments: tuple[PaymentEvent, ...]
+    opt_outs: tuple[OptOutEvent, ...]
+    actions: Mapping[str, int]
+    charged: Mapping[tuple[str, str], Decimal]
+    written_off: tuple[tuple[str, str, Decimal], ...]
+    rejected: tuple[tuple[str, str], ...]
+    plans: tuple[InstallmentPlan, ...] = ()
+    charges: Mapping[str, int] = field(default_factory=dict)
+    end: date = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "end", self.start + timedelta(days=self.days - 1))
+
+    def metrics(self, costs: Mapping[str, Decimal] | None = None):  # type: ignore[no-untyped-def]
+        """The collection metrics of this run (see `dunning.simulation.metrics`)."""
+        from dunning.simulation.metrics import Metrics
+
+        return Metrics.of(self, costs=costs)
+
+
+@dataclass(slots=True)
+class _State:
+    """What a run changes as it goes: invoices, customers and the payer's memory."""
+
+    invoices: dict[str, Invoice]
+    customers: dict[str, Customer]
+    received: dict[str, deque[tuple[int, str, str]]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
+    promise_kept: dict[str, bool] = field(default_factory=dict)
+    dispute_ends: dict[str, int] = field(default_factory=dict)
+    plans: dict[str, InstallmentPlan] = field(default_factory=dict)
+    planned: dict[str, str] = field(default_factory=dict)  # invoice id -> plan id
+    automatic: set[str] = field(default_factory=set)  # customers paying by automatic charge
+    hard: set[str] = field(default_factory=set)  # invoices whose charge was hard-declined
+    charges: Counter[str] = field(default_factory=Counter)
+    failures: list[HistoryRecord] = field(default_factory=list)
+
+
+def simulate(
+    policy: Policy | PolicySet,
+    portfolio: Portfolio,
+    behaviour: Behaviour,
+    *,
+    days: int,
+    start: date | None = None,
+    seed: int = 0,
+) -> SimulationResult:
+    """Run `policy` over `portfolio` for `days` days with the payer model `behaviour`.
+
+    Args:
+        policy: the policy (or policy set) that would go live.
+        portfolio: the customers and invoices, as they stand on `start`.
+        behaviour: the payer model.
+        days: how many days to simulate (1 to 3,660).
+        start: the first day; by default the earliest issue date of the portfolio.
+        seed: the seed of the draws; the same seed gives the same result.
+
+    Raises:
+        ValueError: a horizon out of range, an empty portfolio, or a behaviour that names a
+            segment the portfolio lacks.
+
+    >>> from dunning.simulation import PortfolioSpec, generate_portfolio
+    >>> from dunning import Policy, ReminderStep
+    >>> p = generate_portfolio(PortfolioSpec(customers=5, start=date(2026, 1, 1), seed=3))
+    >>> policy = Policy(id="due", steps=[ReminderStep(
+    ...     id="due", offset_days=0, channels=["email"], template="due")])
+    >>> result = simulate(policy, p, Behaviour.always(1.0), days=120)
+    >>> sum(1 for i in result.final if i.is_open)
+    0
+    """
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS}, got {days}")
+    if not portfolio.invoices:
+        raise ValueError("the portfolio has no invoices to simulate")
+    behaviour.check_segments(portfolio.segments())
+    first = start or min(i.issue_date for i in portfolio.invoices)
+    state = _State(
+        invoices={i.id: i for i in portfolio.invoices},
+        customers={c.id: c for c in portfolio.customers},
+    )
+    seeds = {i.id: subject_seed(seed, i.id) for i in portfolio.invoices}
+    customer_seeds = {c.id: subject_seed(seed, "customer:" + c.id) for c in portfolio.customers}
+    never = {
+        c.id
+        for c in portfolio.customers
+        if uniform(customer_seeds[c.id], 0, _NEVER) < behaviour.hazard_for(c.segment).never_pay
+    }
+    state.automatic = {
+        c.id
+        for c in portfolio.customers
+        if uniform(customer_seeds[c.id], 0, _AUTOMATIC) < behaviour.charges.share
+    }
+    index = HistoryIndex()
+    messages: list[MessageEvent] = []
+    payments: list[PaymentEvent] = []
+    opt_outs: list[OptOutEvent] = []
+    actions: Counter[str] = Counter()
+    charged: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    written_off: list[tuple[str, str, Decimal]] = []
+    rejected: list[tuple[str, str]] = [(r.id or "?", r.error) for r in portfolio.rejected]
+    seen_rejected: set[str] = set()
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        number = offset + 1
+        active = [i for i in state.invoices.values() if i.issue_date <= day and _collectable(i)]
+        if not active:
+            continue
+        evaluation = evaluate(
+            active,
+            policy,
+            day,
+            customers=state.customers,
+            history=index,
+            plans=tuple(state.plans.values()),
+        )
+        index.add(evaluation.history(day))
+        for problem in evaluation.rejected:
+            subject = problem.invoice_id or problem.customer_id or "?"
+            if subject not in seen_rejected:
+                seen_rejected.add(subject)
+                rejected.append((subject, problem.error))
+        for action in evaluation.actions:
+            actions[action.kind.value] += 1
+            if isinstance(action, SendMessage):
+                event = MessageEvent(
+                    day,
+                    action.customer_id,
+                    action.channel.value,
+                    action.tone.value,
+                    action.invoice_ids,
+                )
+                messages.append(event)
+                state.received[action.customer_id].append(
+                    (number, action.channel.value, action.tone.value)
+                )
+                opt_out = _maybe_opt_out(
+                    state, behaviour, customer_seeds[action.customer_id], number, event
+                )
+                if opt_out is not None:
+                    opt_outs.append(opt_out)
+            elif isinstance(action, ChargeFee | PostInterest):
+                kind = (
+                    ChargeKind.FEE if action.kind is ActionKind.CHARGE_FEE else ChargeKind.INTEREST
+                )
+                invoice = state.invoices[action.invoice_ids[0]]
+                state.invoices[invoice.id] = invoice.evolve(
+                    charges=(
+                        *invoice.charges,
+                        Charge(
+                            id=f"{invoice.id}-{kind.value}-{len(invoice.charges) + 1}",
+                            date=day,
+                            kind=kind,
+                            amount=action.amount,
+                        ),
+                    )
+                )
+                charged[(action.amount.currency, kind.value)] += action.amount.amount
+            elif isinstance(action, OfferPlan):
+                seed_c = customer_seeds[action.customer_id]
+                if uniform(seed_c, number, _ACCEPT) < behaviour.plans.accept:
+                    _accept_plan(state, action, day)
+            elif isinstance(action, RetryCharge):
+                _retry(
+                    state, behaviour, action, seeds[action.invoice_ids[0]], day, number, payments
+                )
+            elif isinstance(action, ProposeWriteOff):
+                for invoice_id in action.invoice_ids:
+                    invoice = state.invoices[invoice_id]
+                    written_off.append((invoice.id, invoice.currency, invoice.balance.amount))
+                    state.invoices[invoice_id] = invoice.evolve(status=InvoiceStatus.VOID)
+        _installments(state, behaviour, seed, day, payments)
+        for invoice in active:
+            _pay(state, behaviour, invoice.id, seeds[invoice.id], day, number, never, payments)
+        if state.failures:
+            index.add(state.failures)
+            state.failures.clear()
+    return SimulationResult(
+        policy_id=policy.id if isinstance(policy, Policy) else policy.default.id,
+        seed=seed,
+        start=first,
+        days=days,
+        initial=portfolio.invoices,
+        final=tuple(state.invoices.values()),
+        messages=tuple(messages),
+        payments=tuple(payments),
+        opt_outs=tuple(opt_outs),
+        actions=dict(sorted(actions.items())),
+        charged=dict(sorted(charged.items())),
+        written_off=tuple(written_off),
+        rejected=tuple(rejected),
+        plans=tuple(state.plans.values()),
+        charges=dict(sorted(state.charges.items())),
+    )
+
+
+def _collectable(invoice: Invoice) -> bool:
+    return invoice.status is InvoiceStatus.OPEN and invoice.balance.amount > 0
+
+
+def _maybe_opt_out(
+    state: _State, behaviour: Behaviour, seed: int, number: int, event: MessageEvent
+) -> OptOutEvent | None:
+    response = behaviour.response
+    recent = state.received[event.customer_id]
+    while recent and recent[0][0] <= number - response.window_days:
+        recent.popleft()
+    if len(recent) <= response.opt_out_after:
+        return None
+    # One draw per message rank on the day keeps the draws independent of the policy's order.
+    if uniform(seed, number, 2 + len(recent)) >= response.opt_out_probability:
+        return None
+    customer = state.customers[event.customer_id]
+    if event.channel in customer.opted_out:
+        return None
+    state.customers[customer.id] = customer.evolve(opted_out=(*customer.opted_out, event.channel))
+    return OptOutEvent(event.day, customer.id, event.channel)
+
+
+def _lift(state: _State, behaviour: Behaviour, customer_id: str, number: int) -> float:
+    response = behaviour.response
+    recent = state.received.get(customer_id)
+    if not recent:
+        return 0.0
+    total = 0.0
+    window: list[int] = []
+    for day, channel, tone in recent:
+        window = [d for d in window if d > day - response.window_days]
+        window.append(day)
+        total += response.lift(channel, tone, age=number - day, rank=len(window))
+    return total
+
+
+def _pay(
+    state: _State,
+    behaviour: Behaviour,
+    invoice_id: str,
+    seed: int,
+    day: date,
+    number: int,
+    never: set[str],
+    payments: list[PaymentEvent],
+) -> None:
+    invoice = state.invoices[invoice_id]
+    if not _collectable(invoice):
+        return
+    ends = state.dispute_ends.get(invoice_id)
+    if ends is not None:
+        if number < ends:
+            return
+        del state.dispute_ends[invoice_id]
+        if uniform(seed, number, _UPHELD) < behaviour.disputes.upheld:
+            state.invoices[invoice_id] = invoice.evolve(
+                disputed=False,
+                credit_notes=(
+                    *invoice.credit_notes,
+                    CreditNote(id=f"{invoice_id}-credit", date=day, amount=invoice.balance),
+                ),
+            )
+            return
+        invoice = state.invoices[invoice_id] = invoice.evolve(disputed=False)
+    if day == invoice.due_date and uniform(seed, number, _DISPUTE) < behaviour.disputes.probability:
+        state.dispute_ends[invoice_id] = number + behaviour.disputes.resolve_after_days
+        state.invoices[invoice_id] = invoice.evolve(disputed=True)
+        return
+    promised = invoice.promise_to_pay
+    if promised is not None and day >= promised:
+        kept = state.promise_kept.pop(invoice_id, False)
+        invoice = state.invoices[invoice_id] = invoice.evolve(promise_to_pay=None)
+        if kept and invoice.customer_id not in never:
+            _record(state, invoice, day, invoice.balance.amount, payments, source="promise")
+            return
+    plan_id = state.planned.get(invoice_id)
+    if plan_id is not None and state.plans[plan_id].standing(day).status in (
+        PlanStatus.CURRENT,
+        PlanStatus.LATE,
+    ):
+        return  # paid through the plan's installments
+    if invoice.customer_id in state.automatic and day == invoice.due_date:
+        _charge(state, behaviour, invoice, seed, day, number, payments)
+        return
+    if invoice.customer_id in never:
+        return
+    customer = state.customers[invoice.customer_id]
+    hazard = behaviour.hazard_for(customer.segment).on((day - invoice.due_date).days)
+    hazard *= 1.0 + _lift(state, behaviour, invoice.customer_id, number)
+    if uniform(seed, number, _PAY) < hazard:
+        amount = invoice.balance.amount
+        partial = uniform(seed, number, _PARTIAL) < behaviour.partial.probability
+        if partial:
+            low, high = behaviour.partial.min_share, behaviour.partial.max_share
+            share = low + (high - low) * uniform(seed, number, _SHARE)
+            step = Decimal(1).scaleb(-minor_unit(invoice.currency))
+            amount = (amount * Decimal(str(round(share, 6)))).quantize(step, ROUND_DOWN)
+            partial = Decimal(0) < amount < invoice.balance.amount
+            if not partial:
+                amount = invoice.balance.amount
+        _record(state, invoice, day, amount, payments, partial=partial)
+        return
+    if (
+        promised is None
+        and invoice.promise_to_pay is None
+        and _messaged_yesterday(state, invoice.customer_id, number)
+        and uniform(seed, number, _PROMISE) < behaviour.promises.probability
+    ):
+        state.promise_kept[invoice_id] = uniform(seed, number, _KEPT) < behaviour.promises.kept
+        state.invoices[invoice_id] = invoice.evolve(
+            promise_to_pay=day + timedelta(days=behaviour.promises.within_days)
+        )
+
+
+def _messaged_yesterday(state: _State, customer_id: str, number: int) -> bool:
+    recent = state.received.get(customer_id)
+    return bool(recent) and recent[-1][0] == number - 1  # type: ignore[index]
+
+
+def _record(
+    state: _State,
+    invoice: Invoice,
+    day: date,
+    amount: Decimal,
+    payments: list[PaymentEvent],
+    *,
+    partial: bool = False,
+    source: str = "payer",
+) -> None:
+    state.invoices[invoice.id] = invoice.evolve(
+        payments=(
+            *invoice.payments,
+            Payment(
+                id=f"{invoice.id}-P{len(invoice.payments) + 1}",
+                date=day,
+                amount=Money(amount, invoice.currency),
+            ),
+        )
+    )
+    payments.append(
+        PaymentEvent(
+            day, invoice.customer_id, invoice.id, invoice.currency, amount, partial, source
+        )
+    )
+
+
+def _charge(
+    state: _State,
+    behaviour: Behaviour,
+    invoice: Invoice,
+    seed: int,
+    day: date,
+    number: int,
+    payments: list[PaymentEvent],
+) -> None:
+    """The automatic charge on the due date: paid, or a failure the engine's retries see."""
+    state.charges["attempted"] += 1
+    if uniform(seed, number, _CHARGE) < behaviour.charges.success:
+        _record(state, invoice, day, invoice.balance.amount, payments, source="charge")
+        return
+    state.charges["failed"] += 1
+    if uniform(seed, number, _HARD) < behaviour.charges.hard_share:
+        state.charges["hard_declines"] += 1
+        state.hard.add(invoice.id)
+    state.failures.append(
+        HistoryRecord(
+            key=f"automatic-charge:{invoice.id}",
+            kind=ActionKind.AUTOMATIC_CHARGE,
+            customer_id=invoice.customer_id,
+            on=day,
+            status=HistoryStatus.FAILED,
+            invoice_ids=(invoice.id,),
+        )
+    )
+
+
+def _retry(
+    state: _State,
+    behaviour: Behaviour,
+    action: RetryCharge,
+    seed: int,
+    day: date,
+    number: int,
+    payments: list[PaymentEvent],
+) -> None:
+    """A retry the policy scheduled: a hard decline never succeeds."""
+    state.charges["retries"] += 1
+    invoice = state.invoices[action.invoice_ids[0]]
+    if invoice.id in state.hard or not _collectable(invoice):
+        return
+    if uniform(seed, number, _RETRY) < behaviour.charges.retry_success:
+        state.charges["recovered"] += 1
+        _record(state, invoice, day, invoice.balance.amount, payments, source="retry")
+
+
+def _accept_plan(state: _State, action: OfferPlan, day: date) -> None:
+    invoices = [
+        state.invoices[i]
+        for i in action.invoice_ids
+        if _collectable(state.invoices[i]) and i not in state.planned
+    ]
+    if not invoices:
+        return
+    plan = build_plan(
+        invoices,
+        action.terms,
+        id=f"plan-{action.customer_id}-{len(state.plans) + 1}",
+        start_date=day,
+    )
+    state.plans[plan.id] = plan
+    for invoice in invoices:
+        state.planned[invoice.id] = plan.id
+
+
+def _installments(
+    state: _State, behaviour: Behaviour, seed: int, day: date, payments: list[PaymentEvent]
+) -> None:
+    """Installments due today: paid (over the plan's invoices, in order) or missed."""
+    for plan_id, plan in list(state.plans.items()):
+        if plan.standing(day).status not in (PlanStatus.CURRENT, PlanStatus.LATE):
+            continue
+        plan_seed = subject_seed(seed, plan_id)
+        for row in plan.installments:
+            if row.due_date != day:
+                continue
+            if uniform(plan_seed, row.sequence, 0) < behaviour.plans.miss:
+                continue
+            plan = state.plans[plan_id] = plan.evolve(
+                payments=(
+                    *plan.payments,
+                    Payment(id=f"{plan_id}-{row.sequence}", date=day, amount=row.amount),
+                )
+            )
+            left = row.amount.amount
+            for invoice_id in plan.invoice_ids:
+                invoice = state.invoices[invoice_id]
+                if left <= 0 or not _collectable(invoice):
+                    continue
+                share = min(left, invoice.balance.amount)
+                _record(state, invoice, day, share, payments, source="plan")
+                left -= share
