@@ -57,6 +57,7 @@ from dunning.statutory.tables import (
     CertifiedRates,
     install_table,
     load_table,
+    read_shipped,
     read_table,
     user_data_dir,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "get_jurisdiction",
     "install_table",
     "load_table",
+    "read_shipped",
     "read_table",
     "user_data_dir",
 ]

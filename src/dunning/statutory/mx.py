@@ -15,10 +15,10 @@ General de Títulos y Operaciones de Crédito art. 174), but not a usurious one 
 Americana sobre Derechos Humanos art. 21.3); a judge who finds the agreed rate notoriously
 excessive must reduce it, of their own motion, prudently, to a rate that is not, weighing the
 circumstances of the case (1a./J. 47/2014 (10a.), registro 2006795, lists them: the parties,
-the kind and purpose of the credit, the amount, the term, the guarantees, and the market rates
-that Banco de México publishes for similar operations). The law fixes no number, so the library
-does not pick one: `ceiling` caps each day's rate at the figure you (or a court) set, and the
-capped segments say so.
+the kind and purpose of the credit, the amount, the term, the guarantees, the rates banks
+charge for similar operations, inflation and market conditions). The law fixes no number, so
+the library does not pick one: `ceiling` caps each day's rate at the figure you (or a court)
+set, and the capped segments say so.
 
 >>> from datetime import date
 >>> from dunning.money import Money
