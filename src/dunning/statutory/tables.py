@@ -55,7 +55,7 @@ from pydantic_core import PydanticCustomError
 from dunning._model import Model
 from dunning.errors import InputError, RateNotFoundError, StaleRateError
 from dunning.money import Amount, to_decimal
-from dunning.rates import RateTable, UnitOfAccount, UnitValue
+from dunning.rates import RateTable, UnitOfAccount, UnitValue, _meta_date
 
 __all__ = [
     "DATA_DIR_VARIABLE",
@@ -323,14 +323,6 @@ def _decimal(number: int, column: str, text: str) -> Decimal:
         raise InputError(f"line {number}: {error.message()}") from None
 
 
-def _meta_day(meta: dict[str, str], key: str) -> date | None:
-    text = meta.get(key)
-    try:
-        return None if text is None else date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"'# {key}: {text}' is not a date (YYYY-MM-DD)") from None
-
-
 def _read_certified(text: str, name: str) -> CertifiedRates:
     meta, rows = _split(text, _CERTIFIED_HEADER)
     certifications: list[Certification] = []
@@ -365,7 +357,7 @@ def _read_certified(text: str, name: str) -> CertifiedRates:
                 resolution_date=resolution_date,
             )
         )
-    valid_until = _meta_day(meta, "valid_until")
+    valid_until = _meta_date(meta, "valid_until")
     if valid_until != certifications[-1].effective_until:
         raise InputError(
             f"'# valid_until: {valid_until}' is not {certifications[-1].effective_until}, the "
@@ -375,7 +367,7 @@ def _read_certified(text: str, name: str) -> CertifiedRates:
         name=meta.get("name") or name,
         certifications=tuple(certifications),
         source=meta.get("source"),
-        updated=_meta_day(meta, "updated"),
+        updated=_meta_date(meta, "updated"),
     )
 
 
@@ -393,7 +385,7 @@ def _read_unit(text: str, name: str) -> UnitOfAccount:
         if value <= 0:
             raise InputError(f"line {number}: value_clp {value} is not above zero")
         values.append(UnitValue(day=day, value=value))
-    valid_until = _meta_day(meta, "valid_until")
+    valid_until = _meta_date(meta, "valid_until")
     if valid_until != values[-1].day:
         raise InputError(
             f"'# valid_until: {valid_until}' is not {values[-1].day}, the day of the last row"
@@ -403,7 +395,7 @@ def _read_unit(text: str, name: str) -> UnitOfAccount:
         currency="CLP",
         values=tuple(values),
         source=meta.get("source"),
-        updated=_meta_day(meta, "updated"),
+        updated=_meta_date(meta, "updated"),
     )
 
 
