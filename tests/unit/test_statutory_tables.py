@@ -15,6 +15,7 @@ from dunning.cli import main
 from dunning.errors import InputError, RateNotFoundError, StaleRateError
 from dunning.money import Money
 from dunning.rates import RateTable, UnitOfAccount
+from dunning.statutory.co import CO, monthly_nominal
 from dunning.statutory.tables import (
     TABLES,
     CertifiedRates,
@@ -370,3 +371,30 @@ def test_cli_rates_update_reports_bad_files(tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.csv")
     assert main(["rates", "update", "cl-uf", missing], out=out, err=err) == 2
     assert err.getvalue() == f"dunning rates: error: {missing} is not a file\n"
+
+
+def test_presets_read_an_installed_table(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DUNNING_DATA_DIR", str(tmp_path / "data"))
+    with pytest.raises(StaleRateError):
+        CO.claim(Money(1_000_000, "COP"), date(2026, 4, 30), date(2026, 5, 31))
+    install_table("co-ibc", _newer_ibc(tmp_path))
+    claim = CO.claim(Money(1_000_000, "COP"), date(2026, 4, 30), date(2026, 5, 31))
+    # May 2026, usury 28.17 % E.A.: 1,000,000 x ((1.2817)^(1/12) - 1) = 20,897.64 for 31 days
+    # counted as 31/30 of a month: 21,594.23
+    assert claim.interest.segments[0].annual_rate == monthly_nominal(Decimal("28.17"))
+    assert claim.total == Money(21_594, "COP")
+
+
+def test_install_a_newer_tiie(tmp_path: Path) -> None:
+    text = DATA.joinpath("mx_tiie28.csv").read_text(encoding="utf-8")
+    newer = tmp_path / "tiie.csv"
+    newer.write_text(
+        text.replace("# valid_until: 2026-03-04", "# valid_until: 2026-03-05")
+        + "2026-03-05,7.3000\n",
+        encoding="utf-8",
+    )
+    install_table("mx-tiie28", newer, data_dir=tmp_path)
+    tiie = load_table("mx-tiie28", data_dir=tmp_path)
+    assert isinstance(tiie, RateTable)
+    assert tiie.rate_on(date(2026, 3, 5)) == Decimal("7.3000")
+    assert last_verified_day(tiie) == date(2026, 3, 5)
