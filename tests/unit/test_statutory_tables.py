@@ -398,3 +398,71 @@ def test_install_a_newer_tiie(tmp_path: Path) -> None:
     assert isinstance(tiie, RateTable)
     assert tiie.rate_on(date(2026, 3, 5)) == Decimal("7.3000")
     assert last_verified_day(tiie) == date(2026, 3, 5)
+
+
+def test_certifications_at_the_edges_of_the_table() -> None:
+    ibc = _certified("co-ibc")
+    assert ibc.on(date(2007, 4, 1)).resolution == "0428"  # the first day of the first period
+    assert ibc.on(date(2007, 6, 30)).rate == Decimal("16.75")
+    assert ibc.on(date(2026, 4, 30)).resolution == "0517"  # the last verified day
+    rates, usury = ibc.rates(), ibc.usury()
+    assert (rates.source, rates.updated, rates.valid_until) == (
+        ibc.source,
+        date(2026, 12, 3),
+        date(2026, 4, 30),
+    )
+    assert (usury.source, usury.updated) == (ibc.source, date(2026, 12, 3))
+    assert usury.name == "usury (CO interés bancario corriente, consumo y ordinario)"
+
+
+def test_an_installed_table_is_read_only_when_it_reaches_further(tmp_path: Path) -> None:
+    # An older installed file (say, after an upgrade of the library) gives way to the shipped one.
+    target = installed_path("co-ibc", tmp_path)
+    target.parent.mkdir(parents=True)
+    target.write_text(
+        DATA.joinpath("co_ibc_consumo.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert load_table("co-ibc", data_dir=tmp_path) is read_shipped("co-ibc")
+    # A file replaced on disk is read again.
+    target.write_text(_newer_ibc(tmp_path).read_text(encoding="utf-8"), encoding="utf-8")
+    assert last_verified_day(load_table("co-ibc", data_dir=tmp_path)) == date(2026, 5, 31)
+
+
+def test_installed_path_defaults_to_the_user_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DUNNING_DATA_DIR", str(tmp_path))
+    assert installed_path("cl-uf") == tmp_path / "rates" / "cl_uf.csv"
+
+
+def test_newer_files_must_keep_the_older_rows(tmp_path: Path) -> None:
+    late_uf = tmp_path / "uf.csv"
+    late_uf.write_text(
+        "# valid_until: 2026-10-10\nday,value_clp\n2026-10-09,41130.94\n2026-10-10,41139.14\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"starts on 2026-10-09, after the shipped table"):
+        install_table("cl-uf", late_uf, data_dir=tmp_path)
+    late_tiie = tmp_path / "tiie.csv"
+    late_tiie.write_text(
+        "# valid_until: 2026-03-05\neffective_from,rate_percent\n2020-01-03,7.5000\n"
+        "2026-03-05,7.3000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"starts on 2020-01-03, after the shipped table"):
+        install_table("mx-tiie28", late_tiie, data_dir=tmp_path)
+    bad_day = "# valid_until: 2025-01-01\nday,value_clp\n2025-13-01,38419.17\n"
+    with pytest.raises(InputError, match=r"^line 3: day '2025-13-01' is not a date"):
+        read_table("cl-uf", bad_day)
+
+
+def test_user_data_dir_without_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for variable in ("DUNNING_DATA_DIR", "XDG_DATA_HOME", "LOCALAPPDATA"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("sys.platform", "linux")
+    assert user_data_dir() == tmp_path / ".local" / "share" / "dunning"
+    monkeypatch.setattr("sys.platform", "win32")
+    assert user_data_dir() == tmp_path / "AppData" / "Local" / "dunning"
