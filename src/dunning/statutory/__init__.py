@@ -27,8 +27,10 @@ MX    6 % commercial (CCom 362) or 9 % civil (CCF 2395)  none
 >>> claim = get_jurisdiction("DE").claim(Money("1000.00", "EUR"), date(2025, 1, 31), date(2025, 3, 2))
 >>> str(claim.interest.amount), str(claim.total)
 ('9.26 EUR', '49.26 EUR')
-The Latin American tables (Colombia's certified rates, Chile's UF) are read with `load_table`
-and updated with `install_table` (``dunning rates update``): see `dunning.statutory.tables`.
+
+The Latin American tables (Colombia's certified rates, Chile's UF, Mexico's TIIE) are read with
+`load_table` and updated with `install_table` (``dunning rates update``): see
+`dunning.statutory.tables`.
 """  # noqa: E501 -- a doctest line shows a whole call
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ Decimal('25.0771647024')
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field
@@ -154,7 +155,7 @@ class Colombia(Jurisdiction[COOptions]):
         else:
             # The usury rate the Superintendencia published, rounded to two decimals.
             usury = _shipped(options.modality).usury()
-        ceiling = monthly_nominal_table(usury)
+        ceiling = _nominal(usury)
         if options.agreed_rate is None:
             # Art. 884: without an agreed rate, 1.5 x the bank current rate.
             return InterestRule(
@@ -169,6 +170,12 @@ class Colombia(Jurisdiction[COOptions]):
             basis=DayCount.ACT_360,
             ceiling=ceiling,
         )
+
+
+@lru_cache(maxsize=16)
+def _nominal(usury: RateTable) -> RateTable:
+    # Tables are immutable and equal by value; converting each period is the costly part.
+    return monthly_nominal_table(usury)
 
 
 def _shipped(modality: Literal["consumo", "microcredito"]) -> CertifiedRates:

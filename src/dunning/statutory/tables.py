@@ -185,6 +185,8 @@ class CertifiedRates(Model):
     updated: date | None = Field(default=None, description="When the table was last checked.")
 
     _starts: tuple[date, ...] = PrivateAttr(default=())
+    _rates: RateTable = PrivateAttr()
+    _usury: RateTable = PrivateAttr()
 
     @model_validator(mode="after")
     def _check_periods(self) -> CertifiedRates:
@@ -209,9 +211,15 @@ class CertifiedRates(Model):
         return self
 
     def model_post_init(self, context: object, /) -> None:
-        """Index the start dates for `on`."""
-        starts = tuple(c.effective_from for c in self.certifications)
-        self.__pydantic_private__["_starts"] = starts  # type: ignore[index]  # always set
+        """Index the start dates for `on` and build the rate tables once.
+
+        Presets ask for the tables on every call; they derive from the fields, so two equal
+        instances stay equal.
+        """
+        private = self.__pydantic_private__
+        private["_starts"] = tuple(c.effective_from for c in self.certifications)  # type: ignore[index]  # always set
+        private["_rates"] = self._table(self.name, "rate")  # type: ignore[index]  # always set
+        private["_usury"] = self._table(f"usury ({self.name})", "usury")  # type: ignore[index]  # always set
 
     @property
     def valid_until(self) -> date:
@@ -256,11 +264,13 @@ class CertifiedRates(Model):
 
     def rates(self) -> RateTable:
         """The certified rates as a `RateTable` (E.A. percent) that ends at `valid_until`."""
-        return self._table(self.name, "rate")
+        rates: RateTable = self.__pydantic_private__["_rates"]  # type: ignore[index]  # always set
+        return rates
 
     def usury(self) -> RateTable:
         """The published usury ceilings as a `RateTable` (E.A. percent)."""
-        return self._table(f"usury ({self.name})", "usury")
+        usury: RateTable = self.__pydantic_private__["_usury"]  # type: ignore[index]  # always set
+        return usury
 
 
 # -- reading ----------------------------------------------------------------------------------
