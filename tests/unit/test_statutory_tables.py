@@ -313,7 +313,12 @@ def test_install_refuses_what_does_not_extend_the_shipped_table(tmp_path: Path) 
     changed = _newer_ibc(tmp_path)
     text = changed.read_text(encoding="utf-8")
     changed.write_text(text.replace(",23.32,34.98,", ",23.33,34.99,"), encoding="utf-8")
-    with pytest.raises(InputError, match=r"differs from the shipped table of 'co-ibc' on 2024-01"):
+    differs = (
+        r"differs from the shipped table of 'co-ibc' on 2024-01-01: "
+        r"2024-01-01,2024-01-31,23.33,34.99,2331 instead of "
+        r"2024-01-01,2024-01-31,23.32,34.98,2331; nothing was installed$"
+    )
+    with pytest.raises(InputError, match=differs):
         install_table("co-ibc", changed, data_dir=data_dir)
     recent = tmp_path / "recent.csv"
     recent.write_text(f"# valid_until: 2026-05-31\n{HEADER}\n{MAY_2026}", encoding="utf-8")
@@ -466,3 +471,93 @@ def test_user_data_dir_without_the_environment(
     assert user_data_dir() == tmp_path / ".local" / "share" / "dunning"
     monkeypatch.setattr("sys.platform", "win32")
     assert user_data_dir() == tmp_path / "AppData" / "Local" / "dunning"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (GOOD.replace("2024-01-31,23.32", "2024-13-31,23.32"), r"^line 4: effective_until '2024-"),
+        (GOOD.replace("2024-01-01,", "2024-01-32,"), r"^line 4: effective_from '2024-01-32'"),
+        (GOOD.replace(",23.32,", ",x,"), r"^line 4: rate_percent "),
+        (GOOD.replace(",34.98,", ",x,"), r"^line 4: usury_percent "),
+        (GOOD.replace(",0150,", ",0150,x"), r"^line 5: resolution_date 'x2024-01-29'"),
+        (
+            f"# valid_until: 2024-02-29\n{HEADER}\n",
+            r"^the table has no rows; it needs at least one$",
+        ),
+        ("# valid_until: 2024-02-29\n", r"^no header line 'effective_from,effective_until,rate_"),
+        (
+            GOOD.replace("2024-02-01,2024-02-29,23.31", "2024-02-01,2024-01-31,23.31"),
+            r"^line 5: effective_until 2024-01-31 is before 2024-02-01$",
+        ),
+    ],
+)
+def test_reader_names_the_line_and_the_column(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read_table("co-ibc", text)
+
+
+def test_reader_edge_cases() -> None:
+    # A period of one day, a header without a space after '#', and a name of its own.
+    text = (
+        "#name: IBC for one day\n#valid_until: 2007-01-04\n"
+        f"{HEADER}\n2007-01-04,2007-01-04,13.83,20.75,0008,2007-01-04\n"
+    )
+    table = read_table("co-ibc", text)
+    assert isinstance(table, CertifiedRates)
+    assert (table.name, table.valid_until) == ("IBC for one day", date(2007, 1, 4))
+    uf = read_table(
+        "cl-uf", "# name: UF\n# valid_until: 2025-01-01\nday,value_clp\n2025-01-01,0.5\n"
+    )
+    assert isinstance(uf, UnitOfAccount)
+    assert (uf.name, uf.value_on(date(2025, 1, 1))) == ("UF", Decimal("0.5"))
+    mismatch = "# valid_until: 2025-01-02\nday,value_clp\n2025-01-01,1\n"
+    with pytest.raises(
+        InputError, match=r"^'# valid_until: 2025-01-02' is not 2025-01-01, the day"
+    ):
+        read_table("cl-uf", mismatch)
+    bad = "# valid_until: 2025-01-01\nday,value_clp\n2025-01-01,x\n"
+    with pytest.raises(InputError, match=r"^line 3: value_clp "):
+        read_table("cl-uf", bad)
+
+
+def test_install_twice_into_the_same_directory(tmp_path: Path) -> None:
+    install_table("co-ibc", _newer_ibc(tmp_path), data_dir=tmp_path / "data")
+    june = MAY_2026 + "2026-06-01,2026-06-30,19.19,28.79,0800,2026-05-29\n"
+    newer = _newer_ibc(tmp_path, extra=june)
+    newer.write_text(
+        newer.read_text(encoding="utf-8").replace(
+            "valid_until: 2026-05-31", "valid_until: 2026-06-30"
+        ),
+        encoding="utf-8",
+    )
+    install_table("co-ibc", newer, data_dir=tmp_path / "data")
+    assert last_verified_day(load_table("co-ibc", data_dir=tmp_path / "data")) == date(2026, 6, 30)
+    assert [p.name for p in (tmp_path / "data" / "rates").iterdir()] == ["co_ibc_consumo.csv"]
+
+
+def test_install_refuses_a_file_that_drops_a_shipped_row(tmp_path: Path) -> None:
+    text = _newer_ibc(tmp_path).read_text(encoding="utf-8")
+    dropped = tmp_path / "dropped.csv"
+    # Two months merged into one period: the row of 2024-02-01 is gone.
+    dropped.write_text(
+        text.replace(
+            "2024-01-01,2024-01-31,23.32,34.98,2331,2023-12-29\n"
+            "2024-02-01,2024-02-29,23.31,34.97,0150,2024-01-29\n",
+            "2024-01-01,2024-02-29,23.32,34.98,2331,2023-12-29\n",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"on 2024-01-01: 2024-01-01,2024-02-29,23.32,34.98"):
+        install_table("co-ibc", dropped, data_dir=tmp_path)
+    tiie = DATA.joinpath("mx_tiie28.csv").read_text(encoding="utf-8")
+    missing = tmp_path / "tiie.csv"
+    missing.write_text(
+        tiie.replace("2024-09-30,10.7400\n", "").replace(
+            "# valid_until: 2026-03-04", "# valid_until: 2026-03-05"
+        )
+        + "2026-03-05,7.3000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"on 2024-09-30: no row instead of 2024-09-30,10.7400;"):
+        install_table("mx-tiie28", missing, data_dir=tmp_path)

@@ -507,15 +507,16 @@ def _first_day(table: _Table) -> date:
     return table.values[0].day
 
 
-def _rows(table: _Table) -> dict[date, tuple[object, ...]]:
+def _rows(table: _Table) -> dict[date, str]:
+    """Each row's figures after its first date, as the file writes them."""
     if isinstance(table, CertifiedRates):
         return {
-            c.effective_from: (c.effective_until, c.rate, c.usury, c.resolution)
+            c.effective_from: f"{c.effective_until},{c.rate},{c.usury},{c.resolution}"
             for c in table.certifications
         }
     if isinstance(table, RateTable):
-        return {p.effective_from: (p.rate,) for p in table.points}
-    return {v.day: (v.value,) for v in table.values}
+        return {p.effective_from: str(p.rate) for p in table.points}
+    return {v.day: str(v.value) for v in table.values}
 
 
 @cache
@@ -561,10 +562,12 @@ def install_table(name: str, path: str | os.PathLike[str], *, data_dir: Path | N
         )
     old_rows, new_rows = _rows(shipped), _rows(new)
     for day, old in old_rows.items():
-        if new_rows.get(day) != old:
+        new_row = new_rows.get(day)
+        if new_row != old:
+            found = "no row" if new_row is None else f"{day},{new_row}"
             raise InputError(
                 f"{os.fspath(path)} differs from the shipped table of {name!r} on {day}: "
-                f"{new_rows.get(day)} instead of {old}; nothing was installed"
+                f"{found} instead of {day},{old}; nothing was installed"
             )
     target = installed_path(name, data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
