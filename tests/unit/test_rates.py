@@ -492,10 +492,12 @@ def test_a_day_after_valid_until_is_an_error() -> None:
 
 def test_a_table_can_warn_and_reuse_its_last_rate() -> None:
     lenient = VERIFIED.evolve(beyond_valid_until="warn")
-    with pytest.warns(StaleRateWarning, match=r"its last rate is reused"):
+    with pytest.warns(StaleRateWarning, match=r"its last rate is reused") as caught:
         assert lenient.rate_on(date(2024, 3, 15)) == Decimal("23.31")
-    with pytest.warns(StaleRateWarning):
+    assert caught[0].filename == __file__  # the warning points at the caller
+    with pytest.warns(StaleRateWarning) as caught:
         segments = lenient.segments(date(2024, 2, 20), date(2024, 3, 1))
+    assert caught[0].filename == __file__
     assert [(s.days, s.rate) for s in segments] == [(11, Decimal("23.31"))]
     # The spread keeps the last verified day.
     assert VERIFIED.plus(Decimal(1)).valid_until == date(2024, 2, 29)
@@ -532,8 +534,28 @@ def test_unit_of_account_conversions() -> None:
     assert UF.from_money(Money(-1_000, "CLP"), date(2025, 1, 1)) == Decimal("-0.0260")
     with pytest.raises(CurrencyMismatchError, match=r"^money is in USD; UF is valued in CLP$"):
         UF.from_money(Money("1.00", "USD"), date(2025, 1, 1))
-    with pytest.raises(StaleRateError, match=r"^UF has no value on 2025-01-02: the table ends"):
+    with pytest.raises(
+        StaleRateError,
+        match=r"^UF has no value on 2025-01-02: the table ends on 2025-01-01; pass a newer table "
+        r"\(see `dunning rates update`\)$",
+    ):
         UF.to_money(Decimal(1), date(2025, 1, 2))
+    with pytest.raises(
+        RateNotFoundError, match=r"^UF has no value on 2024-12-30: the table starts"
+    ):
+        UF.value_on(date(2024, 12, 30))
+    with pytest.raises(TypeError, match=r"^units "):
+        UF.to_money(1.5, date(2025, 1, 1))  # type: ignore[arg-type]
+
+
+def test_unit_of_account_rounds_half_up() -> None:
+    eight = UnitOfAccount(
+        name="U", currency="CLP", values=(UnitValue(day=date(2025, 1, 1), value=Decimal(8)),)
+    )
+    # 1 / 8 = 0.125 units: half up to 0.13 (half even would give 0.12).
+    assert eight.from_money(Money(1, "CLP"), date(2025, 1, 1), places=2) == Decimal("0.13")
+    # 0.0625 x 8 = 0.5 CLP: half up to 1 (half even would give 0).
+    assert eight.to_money("0.0625", date(2025, 1, 1)) == Money(1, "CLP")
 
 
 @pytest.mark.parametrize(
