@@ -1,6 +1,8 @@
-"""Shared test configuration: Hypothesis profiles."""
+"""Shared test configuration: Hypothesis profiles, an empty user data directory."""
 
 import os
+import shutil
+import tempfile
 
 from hypothesis import HealthCheck, settings
 
@@ -15,3 +17,17 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_configure(config: object) -> None:
+    """Point the user data directory at an empty folder for the whole run.
+
+    The statutory tables prefer newer files a user installed (``dunning rates update``); the
+    tests (and the doctests of src) must read the shipped ones whatever the machine holds.
+    """
+    os.environ["DUNNING_DATA_DIR"] = tempfile.mkdtemp(prefix="dunning-tests-")
+
+
+def pytest_unconfigure(config: object) -> None:
+    """Remove the folder of `pytest_configure`."""
+    shutil.rmtree(os.environ.pop("DUNNING_DATA_DIR", ""), ignore_errors=True)

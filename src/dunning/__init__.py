@@ -68,6 +68,8 @@ from dunning.errors import (
     MoneyError,
     PlanError,
     RateNotFoundError,
+    StaleRateError,
+    StaleRateWarning,
     TermsParseError,
 )
 from dunning.invoices import (
@@ -136,7 +138,15 @@ from dunning.policy import (
     policy_schema,
 )
 from dunning.policy.lint import lint
-from dunning.rates import RatePoint, RateSegment, RateTable, ReferenceRate, multiply_rate
+from dunning.rates import (
+    RatePoint,
+    RateSegment,
+    RateTable,
+    ReferenceRate,
+    UnitOfAccount,
+    UnitValue,
+    multiply_rate,
+)
 from dunning.settlement import Settlement, amount_payable, settle, settles
 from dunning.terms import (
     TERMS,
@@ -273,6 +283,8 @@ __all__ = [
     "Stage",
     "StageFee",
     "StageTrigger",
+    "StaleRateError",
+    "StaleRateWarning",
     "StatutoryCompensation",
     "StatutoryInterest",
     "SuspendService",
@@ -282,6 +294,8 @@ __all__ = [
     "TermsParseError",
     "TieredFee",
     "Tone",
+    "UnitOfAccount",
+    "UnitValue",
     "WeekendCalendar",
     "accrue",
     "add_business_days",

@@ -9,6 +9,8 @@
     dunning schema [--set]
     dunning lint POLICY [--terms "2/10 net 30" ...]
     dunning demo [--examples DIR]
+    dunning rates list [--data-dir DIR]
+    dunning rates update NAME FILE [--data-dir DIR]
 
 Bad rows of the input files are reported on standard error with their line numbers and left
 out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error
@@ -60,6 +62,14 @@ from dunning.messages.check import (
 from dunning.policy.io import load_policy, policy_schema
 from dunning.policy.lint import Severity, lint
 from dunning.policy.model import Policy, PolicySet, Tone
+from dunning.statutory.tables import (
+    TABLES,
+    install_table,
+    installed_path,
+    last_verified_day,
+    load_table,
+    read_shipped,
+)
 from dunning.terms import get_terms, parse_terms
 
 __all__ = ["DEMO_DATE", "build_parser", "main"]
@@ -129,6 +139,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the example portfolio")
     demo.add_argument("--examples", type=Path, help="folder of the example portfolio")
     _simulate_parser(commands)
+
+    rates = commands.add_parser("rates", help="list or update the Latin American rate tables")
+    actions = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="each table, where it is read from, verified until")
+    update = actions.add_parser("update", help="validate a newer table and install it")
+    update.add_argument("name", metavar="NAME", help="table name: " + ", ".join(TABLES))
+    update.add_argument("file", type=Path, metavar="FILE", help="the newer table (.csv)")
+    for action in (listing, update):
+        action.add_argument(
+            "--data-dir",
+            type=Path,
+            help="user data directory (default: $DUNNING_DATA_DIR or "
+            "the platform's user data directory)",
+        )
     return parser
 
 
@@ -481,6 +505,28 @@ def _demo_messages(
         console.send(message, idempotency_key=action.key)
 
 
+def _rates(args: argparse.Namespace, out: TextIO) -> int:
+    if args.rates_command == "update":
+        if not args.file.is_file():
+            raise _UsageError(f"{args.file} is not a file")
+        try:
+            target = install_table(args.name, args.file, data_dir=args.data_dir)
+        except OSError as error:
+            raise _UsageError(f"cannot install {args.file}: {error}") from None
+        last = last_verified_day(load_table(args.name, data_dir=args.data_dir))
+        print(f"installed {args.name} to {target}: verified until {last}", file=out)
+        return 0
+    rows = [["NAME", "VERIFIED UNTIL", "READ FROM"]]
+    for name in TABLES:
+        table = load_table(name, data_dir=args.data_dir)
+        path = installed_path(name, args.data_dir)
+        last = last_verified_day(table)
+        installed = path.is_file() and last > last_verified_day(read_shipped(name))
+        rows.append([name, str(last), str(path) if installed else "shipped"])
+    print(_table(rows), file=out)
+    return 0
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -507,6 +553,8 @@ def main(
             return _templates(args, out)
         if args.command == "simulate":
             return _simulate(args, out, err)
+        if args.command == "rates":
+            return _rates(args, out)
         return _demo(args, out, err)
     except (_UsageError, DunningError) as error:
         print(f"dunning {args.command}: error: {error}", file=err)

@@ -9,6 +9,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── MoneyError(ValueError)               an amount that cannot be split, allocated or quantised
     ├── CalendarError(ValueError)            an unknown country, subdivision or roll convention
     ├── RateNotFoundError(LookupError)       no rate in force on the requested date
+    │   └── StaleRateError                   a date after the last verified day of a table
     ├── TermsParseError(ValueError)          a payment-terms string that cannot be read
     ├── InvalidPolicyError(ValueError)       a policy file or mapping that does not validate
     ├── AllocationError(ValueError)          a payment that cannot be allocated as asked
@@ -25,6 +26,9 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
 amount) raises `pydantic.ValidationError`, whose entries carry stable `dunning.*` error types.
+
+`StaleRateWarning(UserWarning)` is issued instead of `StaleRateError` by a table whose user
+chose to reuse its last rate after its last verified day.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ __all__ = [
     "MoneyError",
     "PlanError",
     "RateNotFoundError",
+    "StaleRateError",
+    "StaleRateWarning",
     "StatutoryOptionError",
     "TemplateError",
     "TemplateNotFoundError",
@@ -74,6 +80,14 @@ class CalendarError(DunningError, ValueError):
 
 class RateNotFoundError(DunningError, LookupError):
     """No rate of a rate table is in force on the requested date."""
+
+
+class StaleRateError(RateNotFoundError):
+    """A date after the last day for which a rate table's figures were verified."""
+
+
+class StaleRateWarning(UserWarning):
+    """A table's last rate reused after its last verified day, as its user chose."""
 
 
 class TermsParseError(DunningError, ValueError):

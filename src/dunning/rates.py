@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -37,6 +38,7 @@ from decimal import (
     MAX_EMAX,
     MIN_EMIN,
     ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
     Context,
     Decimal,
     InvalidOperation,
@@ -49,8 +51,14 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
-from dunning.errors import InputError, RateNotFoundError
-from dunning.money import Amount, exact_context, to_decimal
+from dunning.errors import (
+    CurrencyMismatchError,
+    InputError,
+    RateNotFoundError,
+    StaleRateError,
+    StaleRateWarning,
+)
+from dunning.money import Amount, Currency, Money, exact_context, to_decimal
 
 __all__ = [
     "CSV_HEADER",
@@ -59,6 +67,8 @@ __all__ = [
     "RateSegment",
     "RateTable",
     "ReferenceRate",
+    "UnitOfAccount",
+    "UnitValue",
     "effective_annual_from_monthly",
     "effective_annual_to_nominal",
     "effective_annual_to_periodic",
@@ -132,7 +142,9 @@ class RateTable(Model):
     """Annual rates in percent, each in force from its date until the next one.
 
     Points are in strictly ascending order of `effective_from`; the last one stays in force
-    indefinitely. There is no rate before the first point.
+    indefinitely, unless the table states `valid_until`, the last day its figures are known to
+    hold: a later day raises `StaleRateError` (or, with ``beyond_valid_until="warn"``, issues a
+    `StaleRateWarning` and reuses the last rate). There is no rate before the first point.
 
     >>> from datetime import date
     >>> table = RateTable.from_csv('''
@@ -153,6 +165,15 @@ class RateTable(Model):
     points: tuple[RatePoint, ...] = Field(description="Rate points in ascending date order.")
     source: str | None = Field(default=None, description="Where the rates come from.")
     updated: date | None = Field(default=None, description="When the table was last checked.")
+    valid_until: date | None = Field(
+        default=None,
+        description="Last day the rates are known to hold; None: the last point holds for ever.",
+    )
+    beyond_valid_until: Literal["error", "warn"] = Field(
+        default="error",
+        description="After valid_until: 'error' raises StaleRateError; 'warn' reuses the last "
+        "rate with a StaleRateWarning.",
+    )
 
     _dates: tuple[date, ...] = PrivateAttr(default=())
     _rates: tuple[Decimal, ...] = PrivateAttr(default=())
@@ -181,6 +202,35 @@ class RateTable(Model):
                 )
         return points
 
+    @model_validator(mode="after")
+    def _check_valid_until(self) -> RateTable:
+        last = self.points[-1].effective_from
+        if self.valid_until is not None and self.valid_until < last:
+            raise PydanticCustomError(
+                "dunning.valid_until",
+                "valid_until {valid_until} is before {last}, the date of the last point; the "
+                "last verified day cannot precede the last rate",
+                {"valid_until": str(self.valid_until), "last": str(last)},
+            )
+        return self
+
+    def _check_fresh(self, day: date) -> None:
+        """Refuse (or warn about) a day after `valid_until`."""
+        if self.valid_until is None or day <= self.valid_until:
+            return
+        message = (
+            f"rate table {self.name!r} is verified until {self.valid_until} and has no rate for "
+            f"{day}: pass a newer table (see `dunning rates update`)"
+        )
+        if self.beyond_valid_until == "warn":
+            warnings.warn(
+                f"{message}; its last rate is reused as beyond_valid_until='warn' asks",
+                StaleRateWarning,
+                stacklevel=3,
+            )
+            return
+        raise StaleRateError(f"{message}, or set beyond_valid_until='warn' to reuse its last rate")
+
     def model_post_init(self, context: Any, /) -> None:
         """Index the dates and rates for the bisection of `rate_on`."""
         private = self.__pydantic_private__
@@ -198,11 +248,13 @@ class RateTable(Model):
 
         Raises:
             RateNotFoundError: when `day` is before the first point of the table.
+            StaleRateError: when `day` is after `valid_until` (unless the table warns).
         """
         private = self.__pydantic_private__
         index = bisect_right(private["_dates"], day) - 1  # type: ignore[index]  # always set
         if index < 0:
             raise self._not_found(day)
+        self._check_fresh(day)
         rate: Decimal = private["_rates"][index]  # type: ignore[index]  # always set
         return rate
 
@@ -223,6 +275,7 @@ class RateTable(Model):
 
         Raises:
             RateNotFoundError: when `first_day` is before the first point of the table.
+            StaleRateError: when `last_day` is after `valid_until` (unless the table warns).
         """
         if last_day < first_day:
             return ()
@@ -232,6 +285,7 @@ class RateTable(Model):
         index = bisect_right(dates, first_day) - 1
         if index < 0:
             raise self._not_found(first_day)
+        self._check_fresh(last_day)
         segments: list[RateSegment] = []
         start, rate = first_day, rates[index]
         for later in range(index + 1, len(dates)):
@@ -267,6 +321,7 @@ class RateTable(Model):
         name: str,
         source: str | None = None,
         updated: date | str | None = None,
+        valid_until: date | str | None = None,
     ) -> RateTable:
         """Build a table from ``(effective_from, rate_percent)`` pairs.
 
@@ -282,7 +337,13 @@ class RateTable(Model):
         """
         points = [{"effective_from": row[0], "rate": row[1]} for row in rows]
         return cls.model_validate(
-            {"name": name, "points": points, "source": source, "updated": updated}
+            {
+                "name": name,
+                "points": points,
+                "source": source,
+                "updated": updated,
+                "valid_until": valid_until,
+            }
         )
 
     @classmethod
@@ -297,6 +358,7 @@ class RateTable(Model):
             # name: ECB MRO                       (optional)
             # source: European Central Bank       (optional)
             # updated: 2024-12-27                 (optional)
+            # valid_until: 2024-12-31             (optional: the last verified day)
             effective_from,rate_percent
             2024-06-12,4.25
             2024-09-18,3.65
@@ -326,7 +388,7 @@ class RateTable(Model):
                 continue
             if stripped.startswith("#"):
                 key, colon, value = stripped[1:].partition(":")
-                if colon and key.strip().lower() in ("name", "source", "updated"):
+                if colon and key.strip().lower() in ("name", "source", "updated", "valid_until"):
                     meta[key.strip().lower()] = value.strip()
                 continue
             fields = [field.strip() for field in next(csv.reader([stripped]))]
@@ -351,14 +413,22 @@ class RateTable(Model):
         title = name or meta.get("name") or stem
         if not title:
             raise InputError("the rate table has no name: pass name=... or add '# name: ...'")
-        updated = meta.get("updated")
-        try:
-            updated_day = None if updated is None else date.fromisoformat(updated)
-        except ValueError:
-            raise InputError(f"'# updated: {updated}' is not a date (YYYY-MM-DD)") from None
+        updated_day = _meta_date(meta, "updated")
+        valid_until = _meta_date(meta, "valid_until")
         if not rows:
             raise InputError(f"rate table {title!r} has no rows; it needs at least one")
-        return cls.from_rows(rows, name=title, source=meta.get("source"), updated=updated_day)
+        if valid_until is not None and valid_until < rows[-1][0]:
+            raise InputError(
+                f"'# valid_until: {valid_until}' is before {rows[-1][0]} of line {lines[-1]}, "
+                "the last row; the last verified day cannot precede the last rate"
+            )
+        return cls.from_rows(
+            rows,
+            name=title,
+            source=meta.get("source"),
+            updated=updated_day,
+            valid_until=valid_until,
+        )
 
     def to_csv(self) -> str:
         """Write the table in the format that `from_csv` reads.
@@ -376,9 +446,19 @@ class RateTable(Model):
             lines.append(f"# source: {self.source}")
         if self.updated is not None:
             lines.append(f"# updated: {self.updated.isoformat()}")
+        if self.valid_until is not None:
+            lines.append(f"# valid_until: {self.valid_until.isoformat()}")
         lines.append(CSV_HEADER)
         lines.extend(f"{point.effective_from.isoformat()},{point.rate}" for point in self.points)
         return "\n".join(lines) + "\n"
+
+
+def _meta_date(meta: dict[str, str], key: str) -> date | None:
+    text = meta.get(key)
+    try:
+        return None if text is None else date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"'# {key}: {text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _csv_row(number: int, fields: list[str]) -> tuple[date, Decimal]:
@@ -453,6 +533,136 @@ class ReferenceRate(Model):
             _segment(segment.first_day, segment.last_day, segment.rate + self.spread)
             for segment in self.table.segments(first_day, last_day)
         )
+
+
+# -- units of account ------------------------------------------------------------------------
+
+
+class UnitValue(Model):
+    """The value of one unit of account, in its currency, on one day.
+
+    >>> from datetime import date
+    >>> UnitValue(day=date(2024, 12, 31), value="38416.69").value
+    Decimal('38416.69')
+    """
+
+    day: date = Field(description="The day the value holds.")
+    value: Amount = Field(gt=0, description="Value of one unit in the table's currency.")
+
+
+class UnitOfAccount(Model):
+    """A unit of account with a value per day, such as Chile's unidad de fomento (UF).
+
+    Every day from the first value to `valid_until` must have its value: a conversion takes
+    the value of its day, never the value of another day. A day outside the table raises
+    `RateNotFoundError` (`StaleRateError` after `valid_until`).
+
+    >>> from datetime import date
+    >>> uf = UnitOfAccount(name="UF", currency="CLP", values=(
+    ...     UnitValue(day=date(2024, 12, 31), value="38416.69"),
+    ...     UnitValue(day=date(2025, 1, 1), value="38419.17"),
+    ... ))
+    >>> uf.to_money(Decimal("10"), date(2025, 1, 1))
+    Money(amount=Decimal('384192'), currency='CLP')
+    >>> uf.from_money(Money(384192, "CLP"), date(2025, 1, 1))
+    Decimal('10.0000')
+    """
+
+    name: str = Field(min_length=1, description="The unit, e.g. 'UF'.")
+    currency: Currency = Field(description="ISO 4217 code of the values.")
+    values: tuple[UnitValue, ...] = Field(description="One value per day, consecutive days.")
+    source: str | None = Field(default=None, description="Where the values come from.")
+    updated: date | None = Field(default=None, description="When the table was last checked.")
+
+    _first: date = PrivateAttr()
+    _values: tuple[Decimal, ...] = PrivateAttr(default=())
+
+    @field_validator("values")
+    @classmethod
+    def _check_days(cls, values: tuple[UnitValue, ...]) -> tuple[UnitValue, ...]:
+        if not values:
+            raise PydanticCustomError(
+                "dunning.unit_values", "values is empty; a unit of account needs at least one day"
+            )
+        for index in range(1, len(values)):
+            before, after = values[index - 1].day, values[index].day
+            if after != before + _ONE_DAY:
+                raise PydanticCustomError(
+                    "dunning.unit_values",
+                    "values[{index}] is for {after}, but the day after {before} of "
+                    "values[{previous}] is {expected}; a unit of account needs one value per "
+                    "day, without gaps or repeats",
+                    {
+                        "index": index,
+                        "previous": index - 1,
+                        "after": str(after),
+                        "before": str(before),
+                        "expected": str(before + _ONE_DAY),
+                    },
+                )
+        return values
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Index the values by their offset from the first day."""
+        private = self.__pydantic_private__
+        private["_first"] = self.values[0].day  # type: ignore[index]  # always set
+        private["_values"] = tuple(value.value for value in self.values)  # type: ignore[index]  # always set
+
+    @property
+    def valid_until(self) -> date:
+        """The last day with a value."""
+        return self.values[-1].day
+
+    def value_on(self, day: date) -> Decimal:
+        """Return the value of one unit on `day`, in the table's currency.
+
+        Raises:
+            RateNotFoundError: when `day` is before the first day of the table.
+            StaleRateError: when `day` is after the last day of the table.
+        """
+        private = self.__pydantic_private__
+        offset = (day - private["_first"]).days  # type: ignore[index]  # always set
+        values: tuple[Decimal, ...] = private["_values"]  # type: ignore[index]  # always set
+        if offset < 0:
+            raise RateNotFoundError(
+                f"{self.name} has no value on {day}: the table starts on {self.values[0].day}"
+            )
+        if offset >= len(values):
+            raise StaleRateError(
+                f"{self.name} has no value on {day}: the table ends on {self.valid_until}; "
+                "pass a newer table (see `dunning rates update`)"
+            )
+        value: Decimal = values[offset]
+        return value
+
+    def to_money(self, units: Decimal | int | str, day: date) -> Money:
+        """Return `units` of the unit in the currency at the value of `day`.
+
+        The amount is rounded half up to the currency's minor unit.
+
+        Raises:
+            TypeError: when `units` is a float.
+            RateNotFoundError: when the table has no value on `day`.
+        """
+        amount = _number(units, "units") * self.value_on(day)
+        return Money(amount, self.currency).quantize()
+
+    def from_money(self, money: Money, day: date, *, places: int = 4) -> Decimal:
+        """Return how many units `money` is worth at the value of `day`.
+
+        The number of units is rounded half up to `places` decimals.
+
+        Raises:
+            CurrencyMismatchError: when `money` is not in the table's currency.
+            RateNotFoundError: when the table has no value on `day`.
+        """
+        if money.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"money is in {money.currency}; {self.name} is valued in {self.currency}"
+            )
+        context = exact_context()
+        units = context.divide(money.amount, self.value_on(day))
+        return units.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
 
 
 # -- conversions ------------------------------------------------------------------------------

@@ -240,6 +240,25 @@ def test_co_without_agreed_rate_is_the_maximum() -> None:
     assert claim.total == Money(281_106, "COP")
 
 
+def test_co_shipped_certifications_across_the_move_to_monthly_periods() -> None:
+    # COP 5,000,000 due 20 August 2017, until 10 October 2017, no agreed rate: the usury rate
+    # the Superintendencia published for each period.
+    #   21-31 Aug, 11 days: Res. 0907 (quarterly), usury 32.97 % -> 2.4030296638 % a month
+    #   1-30 Sep, 30 days: Res. 1155 (first monthly), usury 32.22 % -> 2.3547722012 % a month
+    #   1-10 Oct, 10 days: Res. 1298, usury 31.73 % -> 2.3231082889 % a month
+    #   5,000,000 x (2.4030296638 % x 11 + 2.3547722012 % x 30 + 2.3231082889 % x 10) / 30
+    #   = 44,055.5438... + 117,738.6100... + 38,718.4714... = 200,512.6253... -> COP 200,513
+    claim = get_jurisdiction("CO").claim(
+        Money(5_000_000, "COP"), date(2017, 8, 20), date(2017, 10, 10)
+    )
+    assert segments(claim) == [
+        (date(2017, 8, 21), date(2017, 8, 31), 11, Decimal("28.8363559656"), False),
+        (date(2017, 9, 1), date(2017, 9, 30), 30, Decimal("28.2572664144"), False),
+        (date(2017, 10, 1), date(2017, 10, 10), 10, Decimal("27.8772994668"), False),
+    ]
+    assert claim.total == Money(200_513, "COP")
+
+
 # -- Chile ------------------------------------------------------------------------------------
 
 
@@ -268,6 +287,18 @@ def test_cl_uf_with_cents() -> None:
     uf = Decimal("38416.69")
     assert cl.compensation(Money(300_000, "CLP"), uf_value=uf, days_late=30) == Money(27_000, "CLP")
     assert cl.compensation(Money(500_000, "CLP"), uf_value=uf, days_late=30) == Money(41_525, "CLP")
+
+
+def test_cl_uf_of_the_claim_day_from_the_shipped_table() -> None:
+    # CLP 3,000,000, 30 days late on 10 January 2025; UF of that day 38,436.50:
+    # 10 UF = 384,365.00, 50 UF = 1,921,825.00.
+    # 9 % x 384,365 + 6 % x 1,537,460 + 3 % x 1,078,175 = 34,592.85 + 92,247.60 + 32,345.25
+    # = 159,185.70 -> CLP 159,186
+    claim = get_jurisdiction("CL").claim(
+        Money(3_000_000, "CLP"), date(2024, 12, 11), date(2025, 1, 10), rate=Decimal(0)
+    )
+    assert claim.days_late == 30
+    assert claim.compensation == Money(159_186, "CLP")
 
 
 def test_cl_only_after_20_days() -> None:

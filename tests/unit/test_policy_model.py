@@ -104,9 +104,11 @@ def test_statutory_rules_are_checked_when_the_policy_is_built() -> None:
     ((path, kind, message),) = errors(StatutoryInterest, jurisdiction="XX")
     assert (path, kind) == ("jurisdiction", "dunning.jurisdiction")
     assert message.startswith("'XX' is not a known jurisdiction; known: CL, CO, DE")
-    ((_, kind, message),) = errors(StatutoryInterest, jurisdiction="CO")
+    ((_, kind, message),) = errors(StatutoryInterest, jurisdiction="CL")
     assert kind == "dunning.statutory_option"
-    assert message.startswith("CO: certified_rate is None")
+    assert message.startswith("CL: rate is None")
+    # Colombia reads the shipped certifications when none are given.
+    assert StatutoryInterest(jurisdiction="CO").resolve().ceiling is not None
     rule = StatutoryInterest(jurisdiction="DE", options={"consumer_involved": True}).resolve()
     assert rule.reference is not None
     assert rule.reference.spread == 5

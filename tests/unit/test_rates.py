@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from dunning.errors import InputError, RateNotFoundError
+from dunning.errors import (
+    CurrencyMismatchError,
+    InputError,
+    RateNotFoundError,
+    StaleRateError,
+    StaleRateWarning,
+)
+from dunning.money import Money
 from dunning.rates import (
     CSV_HEADER,
     RATE_PLACES,
@@ -14,6 +21,8 @@ from dunning.rates import (
     RateSegment,
     RateTable,
     ReferenceRate,
+    UnitOfAccount,
+    UnitValue,
     effective_annual_from_monthly,
     effective_annual_to_nominal,
     effective_annual_to_periodic,
@@ -452,3 +461,129 @@ def test_round_trips_lose_only_the_rounding() -> None:
 def test_conversion_errors(call: object, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         call()  # type: ignore[operator]
+
+
+# -- the last verified day ----------------------------------------------------------------------
+
+VERIFIED = RateTable.from_rows(
+    [("2024-01-01", "23.32"), ("2024-02-01", "23.31")],
+    name="IBC",
+    valid_until="2024-02-29",
+)
+
+
+def test_a_day_after_valid_until_is_an_error() -> None:
+    assert VERIFIED.rate_on(date(2024, 2, 29)) == Decimal("23.31")
+    with pytest.raises(StaleRateError) as error:
+        VERIFIED.rate_on(date(2024, 3, 1))
+    assert str(error.value) == (
+        "rate table 'IBC' is verified until 2024-02-29 and has no rate for 2024-03-01: pass a "
+        "newer table (see `dunning rates update`), or set beyond_valid_until='warn' to reuse "
+        "its last rate"
+    )
+    assert isinstance(error.value, RateNotFoundError)
+    with pytest.raises(StaleRateError, match="no rate for 2024-03-01"):
+        VERIFIED.segments(date(2024, 2, 20), date(2024, 3, 1))
+    assert [(s.days, s.rate) for s in VERIFIED.segments(date(2024, 1, 30), date(2024, 2, 29))] == [
+        (2, Decimal("23.32")),
+        (29, Decimal("23.31")),
+    ]
+
+
+def test_a_table_can_warn_and_reuse_its_last_rate() -> None:
+    lenient = VERIFIED.evolve(beyond_valid_until="warn")
+    with pytest.warns(StaleRateWarning, match=r"its last rate is reused") as caught:
+        assert lenient.rate_on(date(2024, 3, 15)) == Decimal("23.31")
+    assert caught[0].filename == __file__  # the warning points at the caller
+    with pytest.warns(StaleRateWarning) as caught:
+        segments = lenient.segments(date(2024, 2, 20), date(2024, 3, 1))
+    assert caught[0].filename == __file__
+    assert [(s.days, s.rate) for s in segments] == [(11, Decimal("23.31"))]
+    # The spread keeps the last verified day.
+    assert VERIFIED.plus(Decimal(1)).valid_until == date(2024, 2, 29)
+
+
+def test_valid_until_in_csv_and_its_errors() -> None:
+    text = VERIFIED.to_csv()
+    assert "# valid_until: 2024-02-29\n" in text
+    assert RateTable.from_csv(text) == VERIFIED
+    with pytest.raises(InputError, match=r"^'# valid_until: 2024-13-01' is not a date"):
+        RateTable.from_csv(text.replace("2024-02-29", "2024-13-01"))
+    with pytest.raises(InputError, match=r"^'# valid_until: 2024-01-31' is before 2024-02-01 of"):
+        RateTable.from_csv(text.replace("2024-02-29", "2024-01-31"))
+    with pytest.raises(ValidationError, match=r"valid_until 2024-01-31 is before 2024-02-01"):
+        VERIFIED.evolve(valid_until=date(2024, 1, 31))
+
+
+# -- units of account ---------------------------------------------------------------------------
+
+UF = UnitOfAccount(
+    name="UF",
+    currency="CLP",
+    values=(
+        UnitValue(day=date(2024, 12, 31), value=Decimal("38416.69")),
+        UnitValue(day=date(2025, 1, 1), value=Decimal("38419.17")),
+    ),
+)
+
+
+def test_unit_of_account_conversions() -> None:
+    assert UF.valid_until == date(2025, 1, 1)
+    assert UF.to_money(Decimal("2.5"), date(2024, 12, 31)) == Money(96_042, "CLP")  # 96041.725
+    assert UF.from_money(Money(96_042, "CLP"), date(2024, 12, 31)) == Decimal("2.5000")
+    assert UF.from_money(Money(-1_000, "CLP"), date(2025, 1, 1)) == Decimal("-0.0260")
+    with pytest.raises(CurrencyMismatchError, match=r"^money is in USD; UF is valued in CLP$"):
+        UF.from_money(Money("1.00", "USD"), date(2025, 1, 1))
+    with pytest.raises(
+        StaleRateError,
+        match=r"^UF has no value on 2025-01-02: the table ends on 2025-01-01; pass a newer table "
+        r"\(see `dunning rates update`\)$",
+    ):
+        UF.to_money(Decimal(1), date(2025, 1, 2))
+    with pytest.raises(
+        RateNotFoundError, match=r"^UF has no value on 2024-12-30: the table starts"
+    ):
+        UF.value_on(date(2024, 12, 30))
+    with pytest.raises(TypeError, match=r"^units "):
+        UF.to_money(1.5, date(2025, 1, 1))  # type: ignore[arg-type]
+
+
+def test_unit_of_account_rounds_half_up() -> None:
+    eight = UnitOfAccount(
+        name="U", currency="CLP", values=(UnitValue(day=date(2025, 1, 1), value=Decimal(8)),)
+    )
+    # 1 / 8 = 0.125 units: half up to 0.13 (half even would give 0.12).
+    assert eight.from_money(Money(1, "CLP"), date(2025, 1, 1), places=2) == Decimal("0.13")
+    # 0.0625 x 8 = 0.5 CLP: half up to 1 (half even would give 0).
+    assert eight.to_money("0.0625", date(2025, 1, 1)) == Money(1, "CLP")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ((), "values is empty"),
+        (
+            (
+                UnitValue(day=date(2025, 1, 1), value=Decimal(1)),
+                UnitValue(day=date(2025, 1, 3), value=Decimal(1)),
+            ),
+            r"values\[1\] is for 2025-01-03, but the day after 2025-01-01 of values\[0\] is "
+            "2025-01-02",
+        ),
+        (
+            (
+                UnitValue(day=date(2025, 1, 1), value=Decimal(1)),
+                UnitValue(day=date(2025, 1, 1), value=Decimal(1)),
+            ),
+            r"values\[1\] is for 2025-01-01",
+        ),
+    ],
+)
+def test_unit_of_account_needs_one_value_a_day(values: tuple[UnitValue, ...], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        UnitOfAccount(name="UF", currency="CLP", values=values)
+
+
+def test_unit_values_are_positive() -> None:
+    with pytest.raises(ValidationError, match="greater than 0"):
+        UnitValue(day=date(2025, 1, 1), value=Decimal(0))

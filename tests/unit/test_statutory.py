@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 import dunning.statutory
 from dunning.daycount import DayCount
-from dunning.errors import DunningError
+from dunning.errors import DunningError, StaleRateError
 from dunning.money import Money
 from dunning.penalties import FixedFee, InterestRule, RateFixing, TieredFee
 from dunning.rates import RateTable
@@ -26,7 +26,7 @@ from dunning.statutory import (
     get_jurisdiction,
 )
 from dunning.statutory.cl import CL
-from dunning.statutory.co import CO, monthly_nominal_table, usury_ceiling
+from dunning.statutory.co import CO, monthly_nominal, monthly_nominal_table, usury_ceiling
 from dunning.statutory.de import DE
 from dunning.statutory.eu import EU, MAX_B2B_TERMS_DAYS, MAX_PUBLIC_AUTHORITY_TERMS_DAYS
 from dunning.statutory.fr import FR
@@ -42,7 +42,7 @@ IBC = RateTable.from_rows([("2024-10-01", "26.79"), ("2024-11-01", "25.77")], na
 def _preset_modules() -> dict[str, object]:
     found: dict[str, object] = {}
     for info in pkgutil.iter_modules(dunning.statutory.__path__):
-        if info.name.startswith("_") or info.name in ("data", "reference_rates"):
+        if info.name.startswith("_") or info.name in ("data", "reference_rates", "tables"):
             continue
         module = importlib.import_module(f"dunning.statutory.{info.name}")
         presets = [value for value in vars(module).values() if isinstance(value, Jurisdiction)]
@@ -193,12 +193,51 @@ def test_fr_agreed_rate_rule() -> None:
     assert rule.floor.rate_on(date(2024, 7, 1)) == Decimal("14.76")
 
 
-def test_co_needs_certified_rate() -> None:
-    with pytest.raises(StatutoryOptionError) as exc:
-        CO.interest_rule()
-    assert str(exc.value).startswith("certified_rate is None; Colombian moratorium interest")
+def test_co_reads_the_shipped_certifications_by_default() -> None:
     assert CO.compensation(Money(100, "COP"), certified_rate=IBC) is None
     assert CO.late_fee() is None
+    # January 2024 (Res. 2331): usury 34.98 %; February 2024 (Res. 0150): 34.97 %, the published
+    # figure, rounded half up from 1.5 x 23.31 = 34.965.
+    claim = CO.claim(Money(10_000_000, "COP"), date(2024, 1, 15), date(2024, 2, 14))
+    assert [(s.first_day, s.days, s.annual_rate) for s in claim.interest.segments] == [
+        (date(2024, 1, 16), 16, Decimal("30.3736776804")),  # 12 x 2.5311398067
+        (date(2024, 2, 1), 14, Decimal("30.3660813984")),  # 12 x 2.5305067832
+    ]
+    # 10,000,000 x (2.5311398067 % x 16 + 2.5305067832 % x 14) / 30 = 253,084.44
+    assert claim.total == Money(253_084, "COP")
+
+
+def test_co_published_usury_is_the_default_ceiling() -> None:
+    ceiling = CO.interest_rule().ceiling
+    assert isinstance(ceiling, RateTable)
+    assert ceiling.rate_on(date(2024, 2, 10)) == monthly_nominal(Decimal("34.97"))
+    # A table passed without its usury rates is capped at exactly 1.5 x each rate.
+    ibc = RateTable.from_rows([("2024-02-01", "23.31")], name="IBC")
+    exact = CO.interest_rule(certified_rate=ibc).ceiling
+    assert isinstance(exact, RateTable)
+    assert exact.rate_on(date(2024, 2, 10)) == monthly_nominal(Decimal("34.965"))
+    usury = RateTable.from_rows([("2024-02-01", "34.97")], name="usury")
+    given = CO.interest_rule(certified_rate=ibc, usury_rate=usury).ceiling
+    assert isinstance(given, RateTable)
+    assert given.rate_on(date(2024, 2, 10)) == monthly_nominal(Decimal("34.97"))
+
+
+def test_co_microcredito_modality() -> None:
+    # Res. 1707 de 2014: microcrédito 34.81 % from 1 October 2014; usury 52.22 %.
+    rule = CO.interest_rule(modality="microcredito")
+    assert rule.reference is not None
+    assert rule.reference.rate_on(date(2015, 1, 1)) == monthly_nominal(Decimal("52.22"))
+    assert monthly_nominal(Decimal("52.22")) == Decimal("42.7598743572")  # 12 x 3.5633228631
+
+
+def test_co_refuses_days_after_the_last_certification() -> None:
+    with pytest.raises(StaleRateError, match=r"verified until 2026-04-30 and has no rate for"):
+        CO.claim(Money(1_000_000, "COP"), date(2026, 4, 15), date(2026, 5, 10))
+    # Up to the last verified day it computes: April 2026, usury 26.76 %.
+    claim = CO.claim(Money(1_000_000, "COP"), date(2026, 3, 31), date(2026, 4, 30))
+    assert claim.interest.segments[0].annual_rate == monthly_nominal(Decimal("26.76"))
+    # 1,000,000 x ((1.2676)^(1/12) - 1) = 19,956.98 for the 30 days of April (one month)
+    assert claim.total == Money(19_957, "COP")
 
 
 def test_co_tables() -> None:
@@ -217,6 +256,29 @@ def test_cl_needs_rate_and_uf() -> None:
         CL.compensation(Money(1000, "CLP"), uf_value=Decimal(37000))
 
 
+def test_cl_takes_the_uf_of_the_day() -> None:
+    # UF of 31 December 2024: 38,416.69 CLP; 10 UF = 384,166.90 CLP.
+    # 9 % x 384,166.90 + 6 % x (1,000,000 - 384,166.90) = 34,575.02 + 36,949.99
+    fee = CL.compensation(Money(1_000_000, "CLP"), uf_on=date(2024, 12, 31), days_late=21)
+    assert fee == Money(71_525, "CLP")
+    # The claim takes the UF of its `until` day: 9 March 2025, 38,784.08 CLP.
+    claim = CL.claim(Money(1_000_000, "CLP"), date(2025, 2, 6), date(2025, 3, 9), rate=Decimal(0))
+    assert claim.days_late == 31
+    # 9 % x 387,840.80 + 6 % x 612,159.20 = 34,905.67 + 36,729.55
+    assert claim.compensation == Money(71_635, "CLP")
+    with pytest.raises(StaleRateError, match=r"no value on 2026-10-10"):
+        CL.claim(Money(1_000_000, "CLP"), date(2026, 9, 1), date(2026, 10, 10), rate=Decimal(0))
+    # An explicit UF value wins over the table.
+    explicit = CL.claim(
+        Money(1_000_000, "CLP"),
+        date(2026, 9, 1),
+        date(2026, 10, 10),
+        rate=Decimal(0),
+        uf_value=Decimal(37000),
+    )
+    assert explicit.compensation == Money(71_100, "CLP")
+
+
 def test_cl_rate_table_and_ceiling() -> None:
     corriente = RateTable.from_rows([("2025-01-01", "30")], name="interés corriente")
     rule = CL.interest_rule(rate=corriente, ceiling=Decimal(24))
@@ -224,6 +286,31 @@ def test_cl_rate_table_and_ceiling() -> None:
     assert rule.basis is DayCount.ACT_360
     assert rule.ceiling == Decimal(24)
     assert CL.interest_rule(rate=Decimal(20)).annual_rate == Decimal(20)
+
+
+def test_mx_usury_ceiling() -> None:
+    # An agreed 120 % a year, reduced to 37 % as a court would (SCJN 1a./J. 46/2014 (10a.)):
+    # 100,000 x 37 % x 60 / 365 = 6,082.19.
+    claim = MX.claim(
+        Money("100000.00", "MXN"),
+        date(2025, 1, 31),
+        date(2025, 4, 1),
+        agreed_rate=Decimal(120),
+        ceiling=Decimal(37),
+    )
+    assert [(s.days, s.annual_rate, s.capped) for s in claim.interest.segments] == [
+        (60, Decimal(37), True)
+    ]
+    assert claim.total == Money("6082.19", "MXN")
+    below = MX.claim(
+        Money("100000.00", "MXN"),
+        date(2025, 1, 31),
+        date(2025, 4, 1),
+        agreed_rate=Decimal(24),
+        ceiling=Decimal(37),
+    )
+    assert below.total == Money("3945.21", "MXN")  # 100,000 x 24 % x 60 / 365
+    assert not below.interest.segments[0].capped
 
 
 def test_mx_options() -> None:

@@ -17,7 +17,7 @@ UK    Bank Rate on 31 Dec / 30 Jun + 8, fixed (1998 Act) GBP 40 / 70 / 100 (s.5A
 DE    Basiszinssatz + 9, or + 5 with a consumer (§ 288)  EUR 40 unless the debtor is a consumer
 FR    ECB on 1 Jan / 1 Jul + 10 (C. com. L. 441-10)      EUR 40 (D. 441-5)
 ES    ECB for the half-year + 8 (Ley 3/2004 art. 7)      EUR 40 (art. 8)
-CO    at most 1.5 x certified IBC (C. Com. art. 884)     none
+CO    at most the usury rate, 1.5 x IBC (C. Com. 884)    none
 CL    agreed rate, capped at a ceiling (Ley 18.010)      9/6/3 % by UF band after 20 days (19.496)
 MX    6 % commercial (CCom 362) or 9 % civil (CCF 2395)  none
 ===== ================================================= =========================================
@@ -27,6 +27,10 @@ MX    6 % commercial (CCom 362) or 9 % civil (CCF 2395)  none
 >>> claim = get_jurisdiction("DE").claim(Money("1000.00", "EUR"), date(2025, 1, 31), date(2025, 3, 2))
 >>> str(claim.interest.amount), str(claim.total)
 ('9.26 EUR', '49.26 EUR')
+
+The Latin American tables (Colombia's certified rates, Chile's UF, Mexico's TIIE) are read with
+`load_table` and updated with `install_table` (``dunning rates update``): see
+`dunning.statutory.tables`.
 """  # noqa: E501 -- a doctest line shows a whole call
 
 from __future__ import annotations
@@ -49,9 +53,22 @@ from dunning.statutory.reference_rates import (
     ecb_main_refinancing_rate,
     fr_taux_legal,
 )
+from dunning.statutory.tables import (
+    TABLES,
+    Certification,
+    CertifiedRates,
+    install_table,
+    load_table,
+    read_shipped,
+    read_table,
+    user_data_dir,
+)
 
 __all__ = [
     "JURISDICTIONS",
+    "TABLES",
+    "Certification",
+    "CertifiedRates",
     "Jurisdiction",
     "Options",
     "StatutoryClaim",
@@ -62,6 +79,11 @@ __all__ = [
     "ecb_main_refinancing_rate",
     "fr_taux_legal",
     "get_jurisdiction",
+    "install_table",
+    "load_table",
+    "read_shipped",
+    "read_table",
+    "user_data_dir",
 ]
 
 #: Every preset by its code; a test checks that it agrees with the modules of the package.

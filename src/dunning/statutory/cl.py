@@ -3,12 +3,17 @@
 - Ley 19.496 (consumer protection) art. 37: extrajudicial collection charges may not exceed
   9 % of the overdue debt up to 10 UF, 6 % of the part between 10 and 50 UF and 3 % of the
   part above 50 UF, and may only be charged once the first 20 days of delay have passed (from
-  the 21st day late). The UF (unidad de fomento) is indexed daily: its value in CLP on the
-  day is an input (`uf_value`).
+  the 21st day late). The UF (unidad de fomento) is indexed daily: the bands take the UF of
+  the day, from `uf_value` (CLP) when given, else from the shipped daily table
+  (``load_table("cl-uf")``, or `uf_table`) on `uf_on`; a claim takes the UF of its `until`
+  day. A day after the table's last value raises `StaleRateError`: install a newer table with
+  ``dunning rates update cl-uf FILE``.
 - Ley 18.010 art. 6: an agreed rate may not exceed the tasa máxima convencional (1.5 x the
   interés corriente the CMF publishes). The preset takes the agreed rate (`rate`, a percent or
   a table such as the interés corriente) and the ceiling (`ceiling`, a percent or a table)
-  from you and never lets a day's rate exceed the ceiling. Note that art. 8 goes further: a
+  from you and never lets a day's rate exceed the ceiling. The library ships no history of
+  the tasa máxima convencional (the CMF publishes it monthly by amount and term band): pass
+  the ceiling of the operation's band. Note that art. 8 goes further: a
   stipulation above the maximum is void and interest falls to the interés corriente, so when
   the agreed rate exceeds the maximum, pass the interés corriente as `rate`.
 - Day count: the CMF publishes the maximum rates as annual rates equal to 12 times the monthly
@@ -20,19 +25,24 @@
 >>> from dunning.money import Money
 >>> str(CL.compensation(Money(1_000_000, "CLP"), uf_value=Decimal("37000"), days_late=21))
 '71100 CLP'
+>>> str(CL.compensation(Money(1_000_000, "CLP"), uf_on=date(2024, 12, 31), days_late=21))
+'71525 CLP'
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
 from dunning.daycount import DayCount
 from dunning.money import Amount, Money
 from dunning.penalties import FeeBand, InterestRule, RateFixing, TieredFee
-from dunning.rates import RateTable, ReferenceRate
-from dunning.statutory._base import Jurisdiction, Options, StatutoryOptionError
+from dunning.rates import RateTable, ReferenceRate, UnitOfAccount
+from dunning.statutory._base import Jurisdiction, Options, StatutoryClaim, StatutoryOptionError
+from dunning.statutory.tables import load_table
 
 __all__ = ["CL", "COLLECTION_FREE_DAYS", "CLOptions", "Chile", "collection_charges"]
 
@@ -64,6 +74,12 @@ class CLOptions(Options):
 
     uf_value: Amount | None = Field(
         default=None, description="CLP value of one UF on the day (for collection charges)."
+    )
+    uf_on: date | None = Field(
+        default=None, description="Day whose UF the bands take, when uf_value is not given."
+    )
+    uf_table: UnitOfAccount | None = Field(
+        default=None, description="Daily UF values; None: the shipped (or installed) table."
     )
     rate: RateTable | Amount | None = Field(
         default=None, description="Agreed annual percent, or a table (e.g. interés corriente)."
@@ -102,12 +118,30 @@ class Chile(Jurisdiction[CLOptions]):
         return InterestRule(annual_rate=options.rate, basis=options.basis, ceiling=options.ceiling)
 
     def _late_fee(self, options: CLOptions) -> TieredFee:
-        if options.uf_value is None:
+        if options.uf_value is not None:
+            return collection_charges(options.uf_value)
+        if options.uf_on is None:
             raise StatutoryOptionError(
                 "uf_value is None; Ley 19.496 art. 37 states the collection-charge bands in UF: "
-                "pass uf_value=Decimal(...), the CLP value of one UF on the day"
+                "pass uf_value=Decimal(...), the CLP value of one UF on the day, or uf_on=date "
+                "to take the UF of that day from the daily table"
             )
-        return collection_charges(options.uf_value)
+        table = options.uf_table if options.uf_table is not None else _shipped_uf()
+        return collection_charges(table.value_on(options.uf_on))
+
+    def claim(
+        self, principal: Money, due_date: date, until: date, **options: Any
+    ) -> StatutoryClaim:
+        """Return the claim as `Jurisdiction.claim` does, with the UF of `until` by default.
+
+        Raises:
+            pydantic.ValidationError: for an unknown or invalid option.
+            StatutoryOptionError: for a missing or contradictory option.
+            RateNotFoundError: when a table has no rate or UF value for a day needed.
+        """
+        if options.get("uf_value") is None and options.get("uf_on") is None:
+            options = {**options, "uf_on": until}
+        return super().claim(principal, due_date, until, **options)
 
     def _compensation(
         self, principal: Money, options: CLOptions, days_late: int | None
@@ -121,6 +155,12 @@ class Chile(Jurisdiction[CLOptions]):
         if days_late <= COLLECTION_FREE_DAYS:
             return None
         return fee.compute(principal)
+
+
+def _shipped_uf() -> UnitOfAccount:
+    table = load_table("cl-uf")
+    assert isinstance(table, UnitOfAccount)
+    return table
 
 
 #: The Chilean preset.

@@ -6,8 +6,14 @@
   Ley 45 de 1990 art. 72, and is a crime, Código Penal art. 305). The preset caps an agreed
   rate above the ceiling at the ceiling and marks the segment as capped.
 - The Superintendencia Financiera certifies the IBC as an effective annual rate (E.A.) for
-  each period (monthly for consumer and ordinary credit). The certified table is yours to
-  pass (`certified_rate`, in E.A. percent); the library ships none.
+  each period (monthly for consumer and ordinary credit since September 2017, quarterly
+  before) and publishes the usury ceiling rounded to two decimals. By default the preset reads
+  the shipped certifications (``load_table("co-ibc")``, consumo y ordinario, from April 2007;
+  ``modality="microcredito"`` for microcrédito, October 2010 to June 2019) and caps at the
+  published usury rate of each period. A day after the table's last verified period raises
+  `StaleRateError`: install a newer table (``dunning rates update co-ibc FILE``) or pass
+  `certified_rate` (then the ceiling is exactly 1.5 x each rate, unless you pass
+  `usury_rate` too).
 
 Method (state it to the debtor): each E.A. rate is converted to its effective monthly rate
 ``i_m = (1 + i_EA)^(1/12) - 1`` (rounded to 10 decimals of percent), and a day of delay costs
@@ -19,19 +25,18 @@ each day takes the rate of the certification period it falls in.
 >>> from datetime import date
 >>> from decimal import Decimal
 >>> from dunning.money import Money
->>> from dunning.rates import RateTable
->>> ibc = RateTable.from_rows([("2024-10-01", "26.79")], name="IBC consumo y ordinario")
->>> claim = CO.claim(Money(1_000_000, "COP"), date(2024, 10, 1), date(2024, 10, 31),
-...                  certified_rate=ibc)
->>> claim.interest.segments[0].annual_rate  # 12 x EM of 1.5 x 26.79 = 40.185 % E.A.
-Decimal('34.2592051248')
+>>> claim = CO.claim(Money(1_000_000, "COP"), date(2024, 9, 30), date(2024, 10, 30))
+>>> claim.interest.segments[0].annual_rate  # 12 x EM of the usury rate of October 2024, 28.17 %
+Decimal('25.0771647024')
 >>> str(claim.total)
-'28549 COP'
+'20898 COP'
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 
@@ -45,7 +50,8 @@ from dunning.rates import (
     effective_monthly_from_annual,
     multiply_rate,
 )
-from dunning.statutory._base import Jurisdiction, Options, StatutoryOptionError
+from dunning.statutory._base import Jurisdiction, Options
+from dunning.statutory.tables import CertifiedRates, load_table
 
 __all__ = [
     "CO",
@@ -86,6 +92,8 @@ def usury_ceiling(certified_rate: RateTable) -> RateTable:
         ),
         source=certified_rate.source,
         updated=certified_rate.updated,
+        valid_until=certified_rate.valid_until,
+        beyond_valid_until=certified_rate.beyond_valid_until,
     )
 
 
@@ -99,6 +107,8 @@ def monthly_nominal_table(effective_annual: RateTable) -> RateTable:
         ),
         source=effective_annual.source,
         updated=effective_annual.updated,
+        valid_until=effective_annual.valid_until,
+        beyond_valid_until=effective_annual.beyond_valid_until,
     )
 
 
@@ -106,7 +116,18 @@ class COOptions(Options):
     """Options of the Colombian preset."""
 
     certified_rate: RateTable | None = Field(
-        default=None, description="Interés bancario corriente certified, E.A. percent."
+        default=None,
+        description="Interés bancario corriente certified, E.A. percent; None: the shipped "
+        "table of `modality`.",
+    )
+    usury_rate: RateTable | None = Field(
+        default=None,
+        description="Published usury ceilings, E.A. percent; None: the shipped ones with the "
+        "shipped table, else exactly 1.5 x certified_rate.",
+    )
+    modality: Literal["consumo", "microcredito"] = Field(
+        default="consumo",
+        description="Credit modality of the shipped table: consumo y ordinario or microcrédito.",
     )
     agreed_rate: Amount | None = Field(
         default=None, description="Agreed moratorium rate, E.A. percent; None: the maximum."
@@ -127,13 +148,14 @@ class Colombia(Jurisdiction[COOptions]):
     options = COOptions
 
     def _interest_rule(self, options: COOptions) -> InterestRule:
-        if options.certified_rate is None:
-            raise StatutoryOptionError(
-                "certified_rate is None; Colombian moratorium interest needs the interés "
-                "bancario corriente certified by the Superintendencia Financiera: pass "
-                "certified_rate=RateTable(...) with its E.A. rates in percent"
-            )
-        ceiling = monthly_nominal_table(usury_ceiling(options.certified_rate))
+        if options.usury_rate is not None:
+            usury = options.usury_rate
+        elif options.certified_rate is not None:
+            usury = usury_ceiling(options.certified_rate)
+        else:
+            # The usury rate the Superintendencia published, rounded to two decimals.
+            usury = _shipped(options.modality).usury()
+        ceiling = _nominal(usury)
         if options.agreed_rate is None:
             # Art. 884: without an agreed rate, 1.5 x the bank current rate.
             return InterestRule(
@@ -148,6 +170,18 @@ class Colombia(Jurisdiction[COOptions]):
             basis=DayCount.ACT_360,
             ceiling=ceiling,
         )
+
+
+@lru_cache(maxsize=16)
+def _nominal(usury: RateTable) -> RateTable:
+    # Tables are immutable and equal by value; converting each period is the costly part.
+    return monthly_nominal_table(usury)
+
+
+def _shipped(modality: Literal["consumo", "microcredito"]) -> CertifiedRates:
+    table = load_table("co-ibc" if modality == "consumo" else "co-microcredito")
+    assert isinstance(table, CertifiedRates)
+    return table
 
 
 #: The Colombian preset.

@@ -9,10 +9,25 @@ rate (`agreed_rate`) replaces the legal one. Neither code fixes a day count: the
 actual days over 365 (ACT/365F); pass `basis` for another convention. There is no statutory
 fixed compensation.
 
+Usury (Suprema Corte de Justicia de la Nación, Primera Sala, jurisprudencia 1a./J. 46/2014
+(10a.), registro 2006794): the parties may agree the moratory interest of a pagaré (Ley
+General de Títulos y Operaciones de Crédito art. 174), but not a usurious one (Convención
+Americana sobre Derechos Humanos art. 21.3); a judge who finds the agreed rate notoriously
+excessive must reduce it, of their own motion, prudently, to a rate that is not, weighing the
+circumstances of the case (1a./J. 47/2014 (10a.), registro 2006795, lists them: the parties,
+the kind and purpose of the credit, the amount, the term, the guarantees, the rates banks
+charge for similar operations, inflation and market conditions). The law fixes no number, so
+the library does not pick one: `ceiling` caps each day's rate at the figure you (or a court)
+set, and the capped segments say so.
+
 >>> from datetime import date
 >>> from dunning.money import Money
 >>> str(MX.claim(Money("100000.00", "MXN"), date(2025, 1, 31), date(2025, 4, 1)).total)
 '986.30 MXN'
+>>> capped = MX.claim(Money("100000.00", "MXN"), date(2025, 1, 31), date(2025, 4, 1),
+...                   agreed_rate=Decimal("120"), ceiling=Decimal("37"))
+>>> str(capped.total), capped.interest.segments[0].capped
+('6082.19 MXN', True)
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ from pydantic import Field
 from dunning.daycount import DayCount
 from dunning.money import Amount
 from dunning.penalties import InterestRule
+from dunning.rates import RateTable
 from dunning.statutory._base import Jurisdiction, Options
 
 __all__ = ["CIVIL_RATE", "COMMERCIAL_RATE", "MX", "MXOptions", "Mexico"]
@@ -46,6 +62,10 @@ class MXOptions(Options):
         default=None, description="Agreed annual moratorium rate; None: the legal rate."
     )
     basis: DayCount = Field(default=DayCount.ACT_365F, description="Day-count basis.")
+    ceiling: RateTable | Amount | None = Field(
+        default=None,
+        description="Highest annual rate a court would allow (1a./J. 46/2014); None: no cap.",
+    )
 
 
 class Mexico(Jurisdiction[MXOptions]):
@@ -66,7 +86,8 @@ class Mexico(Jurisdiction[MXOptions]):
             rate = COMMERCIAL_RATE
         else:
             rate = CIVIL_RATE
-        return InterestRule(annual_rate=rate, basis=options.basis)
+        # SCJN 1a./J. 46/2014 (10a.): a usurious agreed rate is reduced to a prudent one.
+        return InterestRule(annual_rate=rate, basis=options.basis, ceiling=options.ceiling)
 
 
 #: The Mexican preset.
