@@ -16,7 +16,11 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
-    └── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── StoreError                           the runner's store cannot be opened or written
+    │   ├── StoreLockedError                 another process holds the database past the timeout
+    │   └── StoreSchemaError                 a store schema this version cannot use (newer, damaged)
+    └── ChannelConfigError(ValueError)       a channels file the runner cannot use
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
 amount) raises `pydantic.ValidationError`, whose entries carry stable `dunning.*` error types.
@@ -27,6 +31,7 @@ from __future__ import annotations
 __all__ = [
     "AllocationError",
     "CalendarError",
+    "ChannelConfigError",
     "CurrencyError",
     "CurrencyMismatchError",
     "DunningError",
@@ -37,6 +42,9 @@ __all__ = [
     "PlanError",
     "RateNotFoundError",
     "StatutoryOptionError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreSchemaError",
     "TermsParseError",
     "UnknownJurisdictionError",
 ]
@@ -96,6 +104,22 @@ class StatutoryOptionError(DunningError, ValueError):
 
 class MissingDependencyError(DunningError, ImportError):
     """An optional dependency is not installed; the message gives the `pip install` command."""
+
+
+class StoreError(DunningError):
+    """The runner's store cannot be opened, read or written; the message names the store."""
+
+
+class StoreLockedError(StoreError):
+    """Another process held the store's database locked for longer than the timeout."""
+
+
+class StoreSchemaError(StoreError):
+    """The store holds a schema this version cannot use: written by a newer one, or damaged."""
+
+
+class ChannelConfigError(DunningError, ValueError):
+    """A channels file with an unknown key, a bad value or a secret missing from the environment."""
 
 
 def missing_dependency(package: str, extra: str) -> MissingDependencyError:
