@@ -17,6 +17,8 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
     ├── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── ChannelNotConfiguredError(LookupError) no sender registered for a message's channel
+    ├── IdempotencyConflictError(ValueError) an idempotency key reused for another request
     ├── StoreError                           the runner's store cannot be opened or written
     │   ├── StoreLockedError                 another process holds the database past the timeout
     │   └── StoreSchemaError                 a store schema this version cannot use (newer, damaged)
@@ -32,9 +34,11 @@ __all__ = [
     "AllocationError",
     "CalendarError",
     "ChannelConfigError",
+    "ChannelNotConfiguredError",
     "CurrencyError",
     "CurrencyMismatchError",
     "DunningError",
+    "IdempotencyConflictError",
     "InputError",
     "InvalidPolicyError",
     "MissingDependencyError",
@@ -128,3 +132,11 @@ def missing_dependency(package: str, extra: str) -> MissingDependencyError:
         f"this feature needs the optional package {package!r}; "
         f'install it with: pip install "dunning[{extra}]"'
     )
+
+
+class ChannelNotConfiguredError(DunningError, LookupError):
+    """No sender is registered for a channel a message must go out on."""
+
+
+class IdempotencyConflictError(DunningError, ValueError):
+    """An idempotency key reused for a different request (providers refuse it too)."""
