@@ -5,20 +5,30 @@ Import it as its own module: ``from dunning.runner import Runner, SQLiteStore``.
 
 from dunning.runner.backoff import Backoff
 from dunning.runner.clock import Clock, ManualClock, SystemClock
+from dunning.runner.core import AdoptReport, Progress, Renderer, Runner, plain_message
 from dunning.runner.postgres import PostgresStore
+from dunning.runner.report import Failure, Outcome, RunReport
 from dunning.runner.sqlite import SQLiteStore
 from dunning.runner.store import Completion, EntryStatus, OutboxEntry, Store, entry_of
 
 __all__ = [
+    "AdoptReport",
     "Backoff",
     "Clock",
     "Completion",
     "EntryStatus",
+    "Failure",
     "ManualClock",
     "OutboxEntry",
+    "Outcome",
     "PostgresStore",
+    "Progress",
+    "Renderer",
+    "RunReport",
+    "Runner",
     "SQLiteStore",
     "Store",
     "SystemClock",
     "entry_of",
+    "plain_message",
 ]
