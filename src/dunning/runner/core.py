@@ -369,10 +369,12 @@ class Runner:
         """Record the state of a portfolio collected by hand until `as_of`, before go-live.
 
         Either the host states what was done (`records`: stages reached, notices given, fees
-        charged, as history records), or, without `records`, everything the engine finds due
-        on `as_of` counts as done on `as_of`: stages are entered, fees and notices are taken
-        as given. The first `run` then sends only what falls due after go-live. Nothing is
-        dispatched; keys already in the store are left as they are.
+        charged, as history records), or, without `records`, everything that fell due on or
+        before `as_of` counts as done on `as_of`: the portfolio is evaluated with its pauses
+        lifted (disputes, promises to pay, installment plans), so that an invoice paused at
+        go-live does not release months of catch-up when its pause ends; stages count as
+        entered, fees as charged, notices as given. The first `run` then sends only what
+        falls due after go-live. Nothing is dispatched; keys already in the store stay.
 
         Returns:
             An `AdoptReport` whose `adopted` is the number of records written.
@@ -388,12 +390,11 @@ class Runner:
                 adopted=adopted,
                 duration=time.perf_counter() - started,
             )
-        bills = invoices if isinstance(invoices, Sequence) else tuple(invoices)
+        del plans  # plans pause dunning; at go-live everything due counts as done
+        bills = [_unpaused(invoice) for invoice in invoices]
         people = _customer_index(customers)
         index = HistoryIndex(self.store.history())
-        evaluation = evaluate(
-            bills, self.policy, as_of, customers=people, history=index, plans=plans
-        )
+        evaluation = evaluate(bills, self.policy, as_of, customers=people, history=index)
         tally: Counter[tuple[ActionKind, Outcome]] = Counter()
         for action in evaluation.actions:
             tally[action.kind, Outcome.RECORDED] += 1
@@ -647,6 +648,15 @@ def _customer_index(
         model = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         index[model.id] = model
     return index
+
+
+def _unpaused(invoice: Invoice | Mapping[str, Any]) -> Invoice | Mapping[str, Any]:
+    """`invoice` without the causes that pause its dunning (dispute, promise to pay)."""
+    if isinstance(invoice, Invoice):
+        if invoice.disputed or invoice.promise_to_pay is not None:
+            return invoice.evolve(disputed=False, promise_to_pay=None)
+        return invoice
+    return {**invoice, "disputed": False, "promise_to_pay": None}
 
 
 def _customer_of(invoice: Invoice | Mapping[str, Any]) -> object:
