@@ -261,3 +261,47 @@ def test_adopt_records_what_the_host_states(tmp_path) -> None:
     assert runner.adopt(DAY, records=[record]).adopted == 1
     assert runner.run(DAY, [invoice], [customer]).counts == ()
     assert email.calls == []
+
+
+def test_entries_of_a_killed_run_count_as_done_so_no_occurrence_is_regrouped(tmp_path) -> None:
+    # A consolidating policy groups a customer's same-day messages under a key that depends
+    # on what they cover: if the pending entry of the first day were not counted as done,
+    # the next day would cover invoice A again in a consolidated message with a new key.
+    policy = Policy(
+        id="p",
+        consolidate=True,
+        steps=[ReminderStep(id="due", offset_days=0, channels=["email"], template="due")],
+    )
+    customer = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x"}])
+    a, b = (
+        Invoice(
+            id=name,
+            customer_id="C",
+            currency="USD",
+            total="10.00",
+            issue_date=date(2026, 10, 1),
+            due_date=due,
+        )
+        for name, due in (("A", DAY), ("B", DAY + timedelta(days=1)))
+    )
+
+    class Dying(FakeSender):
+        def send(self, message, *, idempotency_key):
+            raise KeyboardInterrupt  # killed before the provider is reached
+
+    clock = ManualClock(START)
+    store = SQLiteStore(tmp_path / "o.sqlite")
+    with pytest.raises(KeyboardInterrupt):
+        Runner(store, policy, {"email": Dying("email")}, clock=clock, lease_seconds=60).run(
+            DAY, [a, b], [customer]
+        )
+    clock.advance(24 * 3600)
+    email = FakeSender("email")
+    report = Runner(store, policy, {"email": email}, clock=clock).run(
+        DAY + timedelta(days=1), [a, b], [customer]
+    )
+    assert report.count(outcome=Outcome.DELIVERED) == 2
+    assert sorted(call.idempotency_key for call in email.calls) == [
+        "p:C:A:step:due:0@email",
+        "p:C:B:step:due:0@email",
+    ]

@@ -169,6 +169,7 @@ class Runner:
         clock: where leases and backoff read the time.
         backoff: when temporary failures are tried again, and when they count as permanent.
         lease_seconds: how long a claim lasts before another runner may take the entry.
+        batch_size: entries claimed at once; their results are recorded in one transaction.
         worker: the name of this runner in claims (``host:pid:token`` by default).
 
     Actions with no adapter to call (stage entries, fees, interest; tasks, service changes
@@ -206,6 +207,7 @@ class Runner:
         clock: Clock | None = None,
         backoff: Backoff | None = None,
         lease_seconds: float = 300.0,
+        batch_size: int = _BATCH,
         worker: str | None = None,
     ) -> None:
         from dunning.invoices import Channel
@@ -223,6 +225,9 @@ class Runner:
         if lease_seconds <= 0:
             raise ValueError(f"lease_seconds must be positive, got {lease_seconds}")
         self.lease_seconds = lease_seconds
+        if not 1 <= batch_size <= 500:
+            raise ValueError(f"batch_size must be between 1 and 500, got {batch_size}")
+        self.batch_size = batch_size
         self.worker = worker if worker is not None else worker_name()
 
     # -- the run ---------------------------------------------------------------------------------
@@ -429,7 +434,9 @@ class Runner:
         try:
             while True:
                 mark = time.perf_counter()
-                batch = self.store.claim(self.worker, self.clock.now(), self.lease_seconds, _BATCH)
+                batch = self.store.claim(
+                    self.worker, self.clock.now(), self.lease_seconds, self.batch_size
+                )
                 if not batch:
                     dispatching += time.perf_counter() - mark
                     break
