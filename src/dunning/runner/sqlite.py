@@ -96,7 +96,10 @@ class SQLiteStore(_SQLStore):
             try:
                 yield cursor
             except BaseException:
-                cursor.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk): only roll
+                # back what is still open, so that the first error is the one reported.
+                if self._connection.in_transaction:
+                    cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
 
