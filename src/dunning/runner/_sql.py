@@ -95,8 +95,21 @@ def _moment(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
+_KINDS: Final = {kind.value: kind for kind in ActionKind}
+_STATUSES: Final = {status.value: status for status in HistoryStatus}
+_CHANNELS: Final = {channel.value: channel for channel in Channel}
+_CHANNELS[None] = None  # type: ignore[index]
+
+
 def _tuple(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text)) if text != "[]" else ()
+    """A JSON array of strings, read back; the arrays `json.dumps` writes without escapes
+    (the common case: ASCII ids and keys) are split directly, which is several times faster.
+    """
+    if text == "[]":
+        return ()
+    if "\\" not in text:
+        return tuple(text[2:-2].split('", "'))
+    return tuple(json.loads(text))
 
 
 def _entry(row: Sequence[Any]) -> OutboxEntry:
@@ -120,15 +133,18 @@ def _entry(row: Sequence[Any]) -> OutboxEntry:
 
 
 def _history_record(row: Sequence[Any]) -> HistoryRecord:
-    return HistoryRecord._construct(
-        key=row[0],
-        kind=ActionKind(row[1]),
-        customer_id=row[2],
-        on=date.fromisoformat(row[3]),
-        status=HistoryStatus(row[4]),
-        invoice_ids=_tuple(row[5]),
-        covers=_tuple(row[6]),
-        channel=None if row[7] is None else Channel(row[7]),
+    # Every field, in order: the rows were written from valid records.
+    return HistoryRecord._from_values(
+        {
+            "key": row[0],
+            "kind": _KINDS[row[1]],
+            "customer_id": row[2],
+            "on": date.fromisoformat(row[3]),
+            "status": _STATUSES[row[4]],
+            "invoice_ids": _tuple(row[5]),
+            "covers": _tuple(row[6]),
+            "channel": _CHANNELS[row[7]],
+        }
     )
 
 
