@@ -97,13 +97,15 @@ def _moment(seconds: float | None) -> datetime | None:
 
 _KINDS: Final = {kind.value: kind for kind in ActionKind}
 _STATUSES: Final = {status.value: status for status in HistoryStatus}
-_CHANNELS: Final = {channel.value: channel for channel in Channel}
-_CHANNELS[None] = None  # type: ignore[index]
+_CHANNELS: Final[dict[str | None, Channel | None]] = {None: None}
+_CHANNELS.update((channel.value, channel) for channel in Channel)
 
 
 def _tuple(text: str) -> tuple[str, ...]:
-    """A JSON array of strings, read back; the arrays `json.dumps` writes without escapes
-    (the common case: ASCII ids and keys) are split directly, which is several times faster.
+    """A JSON array of strings, read back.
+
+    The arrays `json.dumps` writes without escapes (the common case: ASCII ids and keys) are
+    split directly, which is several times faster than the JSON parser.
     """
     if text == "[]":
         return ()
