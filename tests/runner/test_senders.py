@@ -345,3 +345,36 @@ def test_bad_channels_files_say_what_and_where(tmp_path, text, message) -> None:
 def test_a_missing_channels_file_is_named(tmp_path) -> None:
     with pytest.raises(ChannelConfigError, match=r"missing\.toml: cannot read the channels file"):
         load_channels(tmp_path / "missing.toml")
+
+
+def test_a_run_against_an_unreachable_smtp_server_waits_and_says_why(tmp_path) -> None:
+    from datetime import UTC, date, datetime
+
+    from dunning import Customer, Invoice, Policy, ReminderStep
+    from dunning.runner import EntryStatus, ManualClock, Outcome, Runner, SQLiteStore
+
+    port = free_port()
+    policy = Policy(
+        id="p", steps=[ReminderStep(id="due", offset_days=0, channels=["email"], template="due")]
+    )
+    customer = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x.co"}])
+    invoice = Invoice(
+        id="I",
+        customer_id="C",
+        currency="USD",
+        total="10.00",
+        issue_date=date(2026, 10, 1),
+        due_date=date(2026, 11, 20),
+    )
+    sender = SMTPSender("127.0.0.1", port, sender="c@billing.example", security="none", timeout=2)
+    store = SQLiteStore(tmp_path / "o.sqlite")
+    clock = ManualClock(datetime(2026, 11, 20, 9, tzinfo=UTC))
+    report = Runner(store, policy, {"email": sender}, clock=clock).run(
+        date(2026, 11, 20), [invoice], [customer]
+    )
+    (failure,) = report.failures
+    assert failure.outcome is Outcome.RETRYING
+    assert failure.reason.startswith(f"unreachable cannot reach SMTP server 127.0.0.1:{port}")
+    (entry,) = store.entries()
+    assert (entry.status, entry.attempts) == (EntryStatus.PENDING, 1)
+    assert entry.last_error == failure.reason
