@@ -4,6 +4,8 @@
 
     dunning due --policy portfolio.toml --invoices invoices.csv --customers customers.csv \
                 --as-of 2026-11-20 [--history history.csv] [--format table|json]
+                [--render] [--catalog templates.toml] [--locale es_CO]
+    dunning templates list|show ID|check [--catalog templates.toml] [--policy FILE]
     dunning schema [--set]
     dunning lint POLICY [--terms "2/10 net 30" ...]
     dunning demo [--examples DIR]
@@ -15,9 +17,9 @@
     dunning history export|import --db outbox.sqlite ...
 
 Bad rows of the input files are reported on standard error with their line numbers and left
-out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error,
-and 2 when the arguments cannot be used (a missing file, a bad date, a policy that does not
-validate).
+out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error
+or `templates check` a problem, and 2 when the arguments cannot be used (a missing file, a bad
+date, a policy that does not validate).
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from dunning.adapters import OutgoingMessage
+from dunning.adapters.local import ConsoleSender
 from dunning.analytics import aging
 from dunning.engine import Action, Evaluation, evaluate
 from dunning.engine.actions import (
@@ -42,11 +46,26 @@ from dunning.engine.actions import (
     SendMessage,
 )
 from dunning.errors import DunningError
-from dunning.invoices import Customer, Invoice
+from dunning.invoices import Channel, Customer, Invoice
 from dunning.io import RowError, read_customers, read_history, read_invoices
+from dunning.messages import (
+    Business,
+    Catalog,
+    LocaleFormatter,
+    bundled_catalog,
+    load_catalog,
+    render,
+)
+from dunning.messages.check import (
+    check_catalog,
+    missing_templates,
+    sample_customer,
+    sample_link,
+    sample_notice,
+)
 from dunning.policy.io import load_policy, policy_schema
 from dunning.policy.lint import Severity, lint
-from dunning.policy.model import PolicySet
+from dunning.policy.model import PolicySet, Tone
 from dunning.terms import get_terms, parse_terms
 
 __all__ = ["DEMO_DATE", "build_parser", "main"]
@@ -58,6 +77,12 @@ DEMO_DATE = date(2026, 11, 20)
 _REPOSITORY_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 _USAGE_ERROR = 2
+
+#: Who sends the demo's messages, and where its customers pay.
+_DEMO_BUSINESS = Business(
+    name="Servicios Andinos", email="cartera@servicios-andinos.example", phone="+57 601 555 0100"
+)
+_DEMO_LINKS = "https://pagos.servicios-andinos.example/"
 
 
 class _UsageError(Exception):
@@ -87,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     due.add_argument("--as-of", required=True, type=_date, help="evaluation date, YYYY-MM-DD")
     due.add_argument("--history", type=Path, help="history .csv or .json of actions done")
     due.add_argument("--format", choices=("table", "json"), default="table")
+    _add_message_options(due)
+    due.add_argument(
+        "--render", action="store_true", help="print the messages, rendered for their channels"
+    )
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a policy file")
     schema.add_argument("--set", action="store_true", help="the schema of a policy set")
@@ -100,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TERMS",
         help='B2B payment terms to check too, e.g. "net 90" (repeatable)',
     )
+
+    _add_templates_command(commands)
 
     demo = commands.add_parser("demo", help="run the example portfolio")
     demo.add_argument("--examples", type=Path, help="folder of the example portfolio")
@@ -138,8 +169,18 @@ def _detail(action: Action) -> str:
     return " ".join(str(part) for part in (amount, stage) if part is not None)
 
 
-def actions_table(evaluation: Evaluation) -> str:
-    """The actions of `evaluation` as a text table, one line per action."""
+def actions_table(evaluation: Evaluation, *, locales: Mapping[str, str] | None = None) -> str:
+    """The actions of `evaluation` as a text table, one line per action.
+
+    With `locales` (a locale per customer id), the amounts of each customer's actions are
+    written for its locale.
+    """
+    formatters = {locale: LocaleFormatter(locale) for locale in set((locales or {}).values())}
+
+    def detail(action: Action) -> str:
+        locale = (locales or {}).get(action.customer_id)
+        return _detail(action) if locale is None else formatters[locale](_detail(action))
+
     rows = [("customer", "action", "invoices", "due on", "detail")]
     rows.extend(
         (
@@ -147,7 +188,7 @@ def actions_table(evaluation: Evaluation) -> str:
             action.kind.value,
             ",".join(action.invoice_ids),
             action.due_on.isoformat(),
-            _detail(action),
+            detail(action),
         )
         for action in evaluation.actions
     )
@@ -186,10 +227,13 @@ def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = load_policy(args.policy)
     invoices, customers, history = _inputs(args.invoices, args.customers, args.history, err)
     evaluation = evaluate(invoices, policy, args.as_of, customers=customers, history=history)
+    if args.render:
+        return _print_messages(evaluation, customers, invoices, args, out)
     if args.format == "json":
         out.write(evaluation.model_dump_json(indent=2) + "\n")
     else:
-        print(actions_table(evaluation), file=out)
+        locales = {customer.id: args.locale or customer.locale for customer in customers}
+        print(actions_table(evaluation, locales=locales), file=out)
     return 0
 
 
@@ -270,7 +314,8 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(aging(invoices, as_of).to_text(totals_only=True), file=out)
     section(f"Evaluation on {as_of.isoformat()} (policies: {', '.join(ids)})")
     evaluation = evaluate(invoices, policy, as_of, customers=customers)
-    print(actions_table(evaluation), file=out)
+    locales = {customer.id: customer.locale for customer in customers}
+    print(actions_table(evaluation, locales=locales), file=out)
     segments = {customer.id: customer.segment for customer in customers}
     for segment in ("business", "consumer"):
         # The customer of the segment with the most actions, then the fewest skips: the
@@ -287,9 +332,152 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if ranked:
             chosen = ranked[0][2]
             section(f"Why: {names[chosen]} ({chosen}, {segment})")
-            print(evaluation.explain(chosen), file=out)
+            print(evaluation.explain(chosen, formatter=LocaleFormatter(locales[chosen])), file=out)
+    _demo_messages(evaluation, customers, invoices, folder, out)
     _demo_runner(policy, invoices, customers, as_of, section, out)
     return 0
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+
+def _add_message_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog", type=Path, help="host templates (TOML) applied over the bundled catalog"
+    )
+    parser.add_argument("--locale", help="write in this locale instead of each customer's")
+
+
+def _add_templates_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    templates = commands.add_parser("templates", help="list, show or check message templates")
+    verbs = templates.add_subparsers(dest="verb", required=True, metavar="VERB")
+    listing = verbs.add_parser("list", help="the templates, their locales and aliases")
+    show = verbs.add_parser("show", help="a template's phrases and a sample message")
+    show.add_argument("template", help="template id or alias")
+    show.add_argument("--locale", default="es_CO", help="locale (default es_CO)")
+    show.add_argument("--channel", choices=[c.value for c in Channel], default="email")
+    show.add_argument("--tone", choices=[t.value for t in Tone], default="friendly")
+    check = verbs.add_parser(
+        "check", help="render every template for every locale and channel with sample data"
+    )
+    check.add_argument("--policy", type=Path, help="also check the templates a policy names")
+    for verb in (listing, show, check):
+        verb.add_argument(
+            "--catalog", type=Path, help="host templates (TOML) applied over the bundled catalog"
+        )
+
+
+def _catalog(path: Path | None) -> Catalog:
+    return bundled_catalog() if path is None else load_catalog(path)
+
+
+def _rendered(
+    evaluation: Evaluation,
+    customers: Sequence[Customer],
+    invoices: Sequence[Invoice],
+    catalog: Catalog,
+    locale: str | None = None,
+    *,
+    link_base: str | None = None,
+    business: Business | None = None,
+) -> list[tuple[SendMessage, OutgoingMessage]]:
+    by_id = {customer.id: customer for customer in customers}
+    return [
+        (
+            action,
+            render(
+                action,
+                by_id[action.customer_id],
+                catalog=catalog,
+                invoices=invoices,
+                locale=locale,
+                link=None if link_base is None else f"{link_base}{action.customer_id}",
+                business=business,
+            ),
+        )
+        for action in evaluation.actions
+        if isinstance(action, SendMessage)
+    ]
+
+
+def _print_messages(
+    evaluation: Evaluation,
+    customers: Sequence[Customer],
+    invoices: Sequence[Invoice],
+    args: argparse.Namespace,
+    out: TextIO,
+) -> int:
+    pairs = _rendered(evaluation, customers, invoices, _catalog(args.catalog), args.locale)
+    if args.format == "json":
+        documents = [message.model_dump(mode="json") for _, message in pairs]
+        out.write(json.dumps(documents, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    console = ConsoleSender(out)
+    for action, message in pairs:
+        console.send(message, idempotency_key=action.key)
+    print(f"{len(pairs)} messages", file=out)
+    return 0
+
+
+def _templates(args: argparse.Namespace, out: TextIO) -> int:
+    catalog = _catalog(args.catalog)
+    if args.verb == "list":
+        for template in catalog.templates:
+            if template in catalog.aliases:
+                print(f"{template} -> {catalog.aliases[template]}", file=out)
+            else:
+                held = [loc for loc in catalog.locales if catalog.has_entry(template, loc)]
+                print(f"{template}: {', '.join(held)}", file=out)
+        return 0
+    if args.verb == "show":
+        entry, locale = catalog.resolve(args.template, args.locale)
+        print(f"{entry} ({locale})", file=out)
+        for name, source in sorted(catalog.source(entry, locale).items()):
+            print(f"  {name}: {source}", file=out)
+        notice = sample_notice(entry, args.channel, args.locale, args.tone)
+        message = render(
+            notice,
+            sample_customer(args.locale),
+            catalog=catalog,
+            link=sample_link(notice.amount.currency),
+        )
+        print("", file=out)
+        ConsoleSender(out).send(message, idempotency_key="sample")
+        return 0
+    problems = [str(problem) for problem in check_catalog(catalog)]
+    if args.policy is not None:
+        problems.extend(str(f) for f in missing_templates(load_policy(args.policy), catalog))
+    for problem in problems:
+        print(problem, file=out)
+    entries = [t for t in catalog.templates if t not in catalog.aliases]
+    print(
+        f"{len(entries)} templates in {len(catalog.locales)} locales checked: "
+        f"{len(problems)} problems",
+        file=out,
+    )
+    return 1 if problems else 0
+
+
+def _demo_messages(
+    evaluation: Evaluation,
+    customers: Sequence[Customer],
+    invoices: Sequence[Invoice],
+    folder: Path,
+    out: TextIO,
+) -> None:
+    host = folder / "templates.toml"
+    catalog = load_catalog(host) if host.is_file() else bundled_catalog()
+    pairs = _rendered(
+        evaluation, customers, invoices, catalog, link_base=_DEMO_LINKS, business=_DEMO_BUSINESS
+    )
+    # One message per channel, in the order of the evaluation: what each customer reads.
+    shown: dict[Channel, tuple[SendMessage, OutgoingMessage]] = {}
+    for action, message in pairs:
+        shown.setdefault(message.channel, (action, message))
+    print(f"\n== Messages, as the customers read them ({len(pairs)} rendered) ==\n", file=out)
+    console = ConsoleSender(out)
+    for action, message in shown.values():
+        console.send(message, idempotency_key=action.key)
 
 
 def _demo_runner(
@@ -356,6 +544,8 @@ def main(
             return _outbox(args, out)
         if args.command == "history":
             return _history(args, out, err)
+        if args.command == "templates":
+            return _templates(args, out)
         return _demo(args, out, err)
     except (_UsageError, DunningError) as error:
         print(f"dunning {args.command}: error: {error}", file=err)

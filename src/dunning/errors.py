@@ -19,6 +19,9 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── MissingDependencyError(ImportError)  an optional extra is not installed
     ├── ChannelNotConfiguredError(LookupError) no sender registered for a message's channel
     ├── IdempotencyConflictError(ValueError) an idempotency key reused for another request
+    ├── TemplateNotFoundError(LookupError)   a message template the catalog does not hold
+    ├── TemplateError(ValueError)            a message template that does not compile or render
+    │   └── UnsafeTemplateError              a template reaching for what the sandbox forbids
     ├── StoreError                           the runner's store cannot be opened or written
     │   ├── StoreLockedError                 another process holds the database past the timeout
     │   └── StoreSchemaError                 a store schema this version cannot use (newer, damaged)
@@ -49,8 +52,11 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreSchemaError",
+    "TemplateError",
+    "TemplateNotFoundError",
     "TermsParseError",
     "UnknownJurisdictionError",
+    "UnsafeTemplateError",
 ]
 
 
@@ -140,3 +146,15 @@ class ChannelNotConfiguredError(DunningError, LookupError):
 
 class IdempotencyConflictError(DunningError, ValueError):
     """An idempotency key reused for a different request (providers refuse it too)."""
+
+
+class TemplateNotFoundError(DunningError, LookupError):
+    """A message template that the catalog does not hold, in any fallback locale."""
+
+
+class TemplateError(DunningError, ValueError):
+    """A message template that does not compile, or fails to render (e.g. an unknown value)."""
+
+
+class UnsafeTemplateError(TemplateError):
+    """A message template that reaches for something the sandbox forbids."""

@@ -54,7 +54,7 @@ def codes(policy: Policy | PolicySet) -> list[tuple[str, str]]:
 
 
 def test_registry_agrees_with_the_checks() -> None:
-    assert set(RULES) == {*lint_module._CHECKS, "DUN008"}
+    assert set(RULES) == {*lint_module._CHECKS, "DUN008", "DUN020"}
     assert sorted(RULES) == list(RULES)
     for code, rule in RULES.items():
         assert rule.code == code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -123,10 +124,14 @@ class Evaluation(Model):
         ids.update(s.customer_id for s in self.stages)
         return tuple(sorted(ids))
 
-    def explain(self, customer_id: str | None = None) -> str:
+    def explain(
+        self, customer_id: str | None = None, *, formatter: Callable[[str], str] | None = None
+    ) -> str:
         """Explain, per customer in plain text, why each action fired and why invoices wait.
 
-        Quiet invoices are listed by count only; pass `customer_id` for one customer.
+        Quiet invoices are listed by count only; pass `customer_id` for one customer, and a
+        `formatter` (such as `dunning.messages.LocaleFormatter("es_CO")`) to write amounts and
+        dates for a locale.
         """
         lines: list[str] = [f"Evaluation as of {self.as_of.isoformat()}"]
         by_customer: dict[str, list[str]] = defaultdict(list)
@@ -160,7 +165,7 @@ class Evaluation(Model):
             f"{len(self.skipped_invoices)} skipped, {len(self.paused)} paused, "
             f"{len(self.quiet)} quiet, {len(self.rejected)} rejected"
         )
-        return "\n".join(lines)
+        return "\n".join(lines if formatter is None else map(formatter, lines))
 
 
 def _describe(action: Action) -> str:

@@ -16,6 +16,7 @@ DUN005   error     a stage fee is above the policy's fee cap
 DUN006   warning   the interest rate is above the interest ceiling
 DUN007   error     the frequency cap blocks the final stage's message
 DUN008   warning   B2B payment terms longer than 60 days (Directive 2011/7/EU art. 3(5))
+DUN020   error     a template the policy names is not in the message catalog (``catalog=``)
 =======  ========  =====================================================================
 
 >>> from dunning.policy.model import Policy, ReminderStep
@@ -33,6 +34,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Protocol
 
 from dunning._model import Model
 from dunning.money import Money
@@ -53,6 +55,7 @@ __all__ = [
     "LintFinding",
     "LintRule",
     "Severity",
+    "TemplateCatalog",
     "lint",
     "lint_terms",
 ]
@@ -153,9 +156,23 @@ RULES: Mapping[str, LintRule] = MappingProxyType(
                 "payment terms between businesses longer than 60 calendar days "
                 "(Directive 2011/7/EU art. 3(5))",
             ),
+            _rule(
+                "DUN020",
+                "missing-template",
+                Severity.ERROR,
+                "a step or stage names a template the message catalog given to lint lacks",
+            ),
         )
     )
 )
+
+
+class TemplateCatalog(Protocol):
+    """What `lint` needs of a message catalog (`dunning.messages.Catalog` is one)."""
+
+    def lint_policy(self, policy: Policy | PolicySet) -> Iterable[LintFinding]:
+        """Findings (DUN020) for the templates `policy` names that the catalog lacks."""
+        ...
 
 _Check = Callable[[Policy, str], Iterator[LintFinding]]
 
@@ -429,7 +446,10 @@ def _lint_policy(policy: Policy, prefix: str) -> list[LintFinding]:
 
 
 def lint(
-    policy: Policy | PolicySet, *, terms: Iterable[PaymentTerms] = ()
+    policy: Policy | PolicySet,
+    *,
+    terms: Iterable[PaymentTerms] = (),
+    catalog: TemplateCatalog | None = None,
 ) -> tuple[LintFinding, ...]:
     """Report what in `policy` contradicts itself, and B2B `terms` over 60 days.
 
@@ -438,6 +458,7 @@ def lint(
             ``default.``).
         terms: payment terms used with business customers, checked by `lint_terms`
             (paths ``terms[0]...``).
+        catalog: a message catalog; each template the policy names must be in it (DUN020).
 
     Returns:
         The findings, policy by policy in order, then the terms; empty when all is well.
@@ -456,4 +477,6 @@ def lint(
         findings.extend(_lint_policy(policy, ""))
     for index, item in enumerate(terms):
         findings.extend(lint_terms(item, path=f"terms[{index}]"))
+    if catalog is not None:
+        findings.extend(catalog.lint_policy(policy))
     return tuple(findings)
