@@ -305,3 +305,34 @@ def test_entries_of_a_killed_run_count_as_done_so_no_occurrence_is_regrouped(tmp
         "p:C:A:step:due:0@email",
         "p:C:B:step:due:0@email",
     ]
+
+
+def test_an_entry_written_earlier_is_sent_as_written_even_if_the_invoice_changed(
+    tmp_path,
+) -> None:
+    policy, invoice, customer = simple(["email"])
+
+    class Crashing(FakeSender):
+        def send(self, message, *, idempotency_key):
+            super().send(message, idempotency_key=idempotency_key)
+            raise KeyboardInterrupt
+
+    email = Crashing("email")
+    clock = ManualClock(START)
+    store = SQLiteStore(tmp_path / "o.sqlite")
+    with pytest.raises(KeyboardInterrupt):
+        Runner(store, policy, {"email": email}, clock=clock, lease_seconds=30).run(
+            DAY, [invoice], [customer]
+        )
+    # The invoice is partly paid before the rerun: the engine now gives the same key with
+    # another total, but the provider must see the request it saw first.
+    changed = invoice.evolve(
+        payments=[{"id": "P1", "date": DAY, "amount": {"amount": "4.00", "currency": "USD"}}]
+    )
+    plain = FakeSender("email")
+    plain._ledger = email._ledger
+    clock.advance(30)
+    report = Runner(store, policy, {"email": plain}, clock=clock).run(DAY, [changed], [customer])
+    assert report.count(outcome=Outcome.DELIVERED) == 1
+    assert [call.replayed for call in plain.calls] == [False, True]
+    assert "10.00" in plain.calls[1].request.text

@@ -229,6 +229,7 @@ class Runner:
             raise ValueError(f"batch_size must be between 1 and 500, got {batch_size}")
         self.batch_size = batch_size
         self.worker = worker if worker is not None else worker_name()
+        self._fresh: dict[str, tuple[str, Action]] = {}
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -263,6 +264,26 @@ class Runner:
             StoreError: the store cannot be read or written; what was recorded stays, and the
                 next run picks up where this one stopped.
         """
+        # A run builds many small objects and no reference cycles: the cyclic garbage
+        # collector would only walk the host's whole heap (the portfolio) again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(as_of, invoices, customers, plans, dry_run, progress)
+        finally:
+            self._fresh = {}
+            if collecting:
+                gc.enable()
+
+    def _run(
+        self,
+        as_of: date,
+        invoices: Iterable[Invoice | Mapping[str, Any]],
+        customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
+        plans: Iterable[InstallmentPlan],
+        dry_run: bool,
+        progress: Progress | None,
+    ) -> RunReport:
         started = time.perf_counter()
         phases: dict[str, float] = {}
         bills = invoices if isinstance(invoices, Sequence) else tuple(invoices)
@@ -308,6 +329,12 @@ class Runner:
         written = self.store.enqueue(entries)
         phases["outbox"] = time.perf_counter() - mark
         due = len(evaluation.actions)
+        # The actions this run wrote are dispatched as the engine gave them; entries written
+        # earlier are read back from their payload (which may differ: a key is written once).
+        self._fresh = {
+            entry.key: (entry.payload, action)
+            for entry, action in zip(entries, evaluation.actions, strict=True)
+        }
         del evaluation, entries
 
         failed_customers = self._dispatch_all(as_of, people, tally, failures, phases, progress)
@@ -324,6 +351,10 @@ class Runner:
                 again, self.policy, as_of, customers=people, history=index, plans=plan_list
             )
             entries = [entry_of(action, as_of, self.clock.now()) for action in evaluation.actions]
+            self._fresh = {
+                entry.key: (entry.payload, action)
+                for entry, action in zip(entries, evaluation.actions, strict=True)
+            }
             due += len(entries)
             written += self.store.enqueue(entries)
             phases["fallback"] = phases.get("fallback", 0.0) + time.perf_counter() - mark
@@ -429,58 +460,52 @@ class Runner:
         failed_customers: set[str] = set()
         dispatching = recording = 0.0
         done = 0
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            while True:
-                mark = time.perf_counter()
-                batch = self.store.claim(
-                    self.worker, self.clock.now(), self.lease_seconds, self.batch_size
-                )
-                if not batch:
-                    dispatching += time.perf_counter() - mark
-                    break
-                completions: list[Completion] = []
-                for entry in batch:
-                    result = self._dispatch(entry, people)
-                    outcome = result.outcome
-                    if outcome is Outcome.RETRYING:
-                        attempts = entry.attempts + 1
-                        if self.backoff.gives_up(attempts):
-                            outcome = Outcome.FAILED
-                            result.detail = f"gave up after {attempts} attempts: {result.detail}"
-                        else:
-                            at = self.clock.now() + timedelta(
-                                seconds=self.backoff.delay(entry.key, attempts)
-                            )
-                            self.store.postpone(
-                                self.worker, entry.key, attempts, at, result.detail or ""
-                            )
-                    if outcome is not Outcome.RETRYING:
-                        completions.append(_completion(entry, outcome, result.detail, as_of))
-                    if outcome in (Outcome.RETRYING, Outcome.FAILED):
-                        failures.append(
-                            Failure(
-                                key=entry.key,
-                                kind=entry.kind,
-                                customer_id=entry.customer_id,
-                                outcome=outcome,
-                                reason=result.detail or "",
-                            )
+        while True:
+            mark = time.perf_counter()
+            batch = self.store.claim(
+                self.worker, self.clock.now(), self.lease_seconds, self.batch_size
+            )
+            if not batch:
+                dispatching += time.perf_counter() - mark
+                break
+            completions: list[Completion] = []
+            for entry in batch:
+                result = self._dispatch(entry, people)
+                outcome = result.outcome
+                if outcome is Outcome.RETRYING:
+                    attempts = entry.attempts + 1
+                    if self.backoff.gives_up(attempts):
+                        outcome = Outcome.FAILED
+                        result.detail = f"gave up after {attempts} attempts: {result.detail}"
+                    else:
+                        at = self.clock.now() + timedelta(
+                            seconds=self.backoff.delay(entry.key, attempts)
                         )
-                        if outcome is Outcome.FAILED and entry.kind is ActionKind.SEND_MESSAGE:
-                            failed_customers.add(entry.customer_id)
-                    tally[entry.kind, outcome] += 1
-                between = time.perf_counter()
-                dispatching += between - mark
-                self.store.complete(self.worker, completions)
-                recording += time.perf_counter() - between
-                done += len(batch)
-                if progress is not None:
-                    progress("dispatch", done, done)
-        finally:
-            if collecting:
-                gc.enable()
+                        self.store.postpone(
+                            self.worker, entry.key, attempts, at, result.detail or ""
+                        )
+                if outcome is not Outcome.RETRYING:
+                    completions.append(_completion(entry, outcome, result.detail, as_of))
+                if outcome in (Outcome.RETRYING, Outcome.FAILED):
+                    failures.append(
+                        Failure(
+                            key=entry.key,
+                            kind=entry.kind,
+                            customer_id=entry.customer_id,
+                            outcome=outcome,
+                            reason=result.detail or "",
+                        )
+                    )
+                    if outcome is Outcome.FAILED and entry.kind is ActionKind.SEND_MESSAGE:
+                        failed_customers.add(entry.customer_id)
+                tally[entry.kind, outcome] += 1
+            between = time.perf_counter()
+            dispatching += between - mark
+            self.store.complete(self.worker, completions)
+            recording += time.perf_counter() - between
+            done += len(batch)
+            if progress is not None:
+                progress("dispatch", done, done)
         phases["dispatch"] = phases.get("dispatch", 0.0) + dispatching
         phases["record"] = phases.get("record", 0.0) + recording
         return failed_customers
@@ -488,7 +513,9 @@ class Runner:
     def _dispatch(self, entry: OutboxEntry, people: Mapping[str, Customer]) -> _Result:
         """Hand one entry to its adapter; never raises for the adapter's failures."""
         try:
-            return self._call(entry.action, entry.key, people)
+            fresh = self._fresh.get(entry.key)
+            action = fresh[1] if fresh is not None and fresh[0] == entry.payload else entry.action
+            return self._call(action, entry.key, people)
         except _TemporaryError as failure:
             return _Result(Outcome.RETRYING, str(failure))
         except _PermanentError as failure:
