@@ -573,6 +573,11 @@ def _add_runner_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     store(run)
     run.add_argument("--as-of", type=_date, default=None, help="run date (default: today)")
     run.add_argument("--channels", type=Path, help="channels TOML file (default: console)")
+    run.add_argument(
+        "--catalog",
+        type=Path,
+        help="message catalog TOML: write messages from it (default: plain text listings)",
+    )
     run.add_argument("--dry-run", action="store_true", help="evaluate and report only")
     run.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -637,7 +642,7 @@ def _today(value: date | None) -> date:
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dunning.adapters.local import ConsoleSender
     from dunning.invoices import Channel
-    from dunning.runner import Runner, load_channels
+    from dunning.runner import Runner, catalog_messages, load_channels, plain_message
 
     policy = load_policy(args.policy)
     invoices, customers, _ = _inputs(args.invoices, args.customers, None, err)
@@ -646,9 +651,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         console = ConsoleSender(out if args.format == "table" else err)
         channels = dict.fromkeys(Channel, console)
+    renderer = plain_message if args.catalog is None else catalog_messages(_catalog(args.catalog))
     store = _open_store(args.db)
     try:
-        runner = Runner(store, policy, channels)
+        runner = Runner(store, policy, channels, renderer=renderer)
         with _progress(err) as progress:
             report = runner.run(
                 _today(args.as_of), invoices, customers, dry_run=args.dry_run, progress=progress

@@ -143,3 +143,26 @@ def test_bad_channels_file_and_damaged_store_are_usage_errors(tmp_path: Path) ->
     status, _, err = call("outbox", "list", "--db", str(damaged))
     assert status == 2
     assert err.startswith(f"dunning outbox: error: SQLite store {str(damaged)!r}: cannot open")
+
+
+def test_run_writes_messages_from_a_catalog(tmp_path: Path, channels: Path) -> None:
+    db = str(tmp_path / "outbox.sqlite")
+    status, out, _ = call(
+        "run",
+        *PORTFOLIO,
+        "--db",
+        db,
+        "--as-of",
+        "2026-11-20",
+        "--channels",
+        str(channels),
+        "--catalog",
+        str(EXAMPLES / "templates.toml"),
+    )
+    assert status == 0
+    assert "  send_message     delivered       45\n" in out
+    sent = [json.loads(path.read_text()) for path in (tmp_path / "sent").glob("*.json")]
+    assert len(sent) == 45
+    emails = [message for message in sent if message["channel"] == "email"]
+    assert emails and all(message["html"] and message["subject"] for message in emails)
+    assert {message["locale"] for message in sent} <= {"es_CO", "es_CL", "es_MX", "es", "en"}

@@ -6,7 +6,14 @@ Import it as its own module: ``from dunning.runner import Runner, SQLiteStore``.
 from dunning.runner.backoff import Backoff
 from dunning.runner.channels import load_channels
 from dunning.runner.clock import Clock, ManualClock, SystemClock
-from dunning.runner.core import AdoptReport, Progress, Renderer, Runner, plain_message
+from dunning.runner.core import (
+    AdoptReport,
+    Progress,
+    Renderer,
+    Runner,
+    catalog_messages,
+    plain_message,
+)
 from dunning.runner.postgres import PostgresStore
 from dunning.runner.report import Failure, Outcome, RunReport
 from dunning.runner.senders import SMTPSender, WebhookSender, message_id
@@ -33,6 +40,7 @@ __all__ = [
     "Store",
     "SystemClock",
     "WebhookSender",
+    "catalog_messages",
     "entry_of",
     "load_channels",
     "message_id",

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dunning.adapters import (
     Channels,
@@ -63,7 +63,10 @@ from dunning.runner.clock import Clock, SystemClock
 from dunning.runner.report import Failure, Outcome, RunReport, _counts
 from dunning.runner.store import Completion, EntryStatus, OutboxEntry, Store, entry_of
 
-__all__ = ["AdoptReport", "Progress", "Renderer", "Runner", "plain_message"]
+if TYPE_CHECKING:
+    from dunning.messages import Business, Catalog
+
+__all__ = ["AdoptReport", "Progress", "Renderer", "Runner", "catalog_messages", "plain_message"]
 
 #: How many entries one claim takes: the results of one batch are recorded together.
 _BATCH = 200
@@ -127,6 +130,33 @@ def plain_message(
         text="\n".join(lines),
         payment_url=payment_url,
     )
+
+
+def catalog_messages(
+    catalog: Catalog | None = None, *, business: Business | None = None
+) -> Renderer:
+    """A renderer that writes messages from the message catalog, in the customer's language.
+
+    It renders with `dunning.messages.render` (e-mail with HTML, SMS with its encoding,
+    WhatsApp templates, letters) from `catalog` (the bundled one by default), with the
+    payment link when the runner has a gateway.
+
+    >>> renderer = catalog_messages()
+    >>> callable(renderer)
+    True
+    """
+    from dunning.messages import bundled_catalog, render
+
+    chosen = bundled_catalog() if catalog is None else catalog
+
+    def rendered(
+        action: SendMessage, customer: Customer | None, payment_url: str | None
+    ) -> OutgoingMessage:
+        if customer is None:
+            raise ValueError(f"customer {action.customer_id!r} is not among the run's customers")
+        return render(action, customer, catalog=chosen, link=payment_url, business=business)
+
+    return rendered
 
 
 class AdoptReport(RunReport):
@@ -575,7 +605,14 @@ class Runner:
                 idempotency_key=f"{key}#link",
             )
             url = link.url
-        message = self.renderer(action, customer, url)
+        try:
+            message = self.renderer(action, customer, url)
+        except Exception as error:
+            # The same action renders the same way every time: trying again cannot help
+            # until the catalog is fixed (then `dunning outbox retry`).
+            raise _PermanentError(
+                f"cannot render template {action.template!r}: {type(error).__name__}: {error}"
+            ) from error
         delivery = sender.send(message, idempotency_key=key)
         reason = " ".join(part for part in (delivery.code, delivery.reason) if part) or None
         if delivery.status is DeliveryStatus.DELIVERED:
