@@ -334,3 +334,158 @@ def test_an_entry_another_runner_wrote_first_is_sent_as_that_runner_wrote_it(
     assert (report.written, report.count(outcome=Outcome.DELIVERED)) == (0, 1)
     (sent,) = email.sent
     assert sent.text.endswith("Total 6.00 USD.")
+
+
+def test_messages_carry_a_payment_link_made_with_the_messages_key(tmp_path) -> None:
+    from dunning.testing.fakes import FakeGateway
+
+    policy, invoice, customer = simple(["email"])
+    email, gateway = FakeSender("email"), FakeGateway()
+    Runner(SQLiteStore(tmp_path / "o.sqlite"), policy, {"email": email}, gateway=gateway).run(
+        DAY, [invoice], [customer]
+    )
+    (call,) = gateway.link_calls
+    assert call.idempotency_key == "p:C:I:step:due:0@email#link"
+    assert (call.request.customer_id, call.request.invoice_ids) == ("C", ("I",))
+    assert email.sent[0].payment_url == "https://pay.example/C/1"
+    assert email.sent[0].text.endswith("Pay at https://pay.example/C/1")
+
+
+def retry_setup(tmp_path, schedule, methods):
+    from dunning.policy.model import RetrySchedule
+    from dunning.testing.fakes import FakeGateway
+
+    policy = Policy(id="p", retries=RetrySchedule(days_after_failure=(3,)))
+    _, invoice, customer = simple(["email"])
+    gateway = FakeGateway(schedule=schedule)
+    runner = Runner(
+        SQLiteStore(tmp_path / "o.sqlite"), policy, {}, gateway=gateway, payment_methods=methods
+    )
+    failed = HistoryRecord(
+        key="host:charge:I:1",
+        kind="automatic_charge",
+        customer_id="C",
+        on=DAY - timedelta(days=3),
+        status="failed",
+        invoice_ids=("I",),
+    )
+    runner.adopt(DAY, records=[failed])
+    return runner, gateway, invoice, customer
+
+
+@pytest.mark.parametrize(
+    ("schedule", "methods", "outcome", "detail"),
+    [
+        ([None], {"C": "pm_1"}, Outcome.EXECUTED, "charge-1"),
+        (["insufficient_funds"], {"C": "pm_1"}, Outcome.EXECUTED, "declined: insufficient_funds"),
+        (["stolen_card"], {"C": "pm_1"}, Outcome.FAILED, "declined for good: stolen_card"),
+        ([None], {}, Outcome.FAILED, "no stored payment method for customer 'C'"),
+    ],
+)
+def test_retries_of_failed_charges_go_to_the_gateway(
+    tmp_path, schedule, methods, outcome, detail
+) -> None:
+    runner, gateway, invoice, customer = retry_setup(tmp_path, schedule, methods)
+    report = runner.run(DAY, [invoice], [customer])
+    assert report.count(ActionKind.RETRY_CHARGE, outcome) == 1
+    (record,) = [r for r, _, _ in runner.store.history_details() if r.kind == "retry_charge"]
+    details = {r.key: d for r, _, d in runner.store.history_details()}
+    assert details[record.key] == detail
+    if methods:
+        (call,) = gateway.charge_calls
+        assert (call.idempotency_key, call.request.payment_method) == (record.key, "pm_1")
+    else:
+        assert gateway.charge_calls == []
+
+
+def test_dispatch_sends_what_is_due_without_evaluating(tmp_path) -> None:
+    policy, invoice, customer = simple(["email"])
+    email = FakeSender("email", schedule=["failed_temporary"])
+    clock = ManualClock(START)
+    runner = Runner(
+        SQLiteStore(tmp_path / "o.sqlite"),
+        policy,
+        {"email": email},
+        clock=clock,
+        backoff=Backoff(base=10, jitter=0),
+    )
+    runner.run(DAY, [invoice], [customer])
+    dry = runner.run(DAY, [invoice], [customer], dry_run=True)
+    assert dry.count(outcome=Outcome.PLANNED) == 0  # waiting for its next attempt
+    clock.advance(10)
+    dry = runner.run(DAY, [invoice], [customer], dry_run=True)
+    assert (dry.due, dry.count(outcome=Outcome.PLANNED)) == (0, 1)
+    report = runner.dispatch(DAY, [customer])
+    assert (report.invoices, report.count(outcome=Outcome.DELIVERED)) == (0, 1)
+
+
+def test_a_message_that_cannot_be_rendered_fails_for_good_with_the_reason(tmp_path) -> None:
+    policy, invoice, customer = simple(["email"])
+
+    def broken(action, customer, payment_url):
+        raise KeyError("greeting")
+
+    email = FakeSender("email")
+    runner = Runner(SQLiteStore(tmp_path / "o.sqlite"), policy, {"email": email}, renderer=broken)
+    report = runner.run(DAY, [invoice], [customer])
+    (failure,) = report.failures
+    assert failure.reason == "cannot render template 'due': KeyError: 'greeting'"
+    assert failure.outcome is Outcome.FAILED
+    assert email.calls == []
+
+
+def test_the_catalog_renderer_needs_the_customer() -> None:
+    from dunning.runner import catalog_messages
+
+    _, invoice, customer = simple(["email"])
+    policy = Policy(
+        id="p",
+        steps=[ReminderStep(id="due", offset_days=0, channels=["email"], template="due-today")],
+    )
+    (action,) = evaluate([invoice], policy, DAY, customers=[customer]).actions
+    rendered = catalog_messages()(action, customer, "https://pay.example/x")
+    assert (rendered.channel, rendered.to, rendered.payment_url) == (
+        Channel.EMAIL,
+        "ana@example.com",
+        "https://pay.example/x",
+    )
+    with pytest.raises(ValueError, match="customer 'C' is not among the run's customers"):
+        catalog_messages()(action, None, None)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"lease_seconds": 0}, "lease_seconds must be positive, got 0"),
+        ({"batch_size": 501}, "batch_size must be between 1 and 500, got 501"),
+    ],
+)
+def test_runner_options_are_checked(tmp_path, options, message) -> None:
+    policy, _, _ = simple(["email"])
+    with pytest.raises(ValueError, match=message):
+        Runner(SQLiteStore(tmp_path / "o.sqlite"), policy, {}, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"base": 0}, r"Backoff needs 0 < base <= cap, got base=0, cap=21600.0"),
+        ({"base": 10, "cap": 5}, r"Backoff needs 0 < base <= cap, got base=10, cap=5"),
+        ({"factor": 0.5}, r"Backoff factor must be at least 1, got 0.5"),
+        ({"jitter": 1.5}, r"Backoff jitter must be between 0 and 1, got 1.5"),
+        ({"max_attempts": 0}, r"Backoff max_attempts must be at least 1, got 0"),
+    ],
+)
+def test_backoff_options_are_checked(options, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        Backoff(**options)
+
+
+def test_a_manual_clock_wants_aware_times() -> None:
+    with pytest.raises(ValueError, match="must be timezone-aware"):
+        ManualClock(datetime(2026, 11, 20))
+    clock = ManualClock(START)
+    with pytest.raises(ValueError, match="must be timezone-aware"):
+        clock.set(datetime(2026, 11, 21))
+    clock.set(START + timedelta(days=1))
+    assert clock.now() == START + timedelta(days=1)
