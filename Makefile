@@ -44,6 +44,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.runner
 
 # The kill test with 1,000 SIGKILLs instead of the 100 of `make test`.
 stress: $(STAMP)

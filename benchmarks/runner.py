@@ -7,7 +7,8 @@ end to end: the history read back from the store, the evaluation, the outbox wri
 transaction, every due action dispatched to a no-op sender (and the stage entries, fees and
 tasks recorded), and the results recorded in the history. Printed: invoices per second
 (of wall time, and of the process's CPU time, steadier on a shared machine),
-the share of each phase, peak memory (``ru_maxrss``), and the floor loop of
+the share of each phase, memory (resident before and after the run, and the peak of the
+whole process, ``ru_maxrss``, which includes building the portfolio), and the floor loop of
 `benchmarks.__main__` over the same invoices in the same run, as a ratio.
 """
 
@@ -50,6 +51,12 @@ class NoopSender:
         )
 
 
+def _rss_mb() -> float:
+    """The resident memory now (Linux), in MB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -67,9 +74,11 @@ def measure(size: int, seed: int = SEED) -> dict[str, float | int | str]:
         del history
         gc.collect()
         runner = Runner(store, policy, dict.fromkeys(Channel, NoopSender()))
+        before_mb = _rss_mb()
         start, cpu = time.perf_counter(), time.process_time()
         report = runner.run(AS_OF, invoices, customers)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        after_mb = _rss_mb()
         again = time.perf_counter()
         second = runner.run(AS_OF, invoices, customers)
         rerun = time.perf_counter() - again
@@ -94,6 +103,8 @@ def measure(size: int, seed: int = SEED) -> dict[str, float | int | str]:
         "rerun_due": second.due,
         "floor_s": floor_s,
         "run_over_floor": elapsed / floor_s,
+        "rss_before_run_mb": before_mb,
+        "rss_after_run_mb": after_mb,
         "peak_mb": _peak_mb(),
         "database_mb": database_mb,
     }
