@@ -192,6 +192,10 @@ class Store(Protocol):
         """Outbox entries with one of `statuses` (all when empty), by key."""
         ...
 
+    def history_details(self) -> tuple[tuple[HistoryRecord, str, str | None], ...]:
+        """Every history record with its source and detail (provider reference, error), by key."""
+        ...
+
     def retry(self, keys: Iterable[str], now: datetime) -> int:
         """Make failed or waiting entries due again at `now`, their attempts reset.
 
