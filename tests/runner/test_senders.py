@@ -378,3 +378,66 @@ def test_a_run_against_an_unreachable_smtp_server_waits_and_says_why(tmp_path) -
     (entry,) = store.entries()
     assert (entry.status, entry.attempts) == (EntryStatus.PENDING, 1)
     assert entry.last_error == failure.reason
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_smtp_over_tls_checks_the_certificate_and_sends(certificate, security) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    key, cert = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    mailbox = Mailbox()
+    port = free_port()
+    if security == "tls":
+        controller = Controller(
+            mailbox, hostname="127.0.0.1", port=port, ssl_context=server_context
+        )
+    else:
+        controller = Controller(
+            mailbox,
+            hostname="127.0.0.1",
+            port=port,
+            tls_context=server_context,
+            require_starttls=True,
+        )
+    controller.start()
+    try:
+        trusted = ssl.create_default_context(cafile=str(cert))
+        sender = SMTPSender(
+            "127.0.0.1", port, sender="c@billing.example", security=security, context=trusted
+        )
+        assert sender.send(outgoing(), idempotency_key=KEY).status is DeliveryStatus.DELIVERED
+        assert len(mailbox.received) == 1
+        # A client that does not trust the certificate sends nothing and says why.
+        untrusting = SMTPSender("127.0.0.1", port, sender="c@billing.example", security=security)
+        refused = untrusting.send(outgoing(), idempotency_key=KEY)
+        assert (refused.status, refused.code) == (DeliveryStatus.FAILED_TEMPORARY, "unreachable")
+        assert "CERTIFICATE_VERIFY_FAILED" in refused.reason
+        assert len(mailbox.received) == 1
+    finally:
+        controller.stop()
