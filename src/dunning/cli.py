@@ -679,10 +679,11 @@ class _progress:  # noqa: N801 -- used as a context manager, named for what it y
         if not self._err.isatty():
             return None
         try:
+            from rich.console import Console
             from rich.progress import Progress
         except ImportError:
             return None
-        self._bar = Progress(transient=True)
+        self._bar = Progress(console=Console(file=self._err), transient=True)
         self._bar.start()
         tasks: dict[str, Any] = {}
 

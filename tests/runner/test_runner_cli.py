@@ -166,3 +166,15 @@ def test_run_writes_messages_from_a_catalog(tmp_path: Path, channels: Path) -> N
     emails = [message for message in sent if message["channel"] == "email"]
     assert emails and all(message["html"] and message["subject"] for message in emails)
     assert {message["locale"] for message in sent} <= {"es_CO", "es_CL", "es_MX", "es", "en"}
+
+
+def test_a_terminal_gets_a_progress_bar_on_standard_error(tmp_path: Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = io.StringIO(), Terminal()
+    argv = ["run", *PORTFOLIO, "--db", str(tmp_path / "o.sqlite"), "--as-of", "2026-11-20"]
+    assert main([*argv, "--dry-run"], out=out, err=err) == 0
+    assert "evaluate" in err.getvalue()
+    assert out.getvalue().startswith("Run of 2026-11-20 (dry run)")
