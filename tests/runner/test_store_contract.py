@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
-from dunning.errors import StoreSchemaError
+from dunning.errors import StoreError, StoreSchemaError
 from dunning.invoices import Channel
 from dunning.runner import Completion, EntryStatus, OutboxEntry, PostgresStore, SQLiteStore
 
@@ -210,3 +210,35 @@ def test_a_schema_written_by_a_newer_version_is_refused(store, reopen) -> None:
         store._connection.execute("UPDATE dunning_schema SET version = 99")
     with pytest.raises(StoreSchemaError, match=r"schema version 99, written by a newer version"):
         reopen()
+
+
+def test_the_history_of_some_customers(store) -> None:
+    other = entry("k2").evolve(customer_id="C2")
+    store.enqueue([entry("k1"), other])
+    record = HistoryRecord(key="k3", kind="enter_stage", customer_id="C2", on=DAY)
+    store.add_history([record], source="adopt")
+    assert sorted(r.key for r in store.history({"C2"})) == ["k2", "k3"]
+    assert sorted(r.key for r in store.history({"C1", "nobody"})) == ["k1"]
+    assert list(store.history(())) == []
+    many = {f"C{n}" for n in range(1200)}  # more than one statement's worth of names
+    assert sorted(r.key for r in store.history(many)) == ["k1", "k2", "k3"]
+
+
+def test_a_store_of_an_older_version_is_migrated_when_opened(store, reopen) -> None:
+    store.enqueue([entry("k1")])
+    for statement in (
+        "DROP INDEX history_customer",
+        "DROP INDEX outbox_customer",
+        "UPDATE dunning_schema SET version = 1",
+    ):
+        store._connection.execute(statement)
+    again = reopen()
+    try:
+        assert [e.key for e in again.entries()] == ["k1"]
+        version = again._connection.execute("SELECT version FROM dunning_schema").fetchone()[0]
+        assert version == 2
+        # The step's indexes exist again: creating one of them fails.
+        with pytest.raises(StoreError), again._transaction() as cursor:
+            cursor.execute("CREATE INDEX history_customer ON history (customer_id)")
+    finally:
+        again.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any, Final, Protocol
@@ -58,6 +58,11 @@ _STEPS: Final[tuple[tuple[str, ...], ...]] = (
             detail TEXT,
             recorded_at DOUBLE PRECISION NOT NULL
         )""",
+    ),
+    (
+        # Reading one customer's history (the fallback after a failed message).
+        "CREATE INDEX history_customer ON history (customer_id)",
+        "CREATE INDEX outbox_customer ON outbox (customer_id)",
     ),
 )
 
@@ -227,19 +232,38 @@ class _SQLStore:
 
     # -- reads -----------------------------------------------------------------------------------
 
-    def history(self) -> Iterator[HistoryRecord]:
-        """Every history record, then a record for every pending or claimed outbox entry."""
+    def history(self, customers: Collection[str] | None = None) -> Iterator[HistoryRecord]:
+        """Every history record, then a record for every pending or claimed outbox entry.
+
+        With `customers`, only the records of those customers.
+        """
+        opened = (
+            "SELECT key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel "
+            "FROM outbox WHERE status IN (?, ?)"
+        )
         with self._reading() as cursor:
-            cursor.execute(f"SELECT {_HISTORY_COLUMNS} FROM history")
-            rows = cursor.fetchall()
-            cursor.execute(
-                self._sql(
-                    "SELECT key, kind, customer_id, run_on, 'executed', invoice_ids, covers, "
-                    "channel FROM outbox WHERE status IN (?, ?)"
-                ),
-                _OPEN,
-            )
-            rows.extend(cursor.fetchall())
+            if customers is None:
+                cursor.execute(f"SELECT {_HISTORY_COLUMNS} FROM history")
+                rows = cursor.fetchall()
+                cursor.execute(self._sql(opened), _OPEN)
+                rows.extend(cursor.fetchall())
+                return map(_history_record, rows)
+            rows = []
+            wanted = sorted(customers)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                cursor.execute(
+                    self._sql(
+                        f"SELECT {_HISTORY_COLUMNS} FROM history WHERE customer_id IN ({marks})"
+                    ),
+                    chunk,
+                )
+                rows.extend(cursor.fetchall())
+                cursor.execute(
+                    self._sql(f"{opened} AND customer_id IN ({marks})"), (*_OPEN, *chunk)
+                )
+                rows.extend(cursor.fetchall())
         return map(_history_record, rows)
 
     def entries(self, statuses: Iterable[EntryStatus] = ()) -> tuple[OutboxEntry, ...]:

@@ -376,7 +376,7 @@ class Runner:
             rounds += 1
             mark = time.perf_counter()
             again = [bill for bill in bills if _customer_of(bill) in failed_customers]
-            index = HistoryIndex(self.store.history())
+            index = HistoryIndex(self.store.history(failed_customers))
             evaluation = evaluate(
                 again, self.policy, as_of, customers=people, history=index, plans=plan_list
             )

@@ -13,7 +13,7 @@ One `Store` protocol, two implementations that pass the same contract tests:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
@@ -142,8 +142,12 @@ class Store(Protocol):
     the same host can be released at once.
     """
 
-    def history(self) -> Iterator[HistoryRecord]:
-        """Every history record, then a record for every pending or claimed outbox entry."""
+    def history(self, customers: Collection[str] | None = None) -> Iterator[HistoryRecord]:
+        """Every history record, then a record for every pending or claimed outbox entry.
+
+        With `customers`, only the records of those customers (partition invariance: the
+        engine needs no other customer's history to evaluate them).
+        """
         ...
 
     def enqueue(self, entries: Sequence[OutboxEntry]) -> int:
