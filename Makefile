@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs bench clean
+.PHONY: demo test lint typecheck pytest docs bench clean postgresql stress
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-pytest: $(STAMP)
+# The runner's tests start a PostgreSQL server of their own (pytest-postgresql over pg_ctl);
+# install the Debian package when the machine lacks it.
+postgresql:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		echo "installing PostgreSQL for the runner's tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+pytest: $(STAMP) postgresql
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n auto --cov --cov-report=term-missing
 
 test: lint typecheck pytest
@@ -34,6 +44,11 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.runner
+
+# The kill test with 1,000 SIGKILLs instead of the 100 of `make test`.
+stress: $(STAMP)
+	DUNNING_KILLS=1000 $(BIN)/pytest tests/runner/test_runner_kill.py -q --no-cov -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -11,6 +11,12 @@
     dunning demo [--examples DIR]
     dunning rates list [--data-dir DIR]
     dunning rates update NAME FILE [--data-dir DIR]
+    dunning run --policy P --invoices I --customers C --db outbox.sqlite [--as-of D] \
+                [--channels channels.toml] [--dry-run] [--format table|json]
+    dunning adopt --policy P --invoices I --customers C --db outbox.sqlite [--as-of D] \
+                  [--history done.csv]
+    dunning outbox list|retry|cancel --db outbox.sqlite ...
+    dunning history export|import --db outbox.sqlite ...
 
 Bad rows of the input files are reported on standard error with their line numbers and left
 out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="user data directory (default: $DUNNING_DATA_DIR or "
             "the platform's user data directory)",
         )
+    _add_runner_commands(commands)
     return parser
 
 
@@ -352,6 +359,7 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             section(f"Why: {names[chosen]} ({chosen}, {segment})")
             print(evaluation.explain(chosen, formatter=LocaleFormatter(locales[chosen])), file=out)
     _demo_messages(evaluation, policy, customers, invoices, folder, out)
+    _demo_runner(policy, invoices, customers, as_of, section, out)
     return 0
 
 
@@ -527,6 +535,40 @@ def _rates(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _demo_runner(
+    policy: Any,
+    invoices: Sequence[Invoice],
+    customers: Sequence[Customer],
+    as_of: date,
+    section: Any,
+    out: TextIO,
+) -> None:
+    """Run the runner twice into a temporary SQLite file with the file sender."""
+    import tempfile
+
+    from dunning.adapters.local import FileSender
+    from dunning.invoices import Channel
+    from dunning.runner import Runner, SQLiteStore
+
+    with tempfile.TemporaryDirectory(prefix="dunning-demo-") as folder:
+        sent = Path(folder) / "sent"
+        store = SQLiteStore(Path(folder) / "outbox.sqlite")
+        try:
+            runner = Runner(store, policy, dict.fromkeys(Channel, FileSender(sent)))
+            for number in (1, 2):
+                section(f"Runner, run {number} on {as_of.isoformat()} (outbox in SQLite)")
+                report = runner.run(as_of, invoices, customers)
+                print(report.to_text(), file=out)
+                files = len(list(sent.glob("*.json"))) if sent.exists() else 0
+                print(f"  messages written by the file sender so far: {files}", file=out)
+        finally:
+            store.close()
+    print(
+        "\nThe second run found every action already in the outbox and sent nothing new.",
+        file=out,
+    )
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -549,6 +591,14 @@ def main(
             return _schema(args, out)
         if args.command == "lint":
             return _lint(args, out)
+        if args.command == "run":
+            return _run(args, out, err)
+        if args.command == "adopt":
+            return _adopt(args, out, err)
+        if args.command == "outbox":
+            return _outbox(args, out)
+        if args.command == "history":
+            return _history(args, out, err)
         if args.command == "templates":
             return _templates(args, out)
         if args.command == "simulate":
@@ -638,4 +688,264 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ImportError:
             print('charts need matplotlib: pip install "dunning[notebook]"', file=err)
         print(f"wrote {args.out}", file=out)
+    return 0
+
+
+# -- the runner: run, adopt, outbox, history ------------------------------------------------
+
+
+def _add_runner_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def portfolio(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--policy", required=True, type=Path, help="policy or policy set")
+        command.add_argument("--invoices", required=True, type=Path, help="invoices .csv/.json")
+        command.add_argument("--customers", required=True, type=Path, help="customers .csv/.json")
+
+    def store(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--db",
+            required=True,
+            help="the outbox: a SQLite file, or a postgresql:// URL",
+        )
+
+    run = commands.add_parser("run", help="evaluate, write the outbox, send, record")
+    portfolio(run)
+    store(run)
+    run.add_argument("--as-of", type=_date, default=None, help="run date (default: today)")
+    run.add_argument("--channels", type=Path, help="channels TOML file (default: console)")
+    run.add_argument(
+        "--catalog",
+        type=Path,
+        help="message catalog TOML: write messages from it (default: plain text listings)",
+    )
+    run.add_argument("--dry-run", action="store_true", help="evaluate and report only")
+    run.add_argument("--format", choices=("table", "json"), default="table")
+
+    adopt = commands.add_parser(
+        "adopt", help="record the state of a portfolio collected by hand, before go-live"
+    )
+    portfolio(adopt)
+    store(adopt)
+    adopt.add_argument("--as-of", type=_date, default=None, help="go-live date (default: today)")
+    adopt.add_argument(
+        "--history",
+        type=Path,
+        help="what was done, as history .csv/.json (default: all that fell due counts as done)",
+    )
+
+    outbox = commands.add_parser("outbox", help="list, retry or cancel outbox entries")
+    verbs = outbox.add_subparsers(dest="verb", required=True, metavar="VERB")
+    listing = verbs.add_parser("list", help="list entries")
+    store(listing)
+    listing.add_argument(
+        "--status", action="append", default=[], choices=[s.value for s in _statuses()]
+    )
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    retry = verbs.add_parser("retry", help="make failed or waiting entries due now")
+    store(retry)
+    retry.add_argument("keys", nargs="*", help="idempotency keys")
+    retry.add_argument("--all-failed", action="store_true", help="every failed entry")
+    cancel = verbs.add_parser("cancel", help="withdraw pending entries (recorded as skipped)")
+    store(cancel)
+    cancel.add_argument("keys", nargs="+", help="idempotency keys")
+    cancel.add_argument("--on", type=_date, default=None, help="date recorded (default: today)")
+
+    history = commands.add_parser("history", help="export or import the history")
+    moves = history.add_subparsers(dest="verb", required=True, metavar="VERB")
+    export = moves.add_parser("export", help="write the history as CSV or JSON")
+    store(export)
+    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    load = moves.add_parser("import", help="add history records from a .csv/.json file")
+    store(load)
+    load.add_argument("file", type=Path)
+
+
+def _statuses() -> tuple[Any, ...]:
+    from dunning.runner import EntryStatus
+
+    return tuple(EntryStatus)
+
+
+def _open_store(where: str) -> Any:
+    from dunning.runner import PostgresStore, SQLiteStore
+
+    if where.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(where)
+    return SQLiteStore(where)
+
+
+def _today(value: date | None) -> date:
+    return value if value is not None else date.today()
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dunning.adapters.local import ConsoleSender
+    from dunning.invoices import Channel
+    from dunning.runner import Runner, catalog_messages, load_channels, plain_message
+
+    policy = load_policy(args.policy)
+    invoices, customers, _ = _inputs(args.invoices, args.customers, None, err)
+    if args.channels is not None:
+        channels: dict[Channel, Any] = dict(load_channels(args.channels))
+    else:
+        console = ConsoleSender(out if args.format == "table" else err)
+        channels = dict.fromkeys(Channel, console)
+    renderer = plain_message if args.catalog is None else catalog_messages(_catalog(args.catalog))
+    store = _open_store(args.db)
+    try:
+        runner = Runner(store, policy, channels, renderer=renderer)
+        with _progress(err) as progress:
+            report = runner.run(
+                _today(args.as_of), invoices, customers, dry_run=args.dry_run, progress=progress
+            )
+    finally:
+        store.close()
+    if args.format == "json":
+        out.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        print(report.to_text(), file=out)
+    return 0
+
+
+class _progress:  # noqa: N801 -- used as a context manager, named for what it yields
+    """A rich progress bar on a terminal; nothing elsewhere (or without rich)."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self._err.isatty():
+            return None
+        try:
+            from rich.console import Console
+            from rich.progress import Progress
+        except ImportError:
+            return None
+        self._bar = Progress(console=Console(file=self._err), transient=True)
+        self._bar.start()
+        tasks: dict[str, Any] = {}
+
+        def advance(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = self._bar.add_task(phase, total=total or None)
+            self._bar.update(tasks[phase], completed=done, total=total or None)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from dunning.runner import Runner
+
+    policy = load_policy(args.policy)
+    invoices, customers, records = _inputs(args.invoices, args.customers, args.history, err)
+    store = _open_store(args.db)
+    try:
+        runner = Runner(store, policy, {})
+        as_of = _today(args.as_of)
+        if args.history is not None:
+            report = runner.adopt(as_of, records=records)
+        else:
+            report = runner.adopt(as_of, invoices, customers)
+    finally:
+        store.close()
+    print(
+        f"adopted {report.adopted} records as done on {as_of.isoformat()} "
+        f"({report.due} found due); the next run sends only what falls due from now on",
+        file=out,
+    )
+    return 0
+
+
+def _outbox(args: argparse.Namespace, out: TextIO) -> int:
+    from dunning.runner import EntryStatus, SystemClock
+
+    store = _open_store(args.db)
+    try:
+        if args.verb == "list":
+            entries = store.entries([EntryStatus(s) for s in args.status])
+            if args.format == "json":
+                out.write(
+                    json.dumps(
+                        [e.model_dump(mode="json", exclude={"payload"}) for e in entries], indent=2
+                    )
+                    + "\n"
+                )
+                return 0
+            rows = [("key", "kind", "status", "attempts", "next attempt", "last error")]
+            rows.extend(
+                (
+                    e.key,
+                    e.kind.value,
+                    e.status.value,
+                    str(e.attempts),
+                    e.next_attempt_at.isoformat(timespec="seconds") if e.next_attempt_at else "",
+                    e.last_error or "",
+                )
+                for e in entries
+            )
+            print(_table(rows) if entries else "the outbox is empty", file=out)
+            return 0
+        if args.verb == "retry":
+            keys = list(args.keys)
+            if args.all_failed:
+                keys.extend(e.key for e in store.entries([EntryStatus.FAILED]))
+            if not keys:
+                raise _UsageError("give the keys to retry, or --all-failed")
+            changed = store.retry(keys, SystemClock().now())
+            print(f"{changed} of {len(keys)} entries due again; `dunning run` sends them", file=out)
+            return 0
+        changed = store.cancel(args.keys, _today(args.on))
+        print(f"{changed} of {len(args.keys)} entries cancelled", file=out)
+        return 0
+    finally:
+        store.close()
+
+
+def _history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import csv
+    import io
+
+    from dunning.io import HISTORY_COLUMNS
+
+    store = _open_store(args.db)
+    try:
+        if args.verb == "import":
+            done = read_history(args.file)
+            _report(done.errors, err)
+            added = store.add_history(done.items, source="import")
+            print(f"imported {added} of {len(done.items)} records", file=out)
+            return 0
+        records = [record for record, _, _ in store.history_details()]
+    finally:
+        store.close()
+    if args.format == "json":
+        text = json.dumps([r.model_dump(mode="json") for r in records], indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(HISTORY_COLUMNS)
+        writer.writerows(
+            (
+                r.key,
+                r.kind.value,
+                r.customer_id,
+                r.on.isoformat(),
+                r.status.value,
+                ";".join(r.invoice_ids),
+                ";".join(r.covers),
+                r.channel.value if r.channel else "",
+            )
+            for r in records
+        )
+        text = buffer.getvalue()
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {len(records)} records to {args.output}", file=err)
+    else:
+        out.write(text)
     return 0

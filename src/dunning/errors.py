@@ -21,8 +21,12 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── ChannelNotConfiguredError(LookupError) no sender registered for a message's channel
     ├── IdempotencyConflictError(ValueError) an idempotency key reused for another request
     ├── TemplateNotFoundError(LookupError)   a message template the catalog does not hold
-    └── TemplateError(ValueError)            a message template that does not compile or render
-        └── UnsafeTemplateError              a template reaching for what the sandbox forbids
+    ├── TemplateError(ValueError)            a message template that does not compile or render
+    │   └── UnsafeTemplateError              a template reaching for what the sandbox forbids
+    ├── StoreError                           the runner's store cannot be opened or written
+    │   ├── StoreLockedError                 another process holds the database past the timeout
+    │   └── StoreSchemaError                 a store schema this version cannot use (newer, damaged)
+    └── ChannelConfigError(ValueError)       a channels file the runner cannot use
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
 amount) raises `pydantic.ValidationError`, whose entries carry stable `dunning.*` error types.
@@ -36,6 +40,7 @@ from __future__ import annotations
 __all__ = [
     "AllocationError",
     "CalendarError",
+    "ChannelConfigError",
     "ChannelNotConfiguredError",
     "CurrencyError",
     "CurrencyMismatchError",
@@ -50,6 +55,9 @@ __all__ = [
     "StaleRateError",
     "StaleRateWarning",
     "StatutoryOptionError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreSchemaError",
     "TemplateError",
     "TemplateNotFoundError",
     "TermsParseError",
@@ -120,6 +128,22 @@ class StatutoryOptionError(DunningError, ValueError):
 
 class MissingDependencyError(DunningError, ImportError):
     """An optional dependency is not installed; the message gives the `pip install` command."""
+
+
+class StoreError(DunningError):
+    """The runner's store cannot be opened, read or written; the message names the store."""
+
+
+class StoreLockedError(StoreError):
+    """Another process held the store's database locked for longer than the timeout."""
+
+
+class StoreSchemaError(StoreError):
+    """The store holds a schema this version cannot use: written by a newer one, or damaged."""
+
+
+class ChannelConfigError(DunningError, ValueError):
+    """A channels file with an unknown key, a bad value or a secret missing from the environment."""
 
 
 def missing_dependency(package: str, extra: str) -> MissingDependencyError:

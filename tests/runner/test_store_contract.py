@@ -1,0 +1,244 @@
+"""The contract every store passes: SQLite and PostgreSQL run the same tests."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.errors import StoreError, StoreSchemaError
+from dunning.invoices import Channel
+from dunning.runner import Completion, EntryStatus, OutboxEntry, PostgresStore, SQLiteStore
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+DAY = date(2026, 11, 20)
+
+
+def entry(
+    key: str, *, at: datetime = NOW, kind: ActionKind = ActionKind.SEND_MESSAGE
+) -> OutboxEntry:
+    return OutboxEntry(
+        key=key,
+        kind=kind,
+        customer_id="C1",
+        invoice_ids=("I1", "I2"),
+        covers=(f"{key}/a", f"{key}/b"),
+        channel=Channel.EMAIL if kind is ActionKind.SEND_MESSAGE else None,
+        due_on=date(2026, 11, 18),
+        run_on=DAY,
+        payload="{}",
+        next_attempt_at=at,
+    )
+
+
+def done(key: str, status: EntryStatus = EntryStatus.DONE) -> Completion:
+    record = HistoryRecord(
+        key=key,
+        kind=ActionKind.SEND_MESSAGE,
+        customer_id="C1",
+        on=DAY,
+        status=HistoryStatus.FAILED if status is EntryStatus.FAILED else HistoryStatus.EXECUTED,
+        invoice_ids=("I1", "I2"),
+        covers=(f"{key}/a", f"{key}/b"),
+        channel=Channel.EMAIL,
+    )
+    return Completion(key=key, status=status, record=record, detail="ref-1")
+
+
+def test_enqueue_writes_each_key_once_and_counts_open_entries_as_history(store) -> None:
+    assert store.enqueue([entry("k1"), entry("k2")]) == 2
+    assert store.enqueue([entry("k1"), entry("k3")]) == 1
+    assert [e.key for e in store.entries()] == ["k1", "k2", "k3"]
+    first = store.entries()[0]
+    assert first == entry("k1")
+    history = sorted(store.history(), key=lambda r: r.key)
+    assert [(r.key, r.status, r.on, r.covers, r.channel) for r in history] == [
+        (k, HistoryStatus.EXECUTED, DAY, (f"{k}/a", f"{k}/b"), Channel.EMAIL)
+        for k in ("k1", "k2", "k3")
+    ]
+
+
+def test_a_key_in_the_history_is_not_enqueued(store) -> None:
+    record = HistoryRecord(key="k1", kind="send_message", customer_id="C1", on=DAY)
+    assert store.add_history([record], source="adopt") == 1
+    assert store.add_history([record], source="adopt") == 0
+    assert store.enqueue([entry("k1"), entry("k2")]) == 1
+    assert [e.key for e in store.entries()] == ["k2"]
+    # An adopted record for a key already in the outbox is left out too.
+    assert store.add_history([record.evolve(key="k2")], source="adopt") == 0
+
+
+def test_claims_take_due_entries_once(store) -> None:
+    store.enqueue([entry("k1"), entry("k2"), entry("later", at=NOW + timedelta(hours=1))])
+    first = store.claim("host:1:a", NOW, lease_seconds=30, limit=1)
+    second = store.claim("host:2:b", NOW, lease_seconds=30, limit=10)
+    third = store.claim("host:2:b", NOW, lease_seconds=30, limit=10)
+    assert [e.key for e in first] == ["k1"]
+    assert [e.key for e in second] == ["k2"]
+    assert third == ()
+    assert first[0].status is EntryStatus.CLAIMED
+    assert first[0].claimed_by == "host:1:a"
+    assert first[0].lease_until == NOW + timedelta(seconds=30)
+    # Claimed entries still count as done for the engine.
+    assert {r.key for r in store.history()} == {"k1", "k2", "later"}
+
+
+def test_an_expired_lease_lets_another_worker_claim(store) -> None:
+    store.enqueue([entry("k1")])
+    assert store.claim("host:1:a", NOW, lease_seconds=30, limit=10)
+    assert store.claim("host:2:b", NOW + timedelta(seconds=29), 30, 10) == ()
+    taken = store.claim("host:2:b", NOW + timedelta(seconds=30), 30, 10)
+    assert [e.claimed_by for e in taken] == ["host:2:b"]
+    # The first worker's late result is ignored: the entry is no longer its own.
+    assert store.complete("host:1:a", [done("k1")]) == 0
+    assert store.complete("host:2:b", [done("k1")]) == 1
+
+
+def test_a_dead_process_on_this_host_loses_its_claims_at_once(store) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = f"{socket.gethostname()}:{int(finished.stdout)}:ab"
+    store.enqueue([entry("k1")])
+    assert store.claim(dead, NOW, lease_seconds=3600, limit=10)
+    taken = store.claim("other:1:cd", NOW, 30, 10)
+    assert [e.key for e in taken] == ["k1"]
+
+
+def test_a_live_process_or_another_host_keeps_its_claims_until_the_lease_ends(store) -> None:
+    import os
+
+    store.enqueue([entry("k1"), entry("k2")])
+    assert store.claim(f"{socket.gethostname()}:{os.getpid()}:ab", NOW, 3600, 1)
+    assert store.claim("elsewhere:999999:ab", NOW, 3600, 1)
+    assert store.claim("other:1:cd", NOW, 30, 10) == ()
+
+
+def test_complete_closes_the_entry_and_writes_its_history(store) -> None:
+    store.enqueue([entry("k1"), entry("k2")])
+    store.claim("w:1:a", NOW, 30, 10)
+    assert store.complete("w:1:a", [done("k1"), done("k2", EntryStatus.FAILED)]) == 2
+    statuses = {e.key: (e.status, e.claimed_by, e.last_error) for e in store.entries()}
+    assert statuses == {
+        "k1": (EntryStatus.DONE, None, None),
+        "k2": (EntryStatus.FAILED, None, "ref-1"),
+    }
+    records = sorted(store.history(), key=lambda r: r.key)
+    assert [(r.key, r.status) for r in records] == [
+        ("k1", HistoryStatus.EXECUTED),
+        ("k2", HistoryStatus.FAILED),
+    ]
+    assert store.claim("w:1:a", NOW + timedelta(days=1), 30, 10) == ()
+    assert [(r.key, source, detail) for r, source, detail in store.history_details()] == [
+        ("k1", "runner", "ref-1"),
+        ("k2", "runner", "ref-1"),
+    ]
+
+
+def test_postpone_waits_until_the_next_attempt(store) -> None:
+    store.enqueue([entry("k1")])
+    store.claim("w:1:a", NOW, 30, 10)
+    later = NOW + timedelta(minutes=2)
+    assert store.postpone("w:1:a", "k1", 1, later, "503 from provider")
+    assert not store.postpone("w:1:a", "k1", 1, later, "twice")
+    (waiting,) = store.entries([EntryStatus.PENDING])
+    assert (waiting.attempts, waiting.next_attempt_at, waiting.last_error) == (
+        1,
+        later,
+        "503 from provider",
+    )
+    assert store.claim("w:1:a", later - timedelta(seconds=1), 30, 10) == ()
+    assert [e.attempts for e in store.claim("w:1:a", later, 30, 10)] == [1]
+
+
+def test_release_gives_back_claims(store) -> None:
+    store.enqueue([entry("k1"), entry("k2")])
+    store.claim("w:1:a", NOW, 3600, 10)
+    assert store.release("w:1:a") == 2
+    assert len(store.claim("w:2:b", NOW, 30, 10)) == 2
+
+
+def test_retry_makes_a_failed_entry_due_again_and_forgets_its_failure(store) -> None:
+    store.enqueue([entry("k1"), entry("k2")])
+    store.claim("w:1:a", NOW, 30, 10)
+    store.complete("w:1:a", [done("k1", EntryStatus.FAILED), done("k2")])
+    later = NOW + timedelta(days=1)
+    assert store.retry(["k1", "k2", "unknown"], later) == 1
+    (again,) = store.entries([EntryStatus.PENDING])
+    assert (again.key, again.attempts, again.next_attempt_at) == ("k1", 0, later)
+    assert {(r.key, r.status) for r in store.history()} == {
+        ("k1", HistoryStatus.EXECUTED),  # open again: counted as done
+        ("k2", HistoryStatus.EXECUTED),
+    }
+
+
+def test_cancel_records_a_pending_entry_as_skipped(store) -> None:
+    store.enqueue([entry("k1"), entry("k2")])
+    store.claim("w:1:a", NOW, 30, 1)
+    assert store.cancel(["k1", "k2"], DAY) == 1  # k1 is claimed: too late to cancel
+    assert {e.key: e.status for e in store.entries()} == {
+        "k1": EntryStatus.CLAIMED,
+        "k2": EntryStatus.CANCELLED,
+    }
+    assert {(r.key, r.status) for r in store.history()} == {
+        ("k1", HistoryStatus.EXECUTED),
+        ("k2", HistoryStatus.SKIPPED),
+    }
+
+
+def test_a_reopened_store_keeps_everything(store, reopen) -> None:
+    store.enqueue([entry("k1")])
+    again = reopen()
+    try:
+        assert [e.key for e in again.entries()] == ["k1"]
+    finally:
+        again.close()
+
+
+def test_a_schema_written_by_a_newer_version_is_refused(store, reopen) -> None:
+    if isinstance(store, SQLiteStore):
+        store._connection.execute("UPDATE dunning_schema SET version = 99")
+    else:
+        assert isinstance(store, PostgresStore)
+        store._connection.execute("UPDATE dunning_schema SET version = 99")
+    with pytest.raises(StoreSchemaError, match=r"schema version 99, written by a newer version"):
+        reopen()
+
+
+def test_the_history_of_some_customers(store) -> None:
+    other = entry("k2").evolve(customer_id="C2")
+    store.enqueue([entry("k1"), other])
+    record = HistoryRecord(key="k3", kind="enter_stage", customer_id="C2", on=DAY)
+    store.add_history([record], source="adopt")
+    assert sorted(r.key for r in store.history({"C2"})) == ["k2", "k3"]
+    assert sorted(r.key for r in store.history({"C1", "nobody"})) == ["k1"]
+    assert list(store.history(())) == []
+    many = {f"C{n}" for n in range(1200)}  # more than one statement's worth of names
+    assert sorted(r.key for r in store.history(many)) == ["k1", "k2", "k3"]
+
+
+def test_a_store_of_an_older_version_is_migrated_when_opened(store, reopen) -> None:
+    store.enqueue([entry("k1")])
+    for statement in (
+        "DROP INDEX history_customer",
+        "DROP INDEX outbox_customer",
+        "UPDATE dunning_schema SET version = 1",
+    ):
+        store._connection.execute(statement)
+    again = reopen()
+    try:
+        assert [e.key for e in again.entries()] == ["k1"]
+        version = again._connection.execute("SELECT version FROM dunning_schema").fetchone()[0]
+        assert version == 2
+        # The step's indexes exist again: creating one of them fails.
+        with pytest.raises(StoreError), again._transaction() as cursor:
+            cursor.execute("CREATE INDEX history_customer ON history (customer_id)")
+    finally:
+        again.close()
