@@ -313,7 +313,7 @@ def _read(path: Path, load: _Load) -> str:
         load.spend(info.st_size, shown)
         # Up to one byte more than allowed: a file that grows while it is read is caught too.
         chunks: list[bytes] = []
-        wanted = load.remaining + 1
+        wanted = info.st_size + load.remaining + 1
         while wanted > 0 and (chunk := os.read(descriptor, wanted)):
             chunks.append(chunk)
             wanted -= len(chunk)
@@ -531,17 +531,26 @@ def _measure(document: object, load: _Load, source: str) -> None:
     """
     sizes: dict[int, tuple[int, int, int]] = {}
     on_path: set[int] = set()
-    stack: list[tuple[object, bool]] = [(document, False)]
+    stack: list[tuple[object, bool, str, int]] = [(document, False, "", 0)]
     while stack:
-        node, finished = stack.pop()
+        node, finished, where, level = stack.pop()
         if not isinstance(node, dict | list) or id(node) in sizes:
             continue
         if not finished:
             if id(node) in on_path:
                 raise InvalidPolicyError(f"{source} holds a value that contains itself")
             on_path.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for _, child in _children(node))
+            stack.append((node, True, where, level))
+            stack.extend(
+                (
+                    child,
+                    False,
+                    f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}",
+                    level + 1,
+                )
+                for key, child in _children(node)
+                if isinstance(child, dict | list)
+            )
             continue
         values, characters, height = 1, 0, 0
         for key, child in _children(node):
@@ -570,8 +579,8 @@ def _measure(document: object, load: _Load, source: str) -> None:
         if height + 1 > load.max_depth:
             raise InvalidPolicyError(
                 f"{source} nests deeper than {load.max_depth} levels at "
-                f"{_deepest(node, sizes, load.max_depth)}; pass max_depth= to load_policy to "
-                "allow more"
+                f"{_bounded((where + _deepest(node, sizes, load.max_depth - level)).lstrip('.'))}; "
+                "pass max_depth= to load_policy to allow more"
             )
 
 
@@ -586,7 +595,7 @@ def _deepest(node: object, sizes: Mapping[int, tuple[int, int, int]], limit: int
             break
         key, node = max(deeper, key=lambda item: sizes[id(item[1])][2])
         path += f"[{key}]" if isinstance(key, int) else f".{key}"
-    return path.lstrip(".") or "<document>"
+    return path
 
 
 # -- loading ----------------------------------------------------------------------------------
