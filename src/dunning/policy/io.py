@@ -131,12 +131,12 @@ def _walk(
                 tagged = True  # the tag of a discriminated union: ``kind`` says it already
                 continue
             if element in node:
-                parts.append(f".{element}" if parts else str(element))
+                parts.append(_key(element, bool(parts)))
                 node = node[element]
                 tagged = False
                 continue
             if missing and position == last:
-                parts.append(f".{element}" if parts else str(element))
+                parts.append(_key(element, bool(parts)))
                 continue
         elif isinstance(node, list | tuple) and isinstance(element, int) and element < len(node):
             parts.append(f"[{element}]")
@@ -144,6 +144,16 @@ def _walk(
             continue
         members.append(("".join(parts), str(element)))
     return "".join(parts) or "<document>", tuple(members)
+
+
+_NAME = re.compile(r"[A-Za-z_<][A-Za-z0-9_<-]*")
+
+
+def _key(key: object, inner: bool) -> str:
+    """A mapping key in a path: ``.name``, or ``['a key']`` when it is not a plain name."""
+    if isinstance(key, str) and _NAME.fullmatch(key):
+        return f".{key}" if inner else key
+    return f"[{_short(key)}]"
 
 
 def error_path(loc: Sequence[int | str], document: object, *, missing: bool = False) -> str:
