@@ -764,3 +764,46 @@ def test_an_interest_rate_of_1e400_percent_is_refused_at_load_time() -> None:
         "  interest.rule.annual_rate: annual_rate 1E+400 is beyond 1000, the bound of a policy "
         "('1E+400')",
     ]
+
+
+# -- more hostile values ----------------------------------------------------------------------
+
+
+def test_at_most_fifty_errors_are_listed() -> None:
+    document = {"id": "p", "steps": [{"id": index} for index in range(5000)]}
+    lines = _load_error(json.dumps(document), "json").splitlines()
+    assert lines[0] == "policy document has 20000 errors:"
+    assert len(lines) == 52
+    assert lines[-1] == "  ... and 19950 more"
+
+
+@pytest.mark.parametrize(
+    ("field", "amount"),
+    [("min_balance", "1e30"), ("min_balance", "1e999999999")],
+)
+def test_a_number_beyond_decimal_arithmetic_is_located(field: str, amount: str) -> None:
+    step = {"id": "s", "offset_days": 0, "channels": ["email"], "template": "t"}
+    step[field] = [{"amount": amount, "currency": "USD"}]
+    lines = _load_error(json.dumps({"id": "p", "steps": [step]}), "json").splitlines()
+    assert lines == [
+        "policy document has 1 error:",
+        f"  steps[0].{field}[0].amount ({amount!r}): the number is too large or too small to "
+        "compute with",
+    ]
+
+
+def test_booleans_are_not_day_counts() -> None:
+    step = {"id": "s", "offset_days": True, "channels": ["email"], "template": "t"}
+    assert _load_error(json.dumps({"id": "p", "steps": [step]}), "json").splitlines()[1] == (
+        "  steps[0].offset_days: true is a boolean, not a number of days or times (True)"
+    )
+
+
+def test_statutory_compensation_options_beyond_the_bounds() -> None:
+    text = 'id = "p"\n[[stages]]\nid = "s"\ntrigger = { days_overdue = 21 }\n'
+    text += '[stages.fee.rule]\nkind = "statutory"\njurisdiction = "CL"\n'
+    text += 'options = { uf_value = "1e400" }\n'
+    assert _load_error(text, "toml").splitlines()[1] == (
+        "  stages[0].fee.rule.options: up_to 1.0E+401 is beyond 1000000000000000, the bound of "
+        "a policy ('1.0E+401')"
+    )

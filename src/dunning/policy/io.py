@@ -45,6 +45,7 @@ import reprlib
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -88,6 +89,10 @@ _VALUE_WIDTH = 80
 _MESSAGE_WIDTH = 240
 # Integers longer than this are refused (Python reads at most 4300 digits).
 _MAX_DIGITS = 100
+# Decimal arithmetic works to 28 digits: a number of larger (or smaller) magnitude is suspect.
+_PRECISION = 25
+# At most this many errors are listed in a message.
+_MAX_ERRORS = 50
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel = 3
@@ -764,15 +769,43 @@ def _validate(document: object, source: str, hidden: Mapping[_Location, str]) ->
     model: type[Policy | PolicySet] = (
         PolicySet if "default" in document and "id" not in document else Policy
     )
+    where = "policy document" if source == "policy text" else source
     try:
         return model.model_validate(document)
     except ValidationError as error:
         messages = _messages(error, document, hidden)
         count = f"{len(messages)} error" + ("s" if len(messages) != 1 else "")
-        where = "policy document" if source == "policy text" else source
+        shown = [f"  {line}" for line in messages[:_MAX_ERRORS]]
+        if len(messages) > _MAX_ERRORS:
+            shown.append(f"  ... and {len(messages) - _MAX_ERRORS} more")
+        raise InvalidPolicyError(f"{where} has {count}:\n" + "\n".join(shown)) from None
+    except ArithmeticError:
+        # A number too large or too small for decimal arithmetic, met by a validator.
         raise InvalidPolicyError(
-            f"{where} has {count}:\n" + "\n".join(f"  {line}" for line in messages)
+            f"{where} has 1 error:\n  {_extreme_number(document)}: the number is too large "
+            "or too small to compute with"
         ) from None
+
+
+def _extreme_number(document: object) -> str:
+    """The path of the first number of `document` whose exponent is out of all proportion."""
+    stack: list[tuple[object, str]] = [(document, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict | list):
+            items = list(_children(node))
+            stack.extend(
+                (child, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}")
+                for key, child in reversed(items)
+            )
+            continue
+        try:
+            number = Decimal(str(node).strip()) if isinstance(node, str | int) else None
+        except ArithmeticError:
+            continue
+        if number is not None and number.is_finite() and abs(number.adjusted()) > _PRECISION:
+            return f"{_bounded(where.lstrip('.'))} ({_short(node)})"
+    return "<document>"
 
 
 # -- dumping ----------------------------------------------------------------------------------

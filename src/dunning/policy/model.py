@@ -26,7 +26,6 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
-    PositiveInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -97,11 +96,25 @@ MAX_PERCENT = Decimal(1000)
 #: The largest amount a policy states, in any currency: 10**15 (a thousand trillion).
 MAX_AMOUNT = Decimal(10) ** 15
 
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "dunning.boolean_number",
+            "{value} is a boolean, not a number of days or times",
+            {"value": str(value).lower()},
+        )
+    return value
+
+
+_NotBool = BeforeValidator(_not_a_boolean)
 NonNegativeInt = Annotated[int, Field(ge=0)]
-_Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
-_PositiveDays = Annotated[int, Field(gt=0, le=MAX_DAYS)]
-_Offset = Annotated[int, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
-_Count = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+_Days = Annotated[int, _NotBool, Field(ge=0, le=MAX_DAYS)]
+_PositiveDays = Annotated[int, _NotBool, Field(gt=0, le=MAX_DAYS)]
+_Offset = Annotated[int, _NotBool, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
+_Count = Annotated[int, _NotBool, Field(gt=0, le=MAX_COUNT)]
+#: The largest policy version: TOML's largest integer.
+_Version = Annotated[int, _NotBool, Field(gt=0, le=2**63 - 1)]
 
 _Loc = tuple[int | str, ...]
 
@@ -340,6 +353,29 @@ class StatutoryCompensation(Model):
     @classmethod
     def _options_valid(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         return _check_options(value, info)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> StatutoryCompensation:
+        from dunning.errors import StatutoryOptionError
+        from dunning.statutory import get_jurisdiction
+
+        try:
+            fee = get_jurisdiction(self.jurisdiction).late_fee(**self.options)
+        except StatutoryOptionError:
+            return self  # a missing option is reported when the compensation is computed
+        except ArithmeticError:
+            fee = None
+            errors = [
+                _bound(("options",), "a figure of the options", Decimal("Infinity"), MAX_AMOUNT)
+            ]
+        else:
+            errors = list(_fee_errors(fee))
+        if errors:
+            # The figures come from the options, so the error points at them.
+            raise ValidationError.from_exception_data(
+                "StatutoryCompensation", [{**errors[0], "loc": ("options",)}]
+            )
+        return self
 
     def compute(self, principal: Money, days_late: int) -> Money | None:
         """The compensation for a late invoice of `principal`, or None where there is none."""
@@ -665,7 +701,7 @@ class Policy(Model):
     """A complete dunning policy: reminders, stages, fees, interest, pauses and caps."""
 
     id: Identifier
-    version: PositiveInt = 1
+    version: _Version = 1
     name: str = ""
     description: str = ""
     steps: tuple[ReminderStep, ...] = ()
