@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import itertools
 import json
 import json.decoder
 import json.scanner
@@ -94,7 +95,22 @@ _PRECISION = 25
 # At most this many errors are listed in a message.
 _MAX_ERRORS = 50
 
-_REPR = reprlib.Repr()
+class _Repr(reprlib.Repr):
+    """`reprlib.Repr` that keeps a mapping's keys in their order, as the document wrote them."""
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        shown = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(value, level - 1)}"
+            for key, value in itertools.islice(x.items(), self.maxdict)
+        ]
+        return "{" + ", ".join(shown) + (", ..." if len(x) > self.maxdict else "") + "}"
+
+
+_REPR = _Repr()
 _REPR.maxlevel = 3
 _REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 4
 _REPR.maxstring = _REPR.maxother = _REPR.maxlong = _VALUE_WIDTH
