@@ -95,6 +95,7 @@ _PRECISION = 25
 # At most this many errors are listed in a message.
 _MAX_ERRORS = 50
 
+
 class _Repr(reprlib.Repr):
     """`reprlib.Repr` that keeps a mapping's keys in their order, as the document wrote them."""
 
