@@ -14,6 +14,12 @@ policy file, relative to the set's own file, so that a portfolio reuses its poli
     segments = ["business"]
     policy = "b2b.toml"
 
+An included file must lie in the set's own folder (or a folder passed as ``include_dirs``).
+Files may come from people the host does not trust, so reading is bounded: only regular
+files, at most `MAX_POLICY_BYTES` bytes, `MAX_POLICY_DEPTH` levels of nesting and
+`MAX_POLICY_VALUES` values with YAML aliases expanded (each overridable by an argument of
+`load_policy`); YAML is read with YAML 1.2 core scalars, and a key given twice is refused.
+
 A document that does not validate raises `InvalidPolicyError` whose message lists every
 error as ``path: message (value)``, the path written as in Python
 (``stages[2].fee.rule.percent``).
