@@ -807,3 +807,17 @@ def test_statutory_compensation_options_beyond_the_bounds() -> None:
         "  stages[0].fee.rule.options: up_to 1.0E+401 is beyond 1000000000000000, the bound of "
         "a policy ('1.0E+401')"
     )
+
+
+def test_a_wrongly_shaped_rate_table_lists_its_errors() -> None:
+    # This document used to give "policy document has 0 errors:" and nothing listed.
+    options = (
+        'options = { certified_rate = { name = "IBC", points = [{ date = "2024-10-01", '
+        'rate = "26.79" }] } }'
+    )
+    assert _load_error(_CO + options, "toml").splitlines() == [
+        "policy document has 2 errors:",
+        "  interest.rule.options.certified_rate.points[0].effective_from: Field required (missing)",
+        "  interest.rule.options.certified_rate.points[0].date: Extra inputs are not permitted "
+        "('2024-10-01')",
+    ]
