@@ -336,3 +336,69 @@ def test_dun004_with_a_step_shadowed_by_another_on_the_same_day() -> None:
         stages=[stage("agency", 90, hand_off={"agency": "acme"})],
     )
     assert codes(policy) == [("DUN001", "steps[0].offset_days"), ("DUN004", "steps[0].repeat")]
+
+
+# -- DUN009 -----------------------------------------------------------------------------------
+
+
+def _fee_policy(rule: dict[str, Any], **extra: Any) -> Policy:
+    return Policy(id="p", stages=[stage("late", 30, fee={"rule": rule})], **extra)
+
+
+def test_percent_fee_over_100_percent() -> None:
+    (finding,) = lint(_fee_policy({"kind": "percent", "percent": "150"}))
+    assert str(finding) == (
+        "stages[0].fee.rule.percent: DUN009 warning: stage 'late' charges 150 % of the overdue "
+        "balance, more than the balance itself; percentages are written in percent, so if "
+        "1.5 % was meant, write 1.5"
+    )
+
+
+def test_fee_band_and_fee_cap_over_100_percent() -> None:
+    rule = {
+        "kind": "tiered",
+        "mode": "flat",
+        "currency": "USD",
+        "bands": [{"up_to": "1000", "percent": "5"}, {"up_to": None, "percent": "250"}],
+    }
+    findings = lint(_fee_policy(rule, fee_cap={"percent_of_total": "120"}))
+    assert [(f.code, f.path) for f in findings] == [
+        ("DUN009", "stages[0].fee.rule.bands[1].percent"),
+        ("DUN009", "fee_cap.percent_of_total"),
+    ]
+    assert findings[1].message == (
+        "the fee cap allows fees of 120 % of the invoice total, more than the invoice itself, "
+        "so it never cuts a fee"
+    )
+
+
+@pytest.mark.parametrize("percent", ["100", "1.5", "0"])
+def test_percent_fee_up_to_100_percent_is_fine(percent: str) -> None:
+    assert lint(_fee_policy({"kind": "percent", "percent": percent})) == ()
+
+
+# -- DUN010 -----------------------------------------------------------------------------------
+
+
+def test_interest_rate_written_as_a_fraction() -> None:
+    policy = Policy(id="p", interest={"rule": {"annual_rate": "0.25", "ceiling": "0.3"}})
+    findings = lint(policy)
+    assert [str(f) for f in findings] == [
+        "interest.rule.annual_rate: DUN010 warning: the interest annual rate is 0.25 % a year; "
+        "rates are written in percent: if 0.25 is a fraction meaning 25 %, write 25",
+        "interest.rule.ceiling: DUN010 warning: the interest ceiling is 0.3 % a year; rates "
+        "are written in percent: if 0.3 is a fraction meaning 30 %, write 30",
+    ]
+
+
+@pytest.mark.parametrize("rate", ["0", "1", "25"])
+def test_interest_rates_in_percent_are_fine(rate: str) -> None:
+    assert lint(Policy(id="p", interest={"rule": {"annual_rate": rate}})) == ()
+
+
+def test_fraction_findings_in_a_policy_set_name_the_policy() -> None:
+    policies = PolicySet(
+        default=Policy(id="p", interest={"rule": {"annual_rate": "0.5"}}),
+    )
+    (finding,) = lint(policies)
+    assert finding.path == "default.interest.rule.annual_rate"

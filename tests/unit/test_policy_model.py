@@ -6,7 +6,9 @@ from pydantic import ValidationError
 
 from dunning import (
     Customer,
+    FeeCap,
     FixedFee,
+    InterestSettings,
     Money,
     Policy,
     PolicyRule,
@@ -125,3 +127,124 @@ def test_stage_fee_accepts_late_fees_and_statutory_sums() -> None:
     assert isinstance(fixed.rule, FixedFee)
     statutory = StageFee(rule={"kind": "statutory", "jurisdiction": "EU"})
     assert isinstance(statutory.rule, StatutoryCompensation)
+
+
+# -- bounds -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "path", "message"),
+    [
+        (ReminderStep, {**STEP, "offset_days": 3661}, "offset_days", "less than or equal to 3660"),
+        (
+            ReminderStep,
+            {**STEP, "offset_days": -3661},
+            "offset_days",
+            "greater than or equal to -3660",
+        ),
+        (
+            ReminderStep,
+            {**STEP, "offset_days": 10**30},
+            "offset_days",
+            "less than or equal to 3660",
+        ),
+        (
+            ReminderStep,
+            {**STEP, "repeat": {"every_days": 1, "max_times": 10_001}},
+            "repeat.max_times",
+            "less than or equal to 10000",
+        ),
+        (StageTrigger, {"days_overdue": 3661}, "days_overdue", "less than or equal to 3660"),
+        (
+            RetrySchedule,
+            {"days_after_failure": [1, 4000]},
+            "days_after_failure.1",
+            "less than or equal to 3660",
+        ),
+    ],
+)
+def test_day_counts_have_bounds(
+    model: type[Any], data: dict[str, Any], path: str, message: str
+) -> None:
+    ((where, _, text),) = errors(model, **data)
+    assert (where, text) == (path, f"Input should be {message}")
+
+
+def _fee(rule: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return errors(StageFee, rule=rule)
+
+
+def test_fee_percent_and_amounts_have_bounds() -> None:
+    assert _fee({"kind": "percent", "percent": "1e400"}) == [
+        ("rule.percent", "dunning.bound", "percent 1E+400 is beyond 1000, the bound of a policy")
+    ]
+    assert _fee({"kind": "fixed", "amounts": [{"amount": "1e16", "currency": "USD"}]}) == [
+        (
+            "rule.amounts.0.amount",
+            "dunning.bound",
+            "amount 10000000000000000 is beyond 1000000000000000, the bound of a policy",
+        )
+    ]
+    band = {"up_to": None, "percent": "1001"}
+    assert _fee({"kind": "tiered", "mode": "flat", "currency": "USD", "bands": [band]}) == [
+        (
+            "rule.bands.0.percent",
+            "dunning.bound",
+            "percent 1001 is beyond 1000, the bound of a policy",
+        )
+    ]
+    assert StageFee(rule={"kind": "percent", "percent": "1000"}).rule.percent == 1000
+
+
+def test_interest_rates_have_bounds() -> None:
+    with pytest.raises(ValidationError) as caught:
+        InterestSettings(
+            rule={
+                "reference": {
+                    "table": {
+                        "name": "T",
+                        "points": [{"effective_from": "2024-01-01", "rate": "2e3"}],
+                    },
+                    "spread": "-1500",
+                },
+                "grace_days": 5000,
+                "ceiling": "1e9",
+            }
+        )
+    assert [(".".join(map(str, e["loc"])), e["msg"]) for e in caught.value.errors()] == [
+        ("rule.reference.spread", "spread -1500 is beyond -1000, the bound of a policy"),
+        ("rule.reference.table.points.0.rate", "rate 2000 is beyond 1000, the bound of a policy"),
+        ("rule.ceiling", "ceiling 1000000000 is beyond 1000, the bound of a policy"),
+        ("rule.grace_days", "grace_days 5000 is beyond 3660, the bound of a policy"),
+    ]
+
+
+def test_fee_cap_and_thresholds_have_bounds() -> None:
+    ((path, kind, message),) = errors(FeeCap, percent_of_total="1001")
+    assert (path, kind) == ("percent_of_total", "dunning.bound")
+    assert message == "percent_of_total 1001 is beyond 0..1000, the bounds of a policy"
+    ((path, _, message),) = errors(
+        StageTrigger, invoice_balance=[{"amount": "1e20", "currency": "COP"}]
+    )
+    assert path == "invoice_balance.0.amount"
+    assert message.startswith("amount 100000000000000000000 is beyond")
+
+
+# -- send windows -----------------------------------------------------------------------------
+
+
+def test_send_window_times_are_text_not_numbers() -> None:
+    # YAML 1.1 reads 10:30 as the number 630, which pydantic would read as 00:10:30 UTC.
+    ((path, kind, message),) = errors(SendWindow, start=630, end="18:00")
+    assert (path, kind) == ("start", "dunning.time_of_day")
+    assert message == (
+        '630 is a number, not a time of day; write the time as text, e.g. "09:30" '
+        "(in YAML, quote it: '09:30')"
+    )
+
+
+def test_send_window_times_are_local() -> None:
+    ((path, kind, message),) = errors(SendWindow, start="09:00+05:00", end="18:00")
+    assert (path, kind) == ("start", "dunning.time_of_day")
+    assert message.startswith("09:00:00+05:00 has a UTC offset")
+    assert SendWindow(start="10:30", end="18:00").start == time(10, 30)

@@ -16,6 +16,8 @@ DUN005   error     a stage fee is above the policy's fee cap
 DUN006   warning   the interest rate is above the interest ceiling
 DUN007   error     the frequency cap blocks the final stage's message
 DUN008   warning   B2B payment terms longer than 60 days (Directive 2011/7/EU art. 3(5))
+DUN009   warning   a percentage fee above 100 % of the balance
+DUN010   warning   an interest rate that looks written as a fraction (0.25 for 25 %)
 DUN020   error     a template the policy names is not in the message catalog (``catalog=``)
 =======  ========  =====================================================================
 
@@ -155,6 +157,20 @@ RULES: Mapping[str, LintRule] = MappingProxyType(
                 Severity.WARNING,
                 "payment terms between businesses longer than 60 calendar days "
                 "(Directive 2011/7/EU art. 3(5))",
+            ),
+            _rule(
+                "DUN009",
+                "fee-over-100-percent",
+                Severity.WARNING,
+                "a percentage fee (or a fee band, or the fee cap) is above 100 % of the balance, "
+                "which is likely a fee written in the wrong unit",
+            ),
+            _rule(
+                "DUN010",
+                "rate-as-fraction",
+                Severity.WARNING,
+                "an interest rate between 0 and 1 %, which is likely a fraction (0.25) written "
+                "where a percentage (25) is meant",
             ),
             _rule(
                 "DUN020",
@@ -396,6 +412,58 @@ def _frequency_cap_blocks_final_notice(policy: Policy, prefix: str) -> Iterator[
         )
 
 
+def _fees_over_100_percent(policy: Policy, prefix: str) -> Iterator[LintFinding]:
+    hundred = Decimal(100)
+    for index, stage in enumerate(policy.stages):
+        rule = None if stage.fee is None else stage.fee.rule
+        percents: list[tuple[str, Decimal]] = []
+        if isinstance(rule, PercentFee):
+            percents.append(("percent", rule.percent))
+        elif isinstance(rule, TieredFee):
+            percents.extend(
+                (f"bands[{n}].percent", band.percent)
+                for n, band in enumerate(rule.bands)
+                if band.percent is not None
+            )
+        for field, percent in percents:
+            if percent > hundred:
+                yield _finding(
+                    "DUN009",
+                    f"{prefix}stages[{index}].fee.rule.{field}",
+                    f"stage {stage.id!r} charges {percent} % of the overdue balance, more than "
+                    f"the balance itself; percentages are written in percent, so if "
+                    f"{percent / hundred} % was meant, write {_plain(percent / hundred)}",
+                )
+    cap = policy.fee_cap
+    if cap is not None and cap.percent_of_total is not None and cap.percent_of_total > hundred:
+        yield _finding(
+            "DUN009",
+            f"{prefix}fee_cap.percent_of_total",
+            f"the fee cap allows fees of {cap.percent_of_total} % of the invoice total, more "
+            "than the invoice itself, so it never cuts a fee",
+        )
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _rates_as_fractions(policy: Policy, prefix: str) -> Iterator[LintFinding]:
+    if policy.interest is None or not isinstance(policy.interest.rule, InterestRule):
+        return
+    rule = policy.interest.rule
+    fields = [("annual_rate", rule.annual_rate), ("ceiling", rule.ceiling), ("floor", rule.floor)]
+    for field, rate in fields:
+        if isinstance(rate, Decimal) and 0 < rate < 1:
+            yield _finding(
+                "DUN010",
+                f"{prefix}interest.rule.{field}",
+                f"the interest {field.replace('_', ' ')} is {rate} % a year; rates are "
+                f"written in percent: if {rate} is a fraction meaning {_plain(rate * 100)} %, "
+                f"write {_plain(rate * 100)}",
+            )
+
+
 #: The checks run on each policy, by code.
 _CHECKS: Mapping[str, _Check] = MappingProxyType(
     {
@@ -406,6 +474,8 @@ _CHECKS: Mapping[str, _Check] = MappingProxyType(
         "DUN005": _fees_above_cap,
         "DUN006": _interest_above_ceiling,
         "DUN007": _frequency_cap_blocks_final_notice,
+        "DUN009": _fees_over_100_percent,
+        "DUN010": _rates_as_fractions,
     }
 )
 

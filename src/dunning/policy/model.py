@@ -16,22 +16,43 @@ customer-level rules (frequency cap, quiet days, send window, consolidation, cha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from dunning._model import Model
 from dunning.calendars import HolidayCalendar, WeekendCalendar
 from dunning.invoices import Channel, Customer, Identifier, Tags
 from dunning.money import Amount, Money
-from dunning.penalties import InterestRule, LateFee, PerCurrency
+from dunning.penalties import (
+    FixedFee,
+    InterestRule,
+    LateFee,
+    PercentFee,
+    PerCurrency,
+    TieredFee,
+)
 from dunning.plans import PlanTerms
+from dunning.rates import RateTable
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_COUNT",
+    "MAX_DAYS",
+    "MAX_PERCENT",
     "DayKind",
     "FeeCap",
     "FrequencyCap",
@@ -58,7 +79,159 @@ __all__ = [
     "Tone",
 ]
 
+# -- bounds -----------------------------------------------------------------------------------
+
+#: The longest span of days a policy states (an offset, a repetition, days overdue, grace or
+#: lateness days, a retry delay): 3,660 days, ten years, beyond any limitation period.
+MAX_DAYS = 3660
+
+#: The most times a policy counts (repetitions, messages in a frequency cap, retries, unpaid
+#: invoices).
+MAX_COUNT = 10_000
+
+#: The largest percentage a policy states (a fee, an annual interest rate, a ceiling, a spread,
+#: a fee cap), and the most negative rate, -1,000 %.
+MAX_PERCENT = Decimal(1000)
+
+#: The largest amount a policy states, in any currency: 10**15 (a thousand trillion).
+MAX_AMOUNT = Decimal(10) ** 15
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "dunning.boolean_number",
+            "{value} is a boolean, not a number of days or times",
+            {"value": str(value).lower()},
+        )
+    return value
+
+
+_NotBool = BeforeValidator(_not_a_boolean)
 NonNegativeInt = Annotated[int, Field(ge=0)]
+_Days = Annotated[int, _NotBool, Field(ge=0, le=MAX_DAYS)]
+_PositiveDays = Annotated[int, _NotBool, Field(gt=0, le=MAX_DAYS)]
+_Offset = Annotated[int, _NotBool, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
+_Count = Annotated[int, _NotBool, Field(gt=0, le=MAX_COUNT)]
+#: The largest policy version: TOML's largest integer.
+_Version = Annotated[int, _NotBool, Field(gt=0, le=2**63 - 1)]
+
+_Loc = tuple[int | str, ...]
+
+
+def _bound(loc: _Loc, what: str, value: Decimal, bound: Decimal) -> InitErrorDetails:
+    return {
+        "type": PydanticCustomError(
+            "dunning.bound",
+            "{what} {value} is beyond {bound}, the bound of a policy",
+            {
+                "what": what,
+                "value": f"{value:f}" if abs(value) < 10**40 else str(value),
+                "bound": str(bound),
+            },
+        ),
+        "loc": loc,
+        "input": str(value),
+    }
+
+
+def _amount_errors(amounts: Sequence[Money], loc: _Loc) -> Iterator[InitErrorDetails]:
+    for index, money in enumerate(amounts):
+        if money.amount > MAX_AMOUNT:
+            yield _bound((*loc, index, "amount"), "amount", money.amount, MAX_AMOUNT)
+
+
+def _percent_errors(value: Decimal | None, loc: _Loc, what: str) -> Iterator[InitErrorDetails]:
+    if value is not None and abs(value) > MAX_PERCENT:
+        yield _bound(loc, what, value, MAX_PERCENT if value > 0 else -MAX_PERCENT)
+
+
+def _fee_errors(rule: object) -> Iterator[InitErrorDetails]:
+    if isinstance(rule, FixedFee):
+        yield from _amount_errors(rule.amounts, ("amounts",))
+    if isinstance(rule, PercentFee):
+        yield from _percent_errors(rule.percent, ("percent",), "percent")
+    if isinstance(rule, PercentFee | TieredFee):
+        yield from _amount_errors(rule.minimum, ("minimum",))
+        yield from _amount_errors(rule.maximum, ("maximum",))
+    if isinstance(rule, TieredFee):
+        for index, band in enumerate(rule.bands):
+            loc = ("bands", index)
+            yield from _percent_errors(band.percent, (*loc, "percent"), "percent")
+            for field in ("up_to", "amount"):
+                value = getattr(band, field)
+                if value is not None and value > MAX_AMOUNT:
+                    yield _bound((*loc, field), field, value, MAX_AMOUNT)
+
+
+def _table_errors(table: RateTable, loc: _Loc) -> Iterator[InitErrorDetails]:
+    for index, point in enumerate(table.points):
+        yield from _percent_errors(point.rate, (*loc, "points", index, "rate"), "rate")
+
+
+def _interest_errors(rule: InterestRule) -> Iterator[InitErrorDetails]:
+    yield from _percent_errors(rule.annual_rate, ("annual_rate",), "annual_rate")
+    if rule.reference is not None:
+        yield from _percent_errors(rule.reference.spread, ("reference", "spread"), "spread")
+        yield from _table_errors(rule.reference.table, ("reference", "table"))
+    for field in ("ceiling", "floor"):
+        limit = getattr(rule, field)
+        if isinstance(limit, RateTable):
+            yield from _table_errors(limit, (field,))
+        else:
+            yield from _percent_errors(limit, (field,), field)
+    if rule.grace_days > MAX_DAYS:
+        yield {
+            "type": PydanticCustomError(
+                "dunning.bound",
+                "grace_days {value} is beyond {bound}, the bound of a policy",
+                {"value": rule.grace_days, "bound": MAX_DAYS},
+            ),
+            "loc": ("grace_days",),
+            "input": rule.grace_days,
+        }
+
+
+def _within_bounds(title: str, errors: Iterator[InitErrorDetails]) -> None:
+    """Raise the errors found, located below the field being validated."""
+    found = list(errors)
+    if found:
+        raise ValidationError.from_exception_data(title, found)
+
+
+def _bounded_amounts(value: tuple[Money, ...], info: ValidationInfo) -> tuple[Money, ...]:
+    _within_bounds(info.field_name or "amounts", _amount_errors(value, ()))
+    return value
+
+
+#: Amounts per currency (see `PerCurrency`), none above `MAX_AMOUNT`.
+_Amounts = Annotated[PerCurrency, AfterValidator(_bounded_amounts)]
+
+
+def _time_of_day(value: object) -> object:
+    """A send-window time is written as text (or given as a `time`), never as a number."""
+    if isinstance(value, int | float | Decimal):
+        raise PydanticCustomError(
+            "dunning.time_of_day",
+            '{value} is a number, not a time of day; write the time as text, e.g. "09:30" '
+            "(in YAML, quote it: '09:30')",
+            {"value": repr(value)},
+        )
+    return value
+
+
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError(
+            "dunning.time_of_day",
+            "{value} has a UTC offset; a send window is in each customer's local time, so "
+            "write it without one",
+            {"value": value.isoformat()},
+        )
+    return value
+
+
+_TimeOfDay = Annotated[time, BeforeValidator(_time_of_day), AfterValidator(_local)]
 
 
 class Tone(StrEnum):
@@ -93,8 +266,8 @@ Channels = Annotated[tuple[Channel, ...], Field(min_length=1)]
 class Repeat(Model):
     """Repeat a reminder every `every_days` days, at most `max_times` times in all."""
 
-    every_days: PositiveInt
-    max_times: PositiveInt | None = Field(
+    every_days: _PositiveDays
+    max_times: _Count | None = Field(
         default=None, description="Total occurrences including the first; None for no limit."
     )
 
@@ -107,16 +280,16 @@ class ReminderStep(Model):
     """
 
     id: Identifier
-    offset_days: int = Field(description="Days from the due date; negative means before.")
+    offset_days: _Offset = Field(description="Days from the due date; negative means before.")
     day_kind: DayKind = DayKind.CALENDAR
     channels: Channels = Field(description="Channels in order of preference, with fallback.")
     template: Identifier
     tone: Tone = Tone.FRIENDLY
     repeat: Repeat | None = None
-    min_balance: PerCurrency = Field(
+    min_balance: _Amounts = Field(
         default=(), description="No reminder when the balance is below this, per currency."
     )
-    max_lateness_days: NonNegativeInt | None = Field(
+    max_lateness_days: _Days | None = Field(
         default=None,
         description="An occurrence more than this many days old is stale: skipped, never sent.",
     )
@@ -130,7 +303,7 @@ class MessageSpec(Model):
     channels: Channels
     template: Identifier
     tone: Tone = Tone.FIRM
-    max_lateness_days: NonNegativeInt | None = Field(
+    max_lateness_days: _Days | None = Field(
         default=None,
         description="Not sent when the stage was entered more than this many days ago.",
     )
@@ -176,11 +349,32 @@ class StatutoryCompensation(Model):
     def _known(cls, value: str) -> str:
         return _check_jurisdiction(value)
 
+    @field_validator("options")
+    @classmethod
+    def _options_valid(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        return _check_options(value, info)
+
     @model_validator(mode="after")
-    def _options_valid(self) -> StatutoryCompensation:
+    def _bounded(self) -> StatutoryCompensation:
+        from dunning.errors import StatutoryOptionError
         from dunning.statutory import get_jurisdiction
 
-        get_jurisdiction(self.jurisdiction).options.model_validate(self.options)
+        try:
+            fee = get_jurisdiction(self.jurisdiction).late_fee(**self.options)
+        except StatutoryOptionError:
+            return self  # a missing option is reported when the compensation is computed
+        except ArithmeticError:
+            fee = None
+            errors = [
+                _bound(("options",), "a figure of the options", Decimal("Infinity"), MAX_AMOUNT)
+            ]
+        else:
+            errors = list(_fee_errors(fee))
+        if errors:
+            # The figures come from the options, so the error points at them.
+            raise ValidationError.from_exception_data(
+                "StatutoryCompensation", [{**errors[0], "loc": ("options",)}]
+            )
         return self
 
     def compute(self, principal: Money, days_late: int) -> Money | None:
@@ -190,6 +384,19 @@ class StatutoryCompensation(Model):
         return get_jurisdiction(self.jurisdiction).compensation(
             principal, days_late=days_late, **self.options
         )
+
+
+def _check_options(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    """Validate `value` with the options model of the jurisdiction validated before it.
+
+    Errors are located under ``options`` (``options.agreed_rate``), each with its value.
+    """
+    from dunning.statutory import JURISDICTIONS
+
+    code = info.data.get("jurisdiction")
+    if isinstance(code, str) and code in JURISDICTIONS:
+        JURISDICTIONS[code].options.model_validate(value)
+    return value
 
 
 def _check_jurisdiction(value: str) -> str:
@@ -214,12 +421,18 @@ class StageFee(Model):
     """A late fee charged on stage entry, once or again every `every_days` days."""
 
     rule: StageFeeRule
-    every_days: PositiveInt | None = Field(
+    every_days: _PositiveDays | None = Field(
         default=None, description="Charge again every N days while in the stage; None: once."
     )
-    max_times: PositiveInt | None = Field(
+    max_times: _Count | None = Field(
         default=None, description="At most this many charges for the stage; None: no limit."
     )
+
+    @field_validator("rule")
+    @classmethod
+    def _bounded(cls, rule: LateFee | StatutoryCompensation) -> LateFee | StatutoryCompensation:
+        _within_bounds("StageFee.rule", _fee_errors(rule))
+        return rule
 
 
 class StageTrigger(Model):
@@ -231,15 +444,15 @@ class StageTrigger(Model):
     and `failed_payment` are judged on the evaluation date.
     """
 
-    days_overdue: NonNegativeInt | None = None
-    invoice_balance: PerCurrency = Field(
+    days_overdue: _Days | None = None
+    invoice_balance: _Amounts = Field(
         default=(), description="The invoice's overdue principal is at or above this."
     )
-    customer_overdue_balance: PerCurrency = Field(
+    customer_overdue_balance: _Amounts = Field(
         default=(),
         description="The customer's overdue principal in the invoice currency is at or above.",
     )
-    unpaid_invoices: PositiveInt | None = Field(
+    unpaid_invoices: _Count | None = Field(
         default=None, description="The customer has at least this many overdue invoices."
     )
     failed_payment: bool = Field(
@@ -309,18 +522,30 @@ class StatutoryInterest(Model):
     def _known(cls, value: str) -> str:
         return _check_jurisdiction(value)
 
+    @field_validator("options")
+    @classmethod
+    def _options_valid(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        return _check_options(value, info)
+
     @model_validator(mode="after")
     def _resolvable(self) -> StatutoryInterest:
         from dunning.errors import StatutoryOptionError
 
         try:
-            self.resolve()
+            rule = self.resolve()
         except StatutoryOptionError as error:
             raise PydanticCustomError(
                 "dunning.statutory_option",
                 "{jurisdiction}: {error}",
                 {"jurisdiction": self.jurisdiction, "error": str(error)},
             ) from None
+        errors = list(_interest_errors(rule))
+        if errors:
+            # The figures come from the options, so the error points at them.
+            raise ValidationError.from_exception_data(
+                "StatutoryInterest",
+                [{**error, "loc": ("options",)} for error in errors[:1]],
+            )
         return self
 
     def resolve(self) -> InterestRule:
@@ -347,14 +572,32 @@ class InterestSettings(Model):
     rule: InterestRule | StatutoryInterest
     posting: InterestPosting = InterestPosting.MONTHLY
 
+    @field_validator("rule")
+    @classmethod
+    def _bounded(cls, rule: InterestRule | StatutoryInterest) -> InterestRule | StatutoryInterest:
+        if isinstance(rule, InterestRule):
+            _within_bounds("InterestSettings.rule", _interest_errors(rule))
+        return rule
+
 
 class FeeCap(Model):
     """A ceiling on the late fees charged to one invoice in all."""
 
-    amounts: PerCurrency = ()
+    amounts: _Amounts = ()
     percent_of_total: Amount | None = Field(
         default=None, description="At most this percent of the invoice total."
     )
+
+    @field_validator("percent_of_total")
+    @classmethod
+    def _percent(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not 0 <= value <= MAX_PERCENT:
+            raise PydanticCustomError(
+                "dunning.bound",
+                "percent_of_total {value} is beyond 0..{bound}, the bounds of a policy",
+                {"value": str(value), "bound": str(MAX_PERCENT)},
+            )
+        return value
 
 
 class Pauses(Model):
@@ -364,7 +607,7 @@ class Pauses(Model):
     promise_to_pay: bool = True
     installment_plan: bool = True
     do_not_contact: bool = True
-    min_balance: PerCurrency = Field(
+    min_balance: _Amounts = Field(
         default=(), description="Pause while the balance is below this, per currency."
     )
 
@@ -372,15 +615,15 @@ class Pauses(Model):
 class FrequencyCap(Model):
     """At most `max_messages` messages to a customer in any `days` consecutive days."""
 
-    max_messages: PositiveInt
-    days: PositiveInt
+    max_messages: _Count
+    days: _PositiveDays
 
 
 class SendWindow(Model):
     """Messages go out between `start` and `end` in the customer's local time."""
 
-    start: time = time(9, 0)
-    end: time = time(18, 0)
+    start: _TimeOfDay = time(9, 0)
+    end: _TimeOfDay = time(18, 0)
 
     @model_validator(mode="after")
     def _ordered(self) -> SendWindow:
@@ -405,11 +648,11 @@ Payday = int | Literal["last"]
 class RetrySchedule(Model):
     """Retries of a failed automatic charge, `days_after_failure` each, snapped to paydays."""
 
-    days_after_failure: tuple[PositiveInt, ...] = Field(min_length=1)
+    days_after_failure: tuple[_PositiveDays, ...] = Field(min_length=1)
     paydays: tuple[Payday, ...] = Field(
         default=(), description="Move each retry to the next of these days of the month."
     )
-    max_tries: PositiveInt | None = None
+    max_tries: _Count | None = None
 
     @field_validator("days_after_failure")
     @classmethod
@@ -458,7 +701,7 @@ class Policy(Model):
     """A complete dunning policy: reminders, stages, fees, interest, pauses and caps."""
 
     id: Identifier
-    version: PositiveInt = 1
+    version: _Version = 1
     name: str = ""
     description: str = ""
     steps: tuple[ReminderStep, ...] = ()

@@ -76,9 +76,22 @@ class Jurisdiction(ABC, Generic[OptionsT]):
 
         Raises:
             pydantic.ValidationError: for an unknown or invalid option.
-            StatutoryOptionError: for a missing or contradictory option.
+            StatutoryOptionError: for a missing or contradictory option, or options whose
+                rates cannot be computed (e.g. an agreed rate of 1E+400 %).
         """
-        return self._interest_rule(self._options(options))
+        chosen = self._options(options)
+        try:
+            return self._interest_rule(chosen)
+        except ArithmeticError:
+            given = ", ".join(
+                f"{name}={value}"
+                for name, value in chosen.model_dump(exclude_defaults=True).items()
+                if not isinstance(value, dict)
+            )
+            raise StatutoryOptionError(
+                f"the rates of these options cannot be computed ({given or 'no rate given'}); "
+                "rates are annual percentages, e.g. 25 for 25 %"
+            ) from None
 
     def late_fee(self, **options: Any) -> _Fee | None:
         """Return the fixed compensation as a late fee for a policy, or None if there is none.
