@@ -69,6 +69,7 @@ from dunning.errors import (
     PlanError,
     RateNotFoundError,
     TermsParseError,
+    UnverifiablePromiseError,
 )
 from dunning.invoices import (
     Channel,
@@ -135,7 +136,9 @@ from dunning.policy import (
     load_policy,
     policy_schema,
 )
+from dunning.policy.io import load_promises
 from dunning.policy.lint import lint
+from dunning.policy.promises import Promises
 from dunning.rates import RatePoint, RateSegment, RateTable, ReferenceRate, multiply_rate
 from dunning.settlement import Settlement, amount_payable, settle, settles
 from dunning.terms import (
@@ -246,6 +249,7 @@ __all__ = [
     "PolicyRule",
     "PolicySet",
     "PostInterest",
+    "Promises",
     "ProposeWriteOff",
     "QuietDays",
     "RateFixing",
@@ -282,6 +286,7 @@ __all__ = [
     "TermsParseError",
     "TieredFee",
     "Tone",
+    "UnverifiablePromiseError",
     "WeekendCalendar",
     "accrue",
     "add_business_days",
@@ -297,6 +302,7 @@ __all__ = [
     "get_terms",
     "lint",
     "load_policy",
+    "load_promises",
     "minor_unit",
     "multiply_rate",
     "next_business_day",

@@ -16,6 +16,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
+    ├── UnverifiablePromiseError(ValueError) a declared promise that no simulated run can check
     └── MissingDependencyError(ImportError)  an optional extra is not installed
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
@@ -39,6 +40,7 @@ __all__ = [
     "StatutoryOptionError",
     "TermsParseError",
     "UnknownJurisdictionError",
+    "UnverifiablePromiseError",
 ]
 
 
@@ -92,6 +94,10 @@ class UnknownJurisdictionError(DunningError, LookupError):
 
 class StatutoryOptionError(DunningError, ValueError):
     """An option a statutory preset needs is missing or contradictory."""
+
+
+class UnverifiablePromiseError(DunningError, ValueError):
+    """A declared promise that no simulated run could show broken, so it cannot be checked."""
 
 
 class MissingDependencyError(DunningError, ImportError):

@@ -59,6 +59,12 @@ from dunning.testing._policies import (
     stage_fees,
     stages,
 )
+from dunning.testing._scenarios import (
+    InvoiceStory,
+    Scenario,
+    mentioned_currencies,
+    scenarios,
+)
 from dunning.testing._terms import (
     deposits,
     discount_tiers,
@@ -80,7 +86,9 @@ from dunning.testing._time import (
 )
 
 __all__ = [
+    "InvoiceStory",
     "Portfolio",
+    "Scenario",
     "business_calendars",
     "cadences",
     "currencies",
@@ -104,6 +112,7 @@ __all__ = [
     "interest_rules",
     "invoices",
     "late_fees",
+    "mentioned_currencies",
     "money",
     "payment_terms",
     "payments_for",
@@ -119,6 +128,7 @@ __all__ = [
     "reference_rates",
     "reminder_steps",
     "roll_conventions",
+    "scenarios",
     "send_windows",
     "stage_fees",
     "stages",
