@@ -17,6 +17,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
     ├── UnverifiablePromiseError(ValueError) a declared promise that no simulated run can check
+    ├── PromiseBrokenError(AssertionError)   `assert_keeps` found a declared promise broken
     └── MissingDependencyError(ImportError)  an optional extra is not installed
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
@@ -36,6 +37,7 @@ __all__ = [
     "MissingDependencyError",
     "MoneyError",
     "PlanError",
+    "PromiseBrokenError",
     "RateNotFoundError",
     "StatutoryOptionError",
     "TermsParseError",
@@ -98,6 +100,10 @@ class StatutoryOptionError(DunningError, ValueError):
 
 class UnverifiablePromiseError(DunningError, ValueError):
     """A declared promise that no simulated run could show broken, so it cannot be checked."""
+
+
+class PromiseBrokenError(DunningError, AssertionError):
+    """A policy broke a declared promise in `assert_keeps`; the message is the whole report."""
 
 
 class MissingDependencyError(DunningError, ImportError):

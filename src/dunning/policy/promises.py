@@ -173,6 +173,7 @@ class SuspensionNoticePromise(Model):
     """A notice at least `min_days` days before the customer's service is suspended.
 
     A notice is a message to the customer with one of `templates` (any message when empty).
+    The promise is owed to customers with a usable address: one without any cannot be told.
 
     >>> SuspensionNoticePromise(min_days=10, templates=["notice"]).describe()
     "a notice (template 'notice') at least 10 days before a suspension"

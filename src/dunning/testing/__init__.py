@@ -4,28 +4,45 @@
 `check_policy` runs a policy over generated portfolios and reports each declared promise
 (`dunning.policy.promises`) kept or broken, with a shrunk counterexample; `assert_keeps` does
 the same inside a test, and the pytest plugin (`dunning.testing.pytest_plugin`, registered
-when the extra is installed) adds the `dunning_check` fixture and ``--dunning-examples``.
+with the package) adds the `dunning_check` fixture and ``--dunning-examples``.
+
+The names load on first use, so that the pytest plugin can be registered where the
+``testing`` extra (Hypothesis) is not installed; using them then raises
+`MissingDependencyError` with the ``pip install`` command.
 """
 
-try:
-    import hypothesis  # noqa: F401 -- only to give a clear error when it is missing
-except ImportError as error:  # pragma: no cover - depends on the environment
-    from dunning.errors import missing_dependency
+from __future__ import annotations
 
-    raise missing_dependency("hypothesis", "testing") from error
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from dunning.testing.checker import (
-    CheckReport,
-    Counterexample,
-    PromiseResult,
-    Violation,
-    check_policy,
-)
+if TYPE_CHECKING:
+    from dunning.testing.checker import (
+        CheckReport,
+        Counterexample,
+        PromiseResult,
+        Violation,
+        assert_keeps,
+        check_policy,
+    )
 
 __all__ = [
     "CheckReport",
     "Counterexample",
     "PromiseResult",
     "Violation",
+    "assert_keeps",
     "check_policy",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'dunning.testing' has no attribute {name!r}")
+    try:
+        importlib.import_module("hypothesis")
+    except ImportError:  # pragma: no cover - depends on the environment
+        from dunning.errors import missing_dependency
+
+        raise missing_dependency("hypothesis", "testing") from None
+    return getattr(importlib.import_module("dunning.testing.checker"), name)

@@ -228,7 +228,8 @@ class _SuspensionNotice(Watcher):
             if isinstance(action, SuspendService):
                 latest = day.day - timedelta(days=self.promise.min_days)
                 notices = self.notices.get(action.customer_id, [])
-                if not any(d <= latest for d in notices):
+                reachable = day.customers[action.customer_id].reachable_channels()
+                if reachable and not any(d <= latest for d in notices):
                     sent = ", ".join(d.isoformat() for d in notices) or "none"
                     return day.violation(
                         action.customer_id,

@@ -106,6 +106,7 @@ class InvoiceStory:
         payments = tuple(
             Payment(id=f"{plan.id}-{row.sequence}", date=row.due_date, amount=row.amount)
             for row in plan.installments[:paid]
+            if row.amount.amount > 0
         )
         return plan.evolve(payments=payments) if payments else plan
 

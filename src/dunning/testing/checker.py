@@ -37,6 +37,7 @@ from dunning.engine.evaluation import Evaluation
 from dunning.engine.history import HistoryIndex
 from dunning.errors import (
     DunningError,
+    PromiseBrokenError,
     UnknownJurisdictionError,
     UnverifiablePromiseError,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Counterexample",
     "PromiseResult",
     "Violation",
+    "assert_keeps",
     "check_policy",
 ]
 
@@ -233,7 +235,8 @@ def _compensation(
         if granted is None:
             raise UnverifiablePromiseError(
                 f"promise {promise.describe()!r}: {preset.code} grants no fixed compensation "
-                "to cap fees with; state a cap (amounts or percent_of_total) instead"
+                f"for an invoice in {currency} to cap fees with; state a cap (amounts or "
+                "percent_of_total) or pass currencies= in the jurisdiction's currency"
             )
         if granted.currency != currency:
             raise UnverifiablePromiseError(
@@ -568,3 +571,37 @@ def check_policy(
         seed=seed,
         start=start,
     )
+
+
+def assert_keeps(
+    policy: Policy | PolicySet,
+    promises: Promises | Iterable[Promise] = (),
+    **options: Any,
+) -> CheckReport:
+    """Check `policy` like `check_policy` and fail when a promise or invariant is broken.
+
+    Args:
+        policy: the `Policy` or `PolicySet`.
+        promises: the declared promises.
+        **options: the keyword arguments of `check_policy` (`jurisdiction`, `days`,
+            `max_examples`, `seed`, `start`, `currencies`).
+
+    Returns:
+        The report, when everything was kept.
+
+    Raises:
+        PromiseBrokenError: an `AssertionError` whose message is the report, with the
+            counterexample of each broken promise.
+        UnverifiablePromiseError: for a promise that cannot be checked.
+
+    >>> from dunning.policy.model import Policy
+    >>> from dunning.policy.promises import MessageLimit
+    >>> assert_keeps(Policy(id="quiet"), [MessageLimit(max_messages=1, days=7)],
+    ...              days=10, max_examples=5).kept
+    True
+    """
+    __tracebackhide__ = True  # pytest shows the report, not this frame
+    report = check_policy(policy, promises, **options)
+    if not report.kept:
+        raise PromiseBrokenError(str(report))
+    return report
