@@ -111,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checking.add_argument("--jurisdiction", help="statutory limits of this code, e.g. CO")
     checking.add_argument("--examples", type=int, default=100, help="examples per search")
-    checking.add_argument("--days", type=int, default=120, help="simulated days per example")
+    checking.add_argument(
+        "--days", type=int, help="simulated days per example (default: 90, more if a promise needs)"
+    )
     checking.add_argument("--seed", type=int, default=0, help="seed of the search")
     return parser
 
@@ -239,7 +241,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     if path is None and _companion(args.file).exists():
         path = _companion(args.file)
     promises = load_promises(path) if path is not None else Promises()
-    if args.examples < 1 or args.days < 1:
+    if args.examples < 1 or (args.days is not None and args.days < 1):
         raise _UsageError(f"--examples ({args.examples}) and --days ({args.days}) must be >= 1")
     report = check_policy(
         policy,

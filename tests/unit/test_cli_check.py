@@ -100,4 +100,6 @@ def test_without_a_promises_file_only_the_invariants_are_checked(
 def test_examples_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     policy = write(tmp_path, limit=2)
     assert main(["check", str(policy), "--examples", "0"]) == 2
-    assert "--examples (0) and --days (120) must be >= 1" in capsys.readouterr().err
+    assert "--examples (0) and --days (None) must be >= 1" in capsys.readouterr().err
+    assert main(["check", str(policy), "--days", "0"]) == 2
+    assert "--examples (100) and --days (0) must be >= 1" in capsys.readouterr().err

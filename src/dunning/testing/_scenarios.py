@@ -213,6 +213,11 @@ def _customers(draw: st.DrawFn, customer_id: str, segments: Sequence[str | None]
     )
 
 
+#: One chance in four, shrinking towards False: most invoices have no dispute, no promise,
+#: no plan, so that the policy's own cadence shows in most examples.
+_SOMETIMES = st.sampled_from((False, False, False, True))
+
+
 def _amount(units: int, currency: str) -> Money:
     return Money(Decimal(units).scaleb(-minor_unit(currency)), currency)
 
@@ -231,14 +236,16 @@ def _stories(
     # Totals from 1 to 1,000,000 whole units, 0 decimals for COP and CLP: about a dollar up.
     units = draw(st.integers(1, 10**6)) * scale
     total = _amount(units, currency)
-    issue = start + timedelta(days=draw(st.integers(0, max(days - 1, 0))))
+    # Issued in the first third of the run, so that most invoices live long enough to
+    # reach the later steps and stages.
+    issue = start + timedelta(days=draw(st.integers(0, days // 3)))
     due = issue + timedelta(days=draw(st.integers(0, 30)))
 
     def day_after_due(low: int, high: int) -> date:
         return due + timedelta(days=draw(st.integers(low, high)))
 
     payments = []
-    for number in range(draw(st.integers(0, 2))):
+    for number in range(draw(st.sampled_from((0, 0, 1, 2)))):
         share = draw(st.integers(1, 100))
         amount = units * share // 100
         if amount > 0:
@@ -250,7 +257,7 @@ def _stories(
                 )
             )
     credit_notes = []
-    if draw(st.booleans()):
+    if draw(_SOMETIMES):
         amount = units * draw(st.integers(1, 50)) // 100
         if amount > 0:
             credit_notes.append(
@@ -261,14 +268,14 @@ def _stories(
                 )
             )
     disputed_on = None
-    if draw(st.booleans()):
+    if draw(_SOMETIMES):
         disputed_on = max(issue, day_after_due(-5, 60))
     promise = None
-    if draw(st.booleans()):
+    if draw(_SOMETIMES):
         made = max(issue, day_after_due(-3, 60))
         promise = (made, made + timedelta(days=draw(st.integers(1, 30))))
     plan = None
-    if draw(st.booleans()):
+    if draw(_SOMETIMES):
         plan_start = day_after_due(1, 60)
         count = draw(st.integers(2, 6))
         plan = (plan_start, count, draw(st.integers(0, count)))
@@ -326,8 +333,9 @@ def scenarios(
     zones; some of email, SMS and WhatsApp; sometimes do-not-contact; the segments of a
     `PolicySet`), each with 1 to `max_invoices` invoices in `currencies` (by default those
     the policy states amounts in, else USD; so a customer may owe in several currencies),
-    issued during the run and due 0 to 30 days later, with up to two payments, a credit note,
-    a dispute, a promise to pay and an installment plan each.
+    issued in the first third of the run and due 0 to 30 days later, with up to two
+    payments, a credit note, a dispute, a promise to pay and an installment plan each (each
+    of these one time in four).
 
     Shrinks towards one customer without contacts, in en_US and UTC, with one invoice of one
     whole unit of the first currency issued and due on `start`, and nothing happening to it.

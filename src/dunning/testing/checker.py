@@ -41,7 +41,7 @@ from dunning.errors import (
     UnknownJurisdictionError,
     UnverifiablePromiseError,
 )
-from dunning.invoices import Customer, Invoice
+from dunning.invoices import Customer, Invoice, InvoiceStatus
 from dunning.money import Money
 from dunning.penalties import InterestRule, amount_in
 from dunning.plans import InstallmentPlan
@@ -66,6 +66,11 @@ __all__ = [
 ]
 
 _START = date(2026, 1, 5)
+#: The simulated days when not given: enough for a stage at 60 days overdue to be seen on
+#: invoices due in the first month.
+_DEFAULT_DAYS = 90
+#: Days simulated beyond the longest window of a promise, when `days` is not given.
+_MARGIN = 30
 
 
 @dataclass(frozen=True)
@@ -393,6 +398,7 @@ def _run(
         if story.plan is not None:
             starts.setdefault(story.plan[0], []).append(number)
     known: list[Invoice] = [story.on(scenario.start) for story in scenario.stories]
+    quiet_from = max((*changes, *starts), default=scenario.start)
     plans: dict[str, InstallmentPlan] = {}
     history = HistoryIndex()
     found: dict[int, Violation] = {}
@@ -405,6 +411,8 @@ def _run(
             if plan is not None:
                 plans[scenario.stories[number].invoice.id] = plan
         issued = [invoice for invoice in known if invoice.issue_date <= day]
+        if not issued:
+            continue
         try:
             evaluation = evaluate(
                 issued, policy, day, customers=customers, history=history, plans=plans.values()
@@ -431,6 +439,13 @@ def _run(
                 found[index] = violation
         if found:
             return found
+        if (
+            not evaluation.actions
+            and day >= quiet_from
+            and len(issued) == len(known)
+            and all(invoice.effective_status is not InvoiceStatus.OPEN for invoice in issued)
+        ):
+            break  # everything is settled and nothing more happens to it
         if evaluation.actions:
             history.add(records_of(evaluation.actions, on=day))
             index = positions[_IDEMPOTENT]
@@ -504,7 +519,7 @@ def check_policy(
     promises: Promises | Iterable[Promise] = (),
     *,
     jurisdiction: str | None = None,
-    days: int = 120,
+    days: int | None = None,
     max_examples: int = 100,
     seed: int = 0,
     start: date = _START,
@@ -528,7 +543,8 @@ def check_policy(
         promises: the declared promises (a `Promises` or promise models).
         jurisdiction: the code of `dunning.statutory` that statutory limits refer to; when
             given, fees and interest the policy charges are also checked against its law.
-        days: the simulated days of each example.
+        days: the simulated days of each example; by default 90, or 30 more than the
+            longest window of a promise (an escalation by day 90 runs 121 days).
         max_examples: the examples of each search.
         seed: the seed of the searches.
         start: the first simulated day.
@@ -544,10 +560,12 @@ def check_policy(
             longer than `days`, a stage the policy does not have.
         ValueError: for `days` or `max_examples` below 1.
     """
+    declared = _promises_of(policy, promises, jurisdiction)
+    if days is None:
+        days = max(_DEFAULT_DAYS, *(p.horizon + _MARGIN for p in declared))
     if days < 1 or max_examples < 1:
         raise ValueError(f"days ({days}) and max_examples ({max_examples}) must be at least 1")
     chosen = tuple(currencies) if currencies else (mentioned_currencies(policy) or ("USD",))
-    declared = _promises_of(policy, promises, jurisdiction)
     plan = _verify(policy, declared, jurisdiction, days, start, chosen)
     strategy = scenarios(policy, start=start, days=days, currencies=chosen)
     broken: dict[int, Counterexample] = {}
