@@ -6,7 +6,9 @@ Use them to test code and policies built on the library::
     from dunning.testing.strategies import money, portfolios, engine_policies
 
 Every strategy is a function with a plural-noun name returning a `SearchStrategy`; each
-docstring says what it shrinks towards.
+docstring says what it shrinks towards. Importing the module also registers a strategy for
+every domain type (`register_domain_types`), so ``st.from_type(Invoice)`` and ``st.builds``
+of anything that takes domain types just work.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from dunning.testing._penalties import (
     rate_fixings,
     tiered_fees,
 )
+from dunning.testing._places import locales, time_zones
 from dunning.testing._plans import (
     customer_invoices,
     frequencies,
@@ -59,9 +62,11 @@ from dunning.testing._policies import (
     stage_fees,
     stages,
 )
+from dunning.testing._registry import register_domain_types
 from dunning.testing._scenarios import (
     InvoiceStory,
     Scenario,
+    invoice_stories,
     mentioned_currencies,
     scenarios,
 )
@@ -110,8 +115,10 @@ __all__ = [
     "holiday_calendars",
     "installment_plans",
     "interest_rules",
+    "invoice_stories",
     "invoices",
     "late_fees",
+    "locales",
     "mentioned_currencies",
     "money",
     "payment_terms",
@@ -126,6 +133,7 @@ __all__ = [
     "rate_percents",
     "rate_tables",
     "reference_rates",
+    "register_domain_types",
     "reminder_steps",
     "roll_conventions",
     "scenarios",
@@ -134,6 +142,10 @@ __all__ = [
     "stages",
     "term_lines",
     "tiered_fees",
+    "time_zones",
     "weekend_calendars",
     "weekends",
 ]
+
+# `st.from_type(Invoice)`, `st.builds(f)` for `f` taking domain types: registered on import.
+register_domain_types()
