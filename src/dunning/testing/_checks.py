@@ -523,9 +523,35 @@ class _NoPreDueLate(Watcher):
         return None
 
 
+class _PolicyCap(Watcher):
+    """The frequency cap of each customer's own policy holds in every window."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list[date]] = defaultdict(list)
+
+    def observe(self, day: Day) -> Violation | None:
+        for message in day.messages():
+            self.sent[message.customer_id].append(day.day)
+        for customer_id, dates in self.sent.items():
+            cap = day.policies[customer_id].frequency_cap
+            if cap is None or dates[-1] != day.day:
+                continue
+            first = day.day - timedelta(days=cap.days - 1)
+            recent = [d for d in dates if d >= first]
+            if len(recent) > cap.max_messages:
+                return day.violation(
+                    customer_id,
+                    (),
+                    f"{len(recent)} messages from {first} to {day.day}, above the policy's cap "
+                    f"of {cap.max_messages} in {cap.days} days",
+                )
+        return None
+
+
 #: The invariants checked on every run, by name.
 _INVARIANTS: dict[str, Callable[[], Watcher]] = {
     "every invoice is accounted for in each evaluation": _Accounted,
+    "the policy's frequency cap holds in every window": _PolicyCap,
     "no message about a paid or void invoice": _NothingForSettled,
     "no pre-due reminder on or after the due date": _NoPreDueLate,
 }

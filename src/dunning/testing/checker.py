@@ -5,7 +5,8 @@ back as history), over portfolios that Hypothesis generates with their payments,
 notes, disputes, promises to pay and installment plans. On every day it checks each declared
 promise (`dunning.policy.promises`) and the engine's own invariants (DESIGN.md: every invoice
 accounted for, re-evaluation with the day's actions adds nothing, no message about a settled
-invoice, no pre-due reminder after the due date, the engine never raises). A broken promise
+invoice, no pre-due reminder after the due date, the policy's own frequency cap, the same
+evaluation whatever the order of the invoices, the engine never raises). A broken promise
 comes with the smallest portfolio Hypothesis could shrink it to, the day and the actions.
 
 >>> from dunning.policy.model import Policy, ReminderStep
@@ -342,8 +343,9 @@ def _verify(
 
 #: Invariants the simulation itself checks (they need another evaluation or a caught error).
 _IDEMPOTENT = "re-evaluation with the day's actions as history adds nothing"
+_ORDER = "the evaluation does not depend on the order of the invoices"
 _NO_ERROR = "the engine never raises"
-_ENGINE_INVARIANTS = (_IDEMPOTENT, _NO_ERROR)
+_ENGINE_INVARIANTS = (_IDEMPOTENT, _ORDER, _NO_ERROR)
 
 
 class _Silent(Watcher):
@@ -403,6 +405,7 @@ def _run(
     history = HistoryIndex()
     found: dict[int, Violation] = {}
     watching = watchers
+    unordered = True
     for day in scenario.dates():
         for number in changes.get(day, ()):
             known[number] = scenario.stories[number].on(day)
@@ -446,6 +449,20 @@ def _run(
             and all(invoice.effective_status is not InvoiceStatus.OPEN for invoice in issued)
         ):
             break  # everything is settled and nothing more happens to it
+        if evaluation.actions and unordered:
+            # Once per run, on the first day with actions: the same inputs in reverse order.
+            unordered = False
+            index = positions[_ORDER]
+            if index in watching:
+                reverse = _evaluate_again(issued[::-1], policy, day, customers, history, plans)
+                if _fields(reverse) != _fields(evaluation):
+                    found[index] = state.violation(
+                        scenario.customers[0].id,
+                        (),
+                        f"the invoices in reverse order give {len(reverse.actions)} actions "
+                        f"instead of {len(evaluation.actions)}, or other figures",
+                    )
+                    return found
         if evaluation.actions:
             history.add(records_of(evaluation.actions, on=day))
             index = positions[_IDEMPOTENT]
@@ -461,6 +478,10 @@ def _run(
                     )
                     return found
     return found
+
+
+def _fields(evaluation: Evaluation) -> tuple[object, ...]:
+    return tuple(getattr(evaluation, name) for name in type(evaluation).model_fields)
 
 
 def _evaluate_again(
