@@ -150,7 +150,7 @@ def test_send_window_kept_inside_the_window() -> None:
 )
 def test_no_contact_broken_when_the_pause_is_off(pause: str, cause: str, words: str) -> None:
     loose = policy(steps=DAILY, pauses=Pauses(**{pause: False}))
-    report = check(loose, NoContactPromise(during=[cause]), max_examples=60)
+    report = check(loose, NoContactPromise(during=[cause]), days=30, max_examples=60)
     assert words in assert_minimal_break(report)
 
 
