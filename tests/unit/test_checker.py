@@ -35,6 +35,7 @@ from dunning.policy.promises import (
     MessageLimit,
     NoContactPromise,
     Promise,
+    Promises,
     QuietDaysPromise,
     ReminderLimit,
     SendWindowPromise,
@@ -422,3 +423,24 @@ def test_a_jurisdiction_adds_its_statutory_limits_to_what_the_policy_charges() -
 def test_days_and_examples_must_be_positive() -> None:
     with pytest.raises(ValueError, match=r"days \(0\) and max_examples \(5\)"):
         check_policy(policy(), [], days=0, max_examples=5)
+
+
+def test_promises_of_another_policy_are_refused() -> None:
+    promises = Promises(policy="b2c", promises=[ReminderLimit(max_reminders=3)])
+    with pytest.raises(
+        UnverifiablePromiseError,
+        match="the promises are those of policy 'b2c', but the policy checked is 'p'",
+    ):
+        check_policy(policy(), promises, days=5, max_examples=1)
+
+
+def test_assert_keeps_raises_an_assertion_error_with_the_report() -> None:
+    from dunning.errors import PromiseBrokenError
+    from dunning.testing import assert_keeps
+
+    with pytest.raises(PromiseBrokenError) as raised:
+        assert_keeps(policy(steps=DAILY), [ReminderLimit(max_reminders=2)], days=10)
+    assert isinstance(raised.value, AssertionError)
+    text = str(raised.value)
+    assert text.startswith("policy p: 100 examples of 10 days from 2026-01-05, seed 0\n")
+    assert "  reminder 3 about I0-0 (template t0)" in text.splitlines()

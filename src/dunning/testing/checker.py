@@ -578,9 +578,17 @@ def check_policy(
     Raises:
         UnverifiablePromiseError: before any example runs, for a promise that no run could
             show broken: an unknown jurisdiction, a cap in a currency not simulated, a window
-            longer than `days`, a stage the policy does not have.
+            longer than `days`, a stage the policy does not have; or promises that name
+            another policy.
         ValueError: for `days` or `max_examples` below 1.
     """
+    if isinstance(promises, Promises) and promises.policy is not None:
+        ids = [p.id for p in _policies(policy)]
+        if promises.policy not in ids:
+            raise UnverifiablePromiseError(
+                f"the promises are those of policy {promises.policy!r}, but the policy checked "
+                f"is {', '.join(repr(i) for i in ids)}"
+            )
     declared = _promises_of(policy, promises, jurisdiction)
     if days is None:
         days = max(_DEFAULT_DAYS, *(p.horizon + _MARGIN for p in declared))
