@@ -444,3 +444,23 @@ def test_assert_keeps_raises_an_assertion_error_with_the_report() -> None:
     text = str(raised.value)
     assert text.startswith("policy p: 100 examples of 10 days from 2026-01-05, seed 0\n")
     assert "  reminder 3 about I0-0 (template t0)" in text.splitlines()
+
+
+def _colombian_ceiling() -> dict[str, Any]:
+    from dunning.rates import RateTable
+
+    ibc = RateTable.from_rows([("2025-01-01", "26.79")], name="IBC consumo y ordinario")
+    return {"jurisdiction": "CO", "options": {"certified_rate": ibc}}
+
+
+def test_interest_above_the_colombian_usury_ceiling_is_caught() -> None:
+    promise = InterestLimit(statutory=True, **_colombian_ceiling())
+    report = check(_interest("60"), promise, currencies=["COP"])
+    text = assert_minimal_break(report)
+    assert "above the statutory" in text
+    assert text.endswith("COP")
+
+
+def test_interest_below_the_colombian_usury_ceiling_is_kept() -> None:
+    promise = InterestLimit(statutory=True, **_colombian_ceiling())
+    assert_kept(check(_interest("20"), promise, currencies=["COP"]))
