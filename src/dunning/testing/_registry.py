@@ -75,10 +75,13 @@ def register_domain_types() -> None:
 
     Registering again replaces the same strategies, so calling it twice is harmless.
 
-    >>> from hypothesis import strategies as st
+    >>> from hypothesis import given, settings, strategies as st
     >>> register_domain_types()
-    >>> st.from_type(Money)
-    money()
+    >>> @settings(max_examples=10)
+    ... @given(st.from_type(Invoice))
+    ... def test_an_invoice_is_never_due_before_it_is_issued(invoice):
+    ...     assert invoice.due_date >= invoice.issue_date
+    >>> test_an_invoice_is_never_due_before_it_is_issued()
     """
     registered: dict[type[object], st.SearchStrategy[object]] = {
         Money: money(),

@@ -86,8 +86,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _leave_the_library_unrewritten(config: pytest.Config) -> None:
+    """Take `dunning` off pytest's list of packages whose asserts it rewrites.
+
+    pytest marks every package of a distribution that registers a plugin; the library has no
+    test assertions to rewrite, and a module loaded by the rewriting hook cannot be run with
+    `runpy` (``python -m dunning`` inside a test). Modules already imported are unaffected.
+    """
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if not isinstance(marked, set) or "dunning" not in marked:
+        return
+    marked.discard("dunning")
+    cache = getattr(hook, "_marked_for_rewrite_cache", None)
+    if isinstance(cache, dict):
+        for name in [n for n in cache if n == "dunning" or n.startswith("dunning.")]:
+            del cache[name]
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare the ``dunning`` marker."""
+    """Declare the ``dunning`` marker (and leave the library's modules as they are)."""
+    _leave_the_library_unrewritten(config)
     config.addinivalue_line(
         "markers",
         "dunning(**options): keyword arguments of check_policy (max_examples, days, seed, "
