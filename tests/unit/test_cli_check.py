@@ -103,3 +103,12 @@ def test_examples_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "--examples (0) and --days (None) must be >= 1" in capsys.readouterr().err
     assert main(["check", str(policy), "--days", "0"]) == 2
     assert "--examples (100) and --days (0) must be >= 1" in capsys.readouterr().err
+
+
+def test_a_policy_set_is_checked_with_customers_in_its_segments(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    portfolio = Path(__file__).resolve().parents[2] / "examples" / "policies" / "portfolio.toml"
+    assert main(["check", str(portfolio), "--examples", "2", "--days", "20"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[0] == "policy b2b, b2c: 2 examples of 20 days from 2026-01-05, seed 0"

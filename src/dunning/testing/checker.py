@@ -137,7 +137,8 @@ class CheckReport:
     """What `check_policy` found: each promise and invariant, kept or broken.
 
     Attributes:
-        policy_id: the policy (or the default policy of the set) checked.
+        policy_id: the id of the policy checked (of every policy of a set, the default
+            last).
         results: one per declared promise, then one per invariant of the engine.
         examples: the examples asked for (per search; see `check_policy`).
         days: the simulated days of each example.
@@ -606,9 +607,8 @@ def check_policy(
         index, counterexample = outcome
         broken[index] = counterexample
         active.remove(index)
-    default = policy.default if isinstance(policy, PolicySet) else policy
     return CheckReport(
-        policy_id=default.id,
+        policy_id=", ".join(p.id for p in _policies(policy)),
         results=tuple(
             PromiseResult(name=name, promise=promise, counterexample=broken.get(index))
             for index, (name, promise) in enumerate(zip(plan.names, plan.promises, strict=True))
