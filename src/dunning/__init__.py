@@ -67,10 +67,12 @@ from dunning.errors import (
     MissingDependencyError,
     MoneyError,
     PlanError,
+    PromiseBrokenError,
     RateNotFoundError,
     StaleRateError,
     StaleRateWarning,
     TermsParseError,
+    UnverifiablePromiseError,
 )
 from dunning.invoices import (
     Channel,
@@ -137,7 +139,9 @@ from dunning.policy import (
     load_policy,
     policy_schema,
 )
+from dunning.policy.io import load_promises
 from dunning.policy.lint import lint
+from dunning.policy.promises import Promises
 from dunning.rates import (
     RatePoint,
     RateSegment,
@@ -256,6 +260,8 @@ __all__ = [
     "PolicyRule",
     "PolicySet",
     "PostInterest",
+    "PromiseBrokenError",
+    "Promises",
     "ProposeWriteOff",
     "QuietDays",
     "RateFixing",
@@ -296,6 +302,7 @@ __all__ = [
     "Tone",
     "UnitOfAccount",
     "UnitValue",
+    "UnverifiablePromiseError",
     "WeekendCalendar",
     "accrue",
     "add_business_days",
@@ -311,6 +318,7 @@ __all__ = [
     "get_terms",
     "lint",
     "load_policy",
+    "load_promises",
     "minor_unit",
     "multiply_rate",
     "next_business_day",

@@ -18,10 +18,14 @@
     dunning outbox list|retry|cancel --db outbox.sqlite ...
     dunning history export|import --db outbox.sqlite ...
 
+    dunning check POLICY [--promises PROMISES] [--jurisdiction CO] [--examples N] [--days N]
+                  [--seed N]
+
 Bad rows of the input files are reported on standard error with their line numbers and left
 out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error
-or `templates check` a problem, and 2 when the arguments cannot be used (a missing file, a bad
-date, a policy that does not validate).
+`templates check` a problem or `check` a broken promise, and 2 when the arguments cannot be
+used (a missing file, a bad date, a policy that does not validate, a promise that cannot be
+checked).
 """
 
 from __future__ import annotations
@@ -160,6 +164,22 @@ def build_parser() -> argparse.ArgumentParser:
             "the platform's user data directory)",
         )
     _add_runner_commands(commands)
+
+    checking = commands.add_parser(
+        "check", help="run a policy over generated portfolios and check its promises"
+    )
+    checking.add_argument("file", type=Path, help="policy or policy set file")
+    checking.add_argument(
+        "--promises",
+        type=Path,
+        help="promises file (default: POLICY's name with .promises before the suffix)",
+    )
+    checking.add_argument("--jurisdiction", help="statutory limits of this code, e.g. CO")
+    checking.add_argument("--examples", type=int, default=100, help="examples per search")
+    checking.add_argument(
+        "--days", type=int, help="simulated days per example (default: 90, more if a promise needs)"
+    )
+    checking.add_argument("--seed", type=int, default=0, help="seed of the search")
     return parser
 
 
@@ -282,6 +302,37 @@ def _lint(args: argparse.Namespace, out: TextIO) -> int:
     errors = sum(finding.severity is Severity.ERROR for finding in findings)
     print(f"{len(findings)} findings, {errors} errors", file=out)
     return 1 if errors else 0
+
+
+def _companion(policy: Path) -> Path:
+    """The promises file beside `policy`: ``b2c.toml`` -> ``b2c.promises.toml``."""
+    return policy.with_name(f"{policy.stem}.promises{policy.suffix}")
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from dunning.policy.io import load_promises
+    from dunning.policy.promises import Promises
+    from dunning.testing import check_policy
+
+    policy = load_policy(args.file)
+    path = args.promises
+    if path is None and _companion(args.file).exists():
+        path = _companion(args.file)
+    promises = load_promises(path) if path is not None else Promises()
+    if args.examples < 1 or (args.days is not None and args.days < 1):
+        raise _UsageError(f"--examples ({args.examples}) and --days ({args.days}) must be >= 1")
+    report = check_policy(
+        policy,
+        promises,
+        jurisdiction=args.jurisdiction,
+        days=args.days,
+        max_examples=args.examples,
+        seed=args.seed,
+    )
+    if path is not None:
+        print(f"promises: {path}", file=out)
+    print(report, file=out)
+    return 0 if report.kept else 1
 
 
 def _examples(folder: Path | None) -> Path:
@@ -575,7 +626,8 @@ def main(
     """Run the ``dunning`` command with `argv` (by default the process's arguments).
 
     Returns:
-        The exit status: 0 on success, 1 when `lint` finds an error, 2 for unusable arguments.
+        The exit status: 0 on success, 1 when `lint` finds an error or `check` a broken
+        promise, 2 for unusable arguments.
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -605,6 +657,8 @@ def main(
             return _simulate(args, out, err)
         if args.command == "rates":
             return _rates(args, out)
+        if args.command == "check":
+            return _check(args, out)
         return _demo(args, out, err)
     except (_UsageError, DunningError) as error:
         print(f"dunning {args.command}: error: {error}", file=err)

@@ -17,6 +17,8 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
+    ├── UnverifiablePromiseError(ValueError) a declared promise that no simulated run can check
+    ├── PromiseBrokenError(AssertionError)   `assert_keeps` found a declared promise broken
     ├── MissingDependencyError(ImportError)  an optional extra is not installed
     ├── ChannelNotConfiguredError(LookupError) no sender registered for a message's channel
     ├── IdempotencyConflictError(ValueError) an idempotency key reused for another request
@@ -51,6 +53,7 @@ __all__ = [
     "MissingDependencyError",
     "MoneyError",
     "PlanError",
+    "PromiseBrokenError",
     "RateNotFoundError",
     "StaleRateError",
     "StaleRateWarning",
@@ -63,6 +66,7 @@ __all__ = [
     "TermsParseError",
     "UnknownJurisdictionError",
     "UnsafeTemplateError",
+    "UnverifiablePromiseError",
 ]
 
 
@@ -124,6 +128,14 @@ class UnknownJurisdictionError(DunningError, LookupError):
 
 class StatutoryOptionError(DunningError, ValueError):
     """An option a statutory preset needs is missing or contradictory."""
+
+
+class UnverifiablePromiseError(DunningError, ValueError):
+    """A declared promise that no simulated run could show broken, so it cannot be checked."""
+
+
+class PromiseBrokenError(DunningError, AssertionError):
+    """A policy broke a declared promise in `assert_keeps`; the message is the whole report."""
 
 
 class MissingDependencyError(DunningError, ImportError):

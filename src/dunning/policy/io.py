@@ -61,6 +61,7 @@ from pydantic import BaseModel, ValidationError
 
 from dunning.errors import InvalidPolicyError, missing_dependency
 from dunning.policy.model import Policy, PolicySet
+from dunning.policy.promises import Promises
 
 __all__ = [
     "JSON_SCHEMA_DIALECT",
@@ -71,6 +72,7 @@ __all__ = [
     "dump_policy",
     "error_path",
     "load_policy",
+    "load_promises",
     "policy_schema",
     "validation_messages",
 ]
@@ -925,3 +927,44 @@ def policy_schema(kind: Literal["policy", "set"] = "policy") -> dict[str, Any]:
         schema = Policy.model_json_schema()
         title = "Dunning policy"
     return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": title}
+
+
+# -- promises ---------------------------------------------------------------------------------
+
+
+def load_promises(path_or_text: str | Path, format: str | PolicyFormat | None = None) -> Promises:
+    """Load the `Promises` of a policy from a file or from text, like `load_policy`.
+
+    Raises:
+        InvalidPolicyError: when the file cannot be read or parsed, or the document does not
+            validate; the message lists every error as ``path: message (value)``.
+
+    >>> load_promises('''
+    ... [[promises]]
+    ... kind = "message_limit"
+    ... max_messages = 3
+    ... days = 7
+    ... ''', format="toml").promises[0].describe()
+    'at most 3 messages to a customer in any 7 days'
+    """
+    # A promises file is read under the same limits as a policy file (the defaults).
+    load = _Load(MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, ())
+    path: Path | None = None
+    if isinstance(path_or_text, Path) or _looks_like_path(path_or_text):
+        path = Path(path_or_text)
+        text, source = _read(path, load), repr(str(path))
+    else:
+        text, source = path_or_text, "promises text"
+        load.spend(len(text.encode("utf-8", "surrogatepass")), source)
+    document = _parse(text, _format_of(format, path), source, load.max_depth)
+    where = "promises document" if path is None else f"promises file {source}"
+    if not isinstance(document, dict):
+        raise InvalidPolicyError(f"{where} must hold a mapping, not {type(document).__name__}")
+    try:
+        return Promises.model_validate(document)
+    except ValidationError as error:
+        messages = validation_messages(error, document)
+        count = f"{len(messages)} error" + ("s" if len(messages) != 1 else "")
+        raise InvalidPolicyError(
+            f"{where} has {count}:\n" + "\n".join(f"  {line}" for line in messages)
+        ) from None

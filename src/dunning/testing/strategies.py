@@ -6,7 +6,9 @@ Use them to test code and policies built on the library::
     from dunning.testing.strategies import money, portfolios, engine_policies
 
 Every strategy is a function with a plural-noun name returning a `SearchStrategy`; each
-docstring says what it shrinks towards.
+docstring says what it shrinks towards. Importing the module also registers a strategy for
+every domain type (`register_domain_types`), so ``st.from_type(Invoice)`` and ``st.builds``
+of anything that takes domain types just work.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from dunning.testing._penalties import (
     rate_fixings,
     tiered_fees,
 )
+from dunning.testing._places import locales, time_zones
 from dunning.testing._plans import (
     customer_invoices,
     frequencies,
@@ -58,6 +61,14 @@ from dunning.testing._policies import (
     send_windows,
     stage_fees,
     stages,
+)
+from dunning.testing._registry import register_domain_types
+from dunning.testing._scenarios import (
+    InvoiceStory,
+    Scenario,
+    invoice_stories,
+    mentioned_currencies,
+    scenarios,
 )
 from dunning.testing._terms import (
     deposits,
@@ -80,7 +91,9 @@ from dunning.testing._time import (
 )
 
 __all__ = [
+    "InvoiceStory",
     "Portfolio",
+    "Scenario",
     "business_calendars",
     "cadences",
     "currencies",
@@ -102,8 +115,11 @@ __all__ = [
     "holiday_calendars",
     "installment_plans",
     "interest_rules",
+    "invoice_stories",
     "invoices",
     "late_fees",
+    "locales",
+    "mentioned_currencies",
     "money",
     "payment_terms",
     "payments_for",
@@ -117,13 +133,19 @@ __all__ = [
     "rate_percents",
     "rate_tables",
     "reference_rates",
+    "register_domain_types",
     "reminder_steps",
     "roll_conventions",
+    "scenarios",
     "send_windows",
     "stage_fees",
     "stages",
     "term_lines",
     "tiered_fees",
+    "time_zones",
     "weekend_calendars",
     "weekends",
 ]
+
+# `st.from_type(Invoice)`, `st.builds(f)` for `f` taking domain types: registered on import.
+register_domain_types()
