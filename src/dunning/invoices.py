@@ -31,8 +31,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
+from dunning.errors import TermsParseError
 from dunning.money import _MONEY, Currency, MinorUnitMoney, Money
-from dunning.terms import Installment, PaymentTerms
+from dunning.terms import Installment, PaymentTerms, get_terms, parse_terms
 
 if TYPE_CHECKING:
     from dunning.calendars import BusinessCalendar
@@ -164,6 +165,23 @@ def _positive(value: Money, what: str) -> Money:
     return value
 
 
+def _terms_text(value: object) -> object:
+    return _terms(value) if isinstance(value, str) else value
+
+
+def _terms(text: str) -> PaymentTerms:
+    # The textual terms a CSV cell or a JSON document gives: a known name ("net 30 EOM") or
+    # what the parser reads ("2/10 net 30").
+    try:
+        return get_terms(text)
+    except KeyError:
+        pass
+    try:
+        return parse_terms(text)
+    except TermsParseError as error:
+        raise PydanticCustomError("dunning.terms", "{message}", {"message": str(error)}) from None
+
+
 class Payment(Model):
     """A payment received for an invoice.
 
@@ -248,7 +266,9 @@ class Invoice(Model):
     currency: Currency
     issue_date: IsoDate
     due_date: IsoDate = Field(description="Net due date; derived from `terms` when not given.")
-    terms: PaymentTerms | None = None
+    terms: Annotated[PaymentTerms | None, BeforeValidator(_terms_text)] = Field(
+        default=None, description="Payment terms, or their text: 'net 30', '2/10 net 30'."
+    )
     total: MinorUnitMoney = Field(description="Invoice total in `currency`; not negative.")
     payments: tuple[Payment, ...] = ()
     credit_notes: tuple[CreditNote, ...] = ()
@@ -270,6 +290,13 @@ class Invoice(Model):
         total = data.get("total")
         if total is not None and not isinstance(total, Money | dict) and currency is not None:
             data["total"] = {"amount": total, "currency": currency}
+        if isinstance(data.get("terms"), str):
+            try:
+                data["terms"] = _terms(data["terms"])
+            except PydanticCustomError:
+                # The terms field reports it; the due date it would give is not missing too.
+                data.setdefault("due_date", data.get("issue_date"))
+                return data
         if data.get("due_date") is None and data.get("terms") is not None:
             terms = data["terms"]
             if not isinstance(terms, PaymentTerms):
