@@ -3,27 +3,39 @@
 ::
 
     dunning due --policy portfolio.toml --invoices invoices.csv --customers customers.csv \
-                --as-of 2026-11-20 [--history history.csv] [--format table|json]
+                --as-of 2026-11-20 [--history history.csv] [--format table|json] [--strict]
+                [--encoding cp1252] [--delimiter ';'] [--decimal-comma] [--date-format FMT]
+                [--round-to-minor-unit half_up|half_even] [--max-file-size 256M]
     dunning schema [--set]
     dunning lint POLICY [--terms "2/10 net 30" ...]
     dunning demo [--examples DIR]
+    dunning --version
 
 Bad rows of the input files are reported on standard error with their line numbers and left
-out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error,
-and 2 when the arguments cannot be used (a missing file, a bad date, a policy that does not
-validate).
+out, followed by a summary line; with ``--strict`` any rejected row or invoice stops the run.
+The exit status is `EXIT_OK` (0) on success, `EXIT_LINT_ERRORS` (1) when `lint` finds an
+error, `EXIT_USAGE` (2) when the command line cannot be used, `EXIT_INPUT` (3) when an input
+file cannot be used (missing, unreadable, a device, too large, a policy that does not
+validate) or, with ``--strict``, a row was rejected, and `EXIT_BROKEN_PIPE` (141, as a Unix
+tool killed by SIGPIPE) when standard output is closed early (``dunning due ... | head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import ValidationError
+
+from dunning import __version__
 from dunning.analytics import aging
 from dunning.engine import Action, Evaluation, evaluate
 from dunning.engine.actions import (
@@ -35,15 +47,33 @@ from dunning.engine.actions import (
     PostInterest,
     SendMessage,
 )
-from dunning.errors import DunningError
+from dunning.errors import DunningError, TermsParseError
 from dunning.invoices import Customer, Invoice
-from dunning.io import RowError, read_customers, read_history, read_invoices
+from dunning.io import (
+    MAX_FILE_BYTES,
+    ReadOptions,
+    RowError,
+    check_input_file,
+    read_customers,
+    read_history,
+    read_invoices,
+)
+from dunning.money import Rounding
 from dunning.policy.io import load_policy, policy_schema
 from dunning.policy.lint import Severity, lint
-from dunning.policy.model import PolicySet
+from dunning.policy.model import Policy, PolicySet
 from dunning.terms import get_terms, parse_terms
 
-__all__ = ["DEMO_DATE", "build_parser", "main"]
+__all__ = [
+    "DEMO_DATE",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INPUT",
+    "EXIT_LINT_ERRORS",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
 
 #: The date the demo evaluates the example portfolio on.
 DEMO_DATE = date(2026, 11, 20)
@@ -51,7 +81,16 @@ DEMO_DATE = date(2026, 11, 20)
 #: The example portfolio shipped in the repository, next to ``src/``.
 _REPOSITORY_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-_USAGE_ERROR = 2
+#: Exit status: success.
+EXIT_OK = 0
+#: Exit status: `lint` found at least one error.
+EXIT_LINT_ERRORS = 1
+#: Exit status: the command line cannot be used (an unknown option, a bad date).
+EXIT_USAGE = 2
+#: Exit status: an input file cannot be used, or (with ``--strict``) a row was rejected.
+EXIT_INPUT = 3
+#: Exit status: standard output was closed early; 128 + SIGPIPE, as other Unix tools.
+EXIT_BROKEN_PIPE = 141
 
 
 class _UsageError(Exception):
@@ -67,11 +106,29 @@ def _date(text: str) -> date:
         ) from None
 
 
+_SIZE = re.compile(r"(\d+)\s*([KMG]?)i?B?", re.IGNORECASE)
+
+
+def _size(text: str) -> int:
+    match = _SIZE.fullmatch(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size in bytes (such as 1000000, 512K, 256M or 2G)"
+        )
+    power = " KMG".index(match.group(2).upper() or " ")
+    return int(match.group(1)) * int(1024**power)
+
+
+def _delimiter(text: str) -> str:
+    return "\t" if text in ("tab", "\\t", "\t") else text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dunning`` command."""
     parser = argparse.ArgumentParser(
         prog="dunning", description="Collection policies: what is due, schema, lint, demo."
     )
+    parser.add_argument("--version", action="version", version=f"dunning {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     due = commands.add_parser("due", help="list the actions due on a date")
@@ -81,6 +138,41 @@ def build_parser() -> argparse.ArgumentParser:
     due.add_argument("--as-of", required=True, type=_date, help="evaluation date, YYYY-MM-DD")
     due.add_argument("--history", type=Path, help="history .csv or .json of actions done")
     due.add_argument("--format", choices=("table", "json"), default="table")
+    due.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit with status {EXIT_INPUT} and print nothing on standard output when any "
+        "row or invoice is rejected",
+    )
+    files = due.add_argument_group("input files")
+    files.add_argument(
+        "--encoding",
+        help="text encoding of the files, e.g. cp1252 or latin-1 for Excel exports "
+        "(default: UTF-8 with or without a byte-order mark)",
+    )
+    files.add_argument(
+        "--delimiter", type=_delimiter, default=",", help="CSV cell separator: ',', ';' or tab"
+    )
+    files.add_argument(
+        "--decimal-comma",
+        action="store_true",
+        help="CSV amounts are written 1.480.000,50 (a comma before the decimals)",
+    )
+    files.add_argument(
+        "--date-format", help="strptime format of CSV dates, e.g. %%d/%%m/%%Y (default ISO 8601)"
+    )
+    files.add_argument(
+        "--round-to-minor-unit",
+        choices=("half_up", "half_even"),
+        help="round amounts finer than the currency's minor unit instead of rejecting the row",
+    )
+    files.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=MAX_FILE_BYTES,
+        metavar="SIZE",
+        help="largest file read, e.g. 512M (default 256M)",
+    )
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a policy file")
     schema.add_argument("--set", action="store_true", help="the schema of a policy set")
@@ -160,30 +252,109 @@ def _report(errors: Sequence[RowError], err: TextIO) -> None:
         print(f"skipped row: {problem}", file=err)
 
 
+_FIELD = re.compile(r"[\w.\[\]<>]+")
+
+
+def _reason(message: str) -> str:
+    # The field a row error names first ("total: amount ..."), or "row" for the whole row.
+    field = message.split(":", 1)[0]
+    if field == "<document>" or not _FIELD.fullmatch(field):
+        return "row"
+    return re.sub(r"\[\d+\]", "[]", field)
+
+
+def _summary(errors: Sequence[RowError], evaluation: Evaluation | None) -> str | None:
+    """One line: how many rows and invoices were rejected, by file and by field."""
+    parts = []
+    by_file: dict[str, Counter[str]] = {}
+    for problem in errors:
+        by_file.setdefault(problem.source, Counter())[_reason(problem.message)] += 1
+    for source, reasons in by_file.items():
+        detail = ", ".join(f"{field} {count}" for field, count in sorted(reasons.items()))
+        parts.append(f"{source} {sum(reasons.values())} ({detail})")
+    rejections = evaluation.rejected if evaluation is not None else ()
+    if not parts and not rejections:
+        return None
+    line = f"{len(errors)} rows rejected" + (f": {'; '.join(parts)}" if parts else "")
+    if rejections:
+        line += f"; {len(rejections)} invoices rejected by the evaluation: " + "; ".join(
+            f"[{r.invoice_id or '?'}] {r.error}" for r in rejections[:5]
+        )
+        if len(rejections) > 5:
+            line += f"; and {len(rejections) - 5} more"
+    return line
+
+
+def _options(args: argparse.Namespace) -> ReadOptions:
+    try:
+        return ReadOptions(
+            encoding=getattr(args, "encoding", None),
+            delimiter=getattr(args, "delimiter", ","),
+            decimal_comma=getattr(args, "decimal_comma", False),
+            date_format=getattr(args, "date_format", None),
+            round_to_minor_unit=(
+                None
+                if getattr(args, "round_to_minor_unit", None) is None
+                else Rounding[args.round_to_minor_unit.upper()]
+            ),
+            max_bytes=getattr(args, "max_file_size", MAX_FILE_BYTES),
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise _UsageError(problems) from None
+
+
 def _inputs(
-    invoices: Path, customers: Path, history: Path | None, err: TextIO
-) -> tuple[tuple[Invoice, ...], tuple[Customer, ...], tuple[HistoryRecord, ...]]:
-    bills = read_invoices(invoices)
-    people = read_customers(customers)
+    invoices: Path,
+    customers: Path,
+    history: Path | None,
+    err: TextIO,
+    options: ReadOptions | None = None,
+) -> tuple[
+    tuple[Invoice, ...], tuple[Customer, ...], tuple[HistoryRecord, ...], tuple[RowError, ...]
+]:
+    bills = read_invoices(invoices, options)
+    people = read_customers(customers, options)
     _report(bills.errors, err)
     _report(people.errors, err)
+    errors = (*bills.errors, *people.errors)
     records: tuple[HistoryRecord, ...] = ()
     if history is not None:
-        done = read_history(history)
+        done = read_history(history, options)
         _report(done.errors, err)
         records = done.items
-    return bills.items, people.items, records
+        errors = (*errors, *done.errors)
+    return bills.items, people.items, records, errors
+
+
+def _policy(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Policy | PolicySet:
+    check_input_file(path, max_bytes, what="policy file")
+    return load_policy(path)
 
 
 def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = load_policy(args.policy)
-    invoices, customers, history = _inputs(args.invoices, args.customers, args.history, err)
+    options = _options(args)
+    policy = _policy(args.policy, options.max_bytes)
+    invoices, customers, history, errors = _inputs(
+        args.invoices, args.customers, args.history, err, options
+    )
+    if args.strict and errors:
+        print(f"dunning due: {_summary(errors, None)}; --strict: nothing evaluated", file=err)
+        return EXIT_INPUT
     evaluation = evaluate(invoices, policy, args.as_of, customers=customers, history=history)
+    summary = _summary(errors, evaluation)
+    if summary is not None:
+        print(f"dunning due: {summary}", file=err)
+        if args.strict:
+            return EXIT_INPUT
     if args.format == "json":
         out.write(evaluation.model_dump_json(indent=2) + "\n")
     else:
         print(actions_table(evaluation), file=out)
-    return 0
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -193,7 +364,7 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
-    policy = load_policy(args.file)
+    policy = _policy(args.file)
     terms = []
     for text in args.terms:
         try:
@@ -205,7 +376,7 @@ def _lint(args: argparse.Namespace, out: TextIO) -> int:
         print(finding, file=out)
     errors = sum(finding.severity is Severity.ERROR for finding in findings)
     print(f"{len(findings)} findings, {errors} errors", file=out)
-    return 1 if errors else 0
+    return EXIT_LINT_ERRORS if errors else EXIT_OK
 
 
 def _examples(folder: Path | None) -> Path:
@@ -243,9 +414,11 @@ def _schedules(invoices: Sequence[Invoice], names: dict[str, str]) -> str:
 
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     folder = _examples(args.examples)
-    policy = load_policy(folder / "policies" / "portfolio.toml")
+    policy = _policy(folder / "policies" / "portfolio.toml")
     ids = [p.id for p in policy.policies] if isinstance(policy, PolicySet) else [policy.id]
-    invoices, customers, _ = _inputs(folder / "invoices.csv", folder / "customers.csv", None, err)
+    invoices, customers, _, _ = _inputs(
+        folder / "invoices.csv", folder / "customers.csv", None, err
+    )
     names = {customer.id: customer.name for customer in customers}
     as_of = DEMO_DATE
 
@@ -290,7 +463,8 @@ def main(
     """Run the ``dunning`` command with `argv` (by default the process's arguments).
 
     Returns:
-        The exit status: 0 on success, 1 when `lint` finds an error, 2 for unusable arguments.
+        The exit status: `EXIT_OK`, `EXIT_LINT_ERRORS`, `EXIT_USAGE`, `EXIT_INPUT` or
+        `EXIT_BROKEN_PIPE` (see the module docstring).
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -301,12 +475,39 @@ def main(
         return int(stop.code or 0)
     try:
         if args.command == "due":
-            return _due(args, out, err)
-        if args.command == "schema":
-            return _schema(args, out)
-        if args.command == "lint":
-            return _lint(args, out)
-        return _demo(args, out, err)
-    except (_UsageError, DunningError) as error:
+            status = _due(args, out, err)
+        elif args.command == "schema":
+            status = _schema(args, out)
+        elif args.command == "lint":
+            status = _lint(args, out)
+        else:
+            status = _demo(args, out, err)
+        out.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        _close_quietly(out)
+        return EXIT_BROKEN_PIPE
+    except (_UsageError, TermsParseError) as error:
         print(f"dunning {args.command}: error: {error}", file=err)
-        return _USAGE_ERROR
+        return EXIT_USAGE
+    except DunningError as error:
+        print(f"dunning {args.command}: error: {error}", file=err)
+        return EXIT_INPUT
+    except OSError as error:  # a file that went away or cannot be read while in use
+        where = f" {error.filename!r}" if error.filename else ""
+        print(f"dunning {args.command}: error: cannot read{where}: {error.strerror}", file=err)
+        return EXIT_INPUT
+    return status
+
+
+def _close_quietly(out: TextIO) -> None:
+    # The reader of standard output has gone (`dunning ... | head`): point the descriptor at
+    # /dev/null so that the interpreter's last flush does not report the closed pipe again.
+    try:
+        descriptor = out.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, descriptor)
+    finally:
+        os.close(null)

@@ -72,6 +72,7 @@ __all__ = [
     "ReadOptions",
     "ReadResult",
     "RowError",
+    "check_input_file",
     "join_list",
     "read_customers",
     "read_history",
@@ -432,35 +433,54 @@ def _identifier_problem(field: str, value: str) -> str | None:
 # -- files ------------------------------------------------------------------------------------
 
 
+def check_input_file(
+    path: str | Path, max_bytes: int = MAX_FILE_BYTES, *, what: str | None = None
+) -> None:
+    """Check that `path` is a file (or a pipe) of at most `max_bytes`, before reading it.
+
+    A device such as ``/dev/zero``, a folder or a socket would be read without end or not at
+    all; a huge file would be read whole into memory.
+
+    Args:
+        path: The file.
+        max_bytes: The largest size accepted.
+        what: What the file is, for the message ("policy file").
+
+    Raises:
+        InputError: naming the path and why it cannot be read.
+    """
+    shown = f"{what} {str(path)!r}" if what else repr(str(path))
+    try:
+        info = Path(path).stat()
+    except FileNotFoundError:
+        raise InputError(f"cannot read {shown}: there is no such file") from None
+    except OSError as error:
+        raise InputError(f"cannot read {shown}: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"cannot read {shown}: it is a folder, not a file")
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        raise InputError(f"cannot read {shown}: it is a device or a socket, not a file")
+    if info.st_size > max_bytes:
+        raise InputError(_too_large(shown, max_bytes))
+
+
 def _read_bytes(path: Path, options: ReadOptions) -> bytes:
     """The bytes of `path`, after checking that it is a file of at most `max_bytes`."""
-    shown = str(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"cannot read {shown!r}: there is no such file") from None
-    except OSError as error:
-        raise InputError(f"cannot read {shown!r}: {error.strerror or error}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"cannot read {shown!r}: it is a folder, not a file")
-    if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
-        raise InputError(f"cannot read {shown!r}: it is a device or a socket, not a file")
     limit = options.max_bytes
-    if info.st_size > limit:
-        raise InputError(_too_large(shown, limit))
+    check_input_file(path, limit)
     try:
         with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+            data = handle.read(limit + 1)  # a pipe has no size to check first
     except OSError as error:
-        raise InputError(f"cannot read {shown!r}: {error.strerror or error}") from None
+        raise InputError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
     if len(data) > limit:
-        raise InputError(_too_large(shown, limit))
+        raise InputError(_too_large(repr(str(path)), limit))
     return data
 
 
 def _too_large(shown: str, limit: int) -> str:
     return (
-        f"cannot read {shown!r}: it is larger than the limit of {limit:,} bytes "
+        f"cannot read {shown}: it is larger than the limit of {limit:,} bytes "
         "(ReadOptions.max_bytes, --max-file-size)"
     )
 
