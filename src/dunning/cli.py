@@ -53,6 +53,7 @@ from dunning.io import (
     MAX_FILE_BYTES,
     ReadOptions,
     RowError,
+    _printable,
     check_input_file,
     read_customers,
     read_history,
@@ -487,16 +488,24 @@ def main(
         _close_quietly(out)
         return EXIT_BROKEN_PIPE
     except (_UsageError, TermsParseError) as error:
-        print(f"dunning {args.command}: error: {error}", file=err)
+        print(f"dunning {args.command}: error: {_terminal(str(error))}", file=err)
         return EXIT_USAGE
     except DunningError as error:
-        print(f"dunning {args.command}: error: {error}", file=err)
+        print(f"dunning {args.command}: error: {_terminal(str(error))}", file=err)
         return EXIT_INPUT
     except OSError as error:  # a file that went away or cannot be read while in use
         where = f" {error.filename!r}" if error.filename else ""
-        print(f"dunning {args.command}: error: cannot read{where}: {error.strerror}", file=err)
+        print(
+            f"dunning {args.command}: error: cannot read{_printable(where)}: {error.strerror}",
+            file=err,
+        )
         return EXIT_INPUT
     return status
+
+
+def _terminal(text: str) -> str:
+    # An error may quote a hostile value: escape sequences never reach the terminal.
+    return "\n".join(_printable(line) for line in text.split("\n"))
 
 
 def _close_quietly(out: TextIO) -> None:

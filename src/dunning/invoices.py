@@ -309,7 +309,14 @@ class Invoice(Model):
                 except ValueError:
                     issue = None  # the issue_date field reports it
             if isinstance(issue, date):
-                data["due_date"] = terms.net_due_date(issue)
+                try:
+                    data["due_date"] = terms.net_due_date(issue)
+                except OverflowError:
+                    raise PydanticCustomError(
+                        "dunning.due_date_out_of_range",
+                        "terms {terms} from issue_date {issue} give a due date after 9999-12-31",
+                        {"terms": repr(terms.name), "issue": issue.isoformat()},
+                    ) from None
         return data
 
     @model_validator(mode="after")
@@ -507,7 +514,7 @@ def _locale(value: str) -> str:
         raise PydanticCustomError(
             "dunning.locale",
             "{value} is not a locale known to babel (use a tag such as 'es_CO' or 'pt_BR')",
-            {"value": repr(value)},
+            {"value": _shown(value)},
         ) from None
 
 
@@ -518,7 +525,7 @@ def _time_zone(value: str) -> str:
         raise PydanticCustomError(
             "dunning.time_zone",
             "{value} is not an IANA time zone (use a name such as 'America/Bogota')",
-            {"value": repr(value)},
+            {"value": _shown(value)},
         ) from None
     return value
 

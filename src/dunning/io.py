@@ -48,6 +48,7 @@ import io
 import json
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -559,10 +560,11 @@ def _csv_rows(
         problem = _text_problem(cell, encoding)
         if problem:
             raise InputError(f"{name}: the header cannot be read: {problem}")
-    repeated = sorted({column for column in header if header.count(column) > 1})
+    counts = Counter(header)
+    repeated = sorted(column for column, count in counts.items() if count > 1)
     if repeated:
         raise InputError(
-            f"{name}: the header repeats the column(s) {', '.join(repeated)}; each column "
+            f"{name}: the header repeats the column(s) {_names(repeated)}; each column "
             "may appear once"
         )
     missing = [column for column in columns[:required] if column not in header]
@@ -574,7 +576,7 @@ def _csv_rows(
                     hint = f" (are the cells separated by {other!r}? use --delimiter)"
         raise InputError(
             f"{name}: the header lacks the required column(s) {', '.join(missing)}; "
-            f"it has {_printable(', '.join(header)) if header else 'no columns'}{hint}"
+            f"it has {_names(header) if header else 'no columns'}{hint}"
         )
     unknown = [column for column in header if column not in columns]
     if unknown:
@@ -602,6 +604,12 @@ def _csv_rows(
             row = {column: cell.strip() for column, cell in zip(header, cells, strict=False)}
             yield start, row, _csv_problem(header, cells, encoding, options.delimiter)
         start = reader.line_num + 1
+
+
+def _names(columns: list[str], limit: int = 20) -> str:
+    # A header of a million columns gives a message of twenty.
+    shown = ", ".join(_printable(_cut(column, 40)) for column in columns[:limit])
+    return shown + (f" and {len(columns) - limit} more" if len(columns) > limit else "")
 
 
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}

@@ -204,8 +204,12 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
         try:
-            result = Decimal(value.strip())
+            if not _NUMBER.fullmatch(text) and text.lower() not in _SPECIAL:
+                # Decimal would also read "1_000", Arabic-Indic or full-width digits.
+                raise InvalidOperation
+            result = Decimal(text)
         except InvalidOperation:
             raise PydanticCustomError(
                 "dunning.decimal",
@@ -248,6 +252,25 @@ def _plain(value: Decimal) -> Decimal:
 
 
 _ONE = Decimal(1)
+# A decimal number in ASCII digits, as written in files: 1500, -12.50, .5, 1e3, 1.5E+2.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Refused below with their own message (not finite), not as "not a decimal number".
+_SPECIAL = frozenset(
+    {
+        "nan",
+        "-nan",
+        "+nan",
+        "snan",
+        "-snan",
+        "+snan",
+        "inf",
+        "-inf",
+        "+inf",
+        "infinity",
+        "-infinity",
+        "+infinity",
+    }
+)
 _HUNDRED = Decimal(100)
 
 

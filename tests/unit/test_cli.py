@@ -316,3 +316,14 @@ def test_module_entry_point(
         runpy.run_module("dunning", run_name="__main__")
     assert stop.value.code == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Dunning policy"
+
+
+def test_errors_never_print_terminal_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text("id,customer_id,currency,issue_date,total,\x1b]0;pwned\x07\n")
+    assert main([*DUE[:3], "--invoices", str(invoices), *DUE[5:]]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "unknown column(s) \\x1b]0;pwned\\x07" in err

@@ -318,3 +318,24 @@ class TestHostileValues:
             context.traps[Inexact] = True
             assert str(invoice.balance) == "1234567.88 USD"
             assert str(invoice.principal_balance) == "1234567.88 USD"
+
+
+class TestMoreHostileValues:
+    def test_terms_that_would_fall_due_after_9999_are_an_error(self) -> None:
+        with pytest.raises(ValidationError) as exc:
+            Invoice(
+                id="I1", customer_id="C1", currency="USD", total="1.00",
+                issue_date="9999-12-31", terms="net 30",
+            )  # fmt: skip
+        (entry,) = exc.value.errors()
+        assert entry["type"] == "dunning.due_date_out_of_range"
+        assert entry["msg"] == (
+            "terms 'net 30' from issue_date 9999-12-31 give a due date after 9999-12-31"
+        )
+
+    def test_long_locales_and_time_zones_are_cut_in_the_message(self) -> None:
+        for field in ("locale", "time_zone"):
+            with pytest.raises(ValidationError) as exc:
+                Customer(**{"id": "C1", "name": "A", field: "x" * 100_000})
+            (entry,) = exc.value.errors()
+            assert len(entry["msg"]) < 200

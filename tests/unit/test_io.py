@@ -540,3 +540,23 @@ def _device() -> Path:
     link = folder / "history.csv"
     link.symlink_to("/dev/zero")
     return link
+
+
+def test_a_header_of_many_columns_is_refused_quickly_with_a_short_message(tmp_path: Path) -> None:
+    path = write(tmp_path, "i.csv", "id,customer_id,currency,issue_date,total" + ",x" * 300_000)
+    with pytest.raises(InputError) as caught:
+        read_invoices(path)
+    assert str(caught.value).startswith("i.csv: the header repeats the column(s) x; each column")
+    path = write(tmp_path, "i.csv", ",".join(f"c{n}" for n in range(100_000)))
+    with pytest.raises(InputError) as caught:
+        read_invoices(path)
+    assert len(str(caught.value)) < 600
+    assert "and 99980 more" in str(caught.value)
+
+
+def test_an_issue_date_too_late_for_its_terms_rejects_the_row(tmp_path: Path) -> None:
+    text = "id,customer_id,currency,issue_date,terms,total\nF-1,C,USD,9999-12-31,net 30,1.00\n"
+    (error,) = read_invoices(write(tmp_path, "i.csv", text)).errors
+    assert error.message.startswith(
+        "<document>: terms 'net 30' from issue_date 9999-12-31 give a due date after 9999-12-31"
+    )

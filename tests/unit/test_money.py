@@ -409,3 +409,15 @@ class TestLimits:
             MINOR_UNIT_OVERRIDES["USD"] = 0  # type: ignore[index]
         assert minor_unit("USD") == 2
         assert minor_unit("USD", overrides={"USD": 0}) == 0
+
+
+@pytest.mark.parametrize("text", ["1_000", "١٢٣", "１２３", "1.5.0", "0x10", "1e", ""])
+def test_amounts_are_ascii_decimal_numbers(text: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        Money(text, "USD")
+    assert _error(exc)[1] == "dunning.decimal"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("+1.5", "1.5"), (".5", "0.5"), ("1.", "1")])
+def test_plain_forms_of_a_number(text: str, expected: str) -> None:
+    assert Money(text, "USD").amount == Decimal(expected)
