@@ -3,11 +3,17 @@
 ::
 
     dunning due --policy portfolio.toml --invoices invoices.csv --customers customers.csv \
-                --as-of 2026-11-20 [--history history.csv] [--format table|json]
+                --as-of 2026-11-20 [--history history.csv] [--format table|json] [--strict]
                 [--render] [--catalog templates.toml] [--locale es_CO]
+                [--encoding cp1252] [--delimiter ';'] [--decimal-comma] [--date-format FMT]
+                [--round-to-minor-unit half_up|half_even] [--max-file-size 256M]
     dunning templates list|show ID|check [--catalog templates.toml] [--policy FILE]
     dunning schema [--set]
     dunning lint POLICY [--terms "2/10 net 30" ...]
+    dunning check POLICY [--promises PROMISES] [--jurisdiction CO] [--examples N] [--days N]
+                  [--seed N]
+    dunning simulate --policy A [--policy B ...] (--generate N | --invoices I --customers C)
+                     [--days 180] [--runs 10] [--seed 1] [--out DIR]
     dunning demo [--examples DIR]
     dunning rates list [--data-dir DIR]
     dunning rates update NAME FILE [--data-dir DIR]
@@ -17,27 +23,34 @@
                   [--history done.csv]
     dunning outbox list|retry|cancel --db outbox.sqlite ...
     dunning history export|import --db outbox.sqlite ...
-
-    dunning check POLICY [--promises PROMISES] [--jurisdiction CO] [--examples N] [--days N]
-                  [--seed N]
+    dunning --version
 
 Bad rows of the input files are reported on standard error with their line numbers and left
-out; they never stop the run. The exit status is 0 on success, 1 when `lint` finds an error
-`templates check` a problem or `check` a broken promise, and 2 when the arguments cannot be
-used (a missing file, a bad date, a policy that does not validate, a promise that cannot be
-checked).
+out, followed by a summary line; with ``--strict`` any rejected row or invoice stops the run.
+The exit status is `EXIT_OK` (0) on success, `EXIT_LINT_ERRORS` (1) when `lint` finds an
+error, `templates check` a problem or `check` a broken promise, `EXIT_USAGE` (2) when the
+command line cannot be used (or a promise cannot be checked), `EXIT_INPUT` (3) when an input
+file cannot be used (missing, unreadable, a device, too large, a policy that does not
+validate) or, with ``--strict``, a row was rejected, and `EXIT_BROKEN_PIPE` (141, as a Unix
+tool killed by SIGPIPE) when standard output is closed early (``dunning due ... | head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
+from dunning import __version__
 from dunning.adapters import OutgoingMessage
 from dunning.adapters.local import ConsoleSender
 from dunning.analytics import aging
@@ -51,9 +64,18 @@ from dunning.engine.actions import (
     PostInterest,
     SendMessage,
 )
-from dunning.errors import DunningError
+from dunning.errors import DunningError, TermsParseError
 from dunning.invoices import Channel, Customer, Invoice
-from dunning.io import RowError, read_customers, read_history, read_invoices
+from dunning.io import (
+    MAX_FILE_BYTES,
+    ReadOptions,
+    RowError,
+    _printable,
+    check_input_file,
+    read_customers,
+    read_history,
+    read_invoices,
+)
 from dunning.messages import (
     Business,
     Catalog,
@@ -69,6 +91,7 @@ from dunning.messages.check import (
     sample_link,
     sample_notice,
 )
+from dunning.money import Rounding
 from dunning.policy.io import load_policy, policy_schema
 from dunning.policy.lint import Severity, lint
 from dunning.policy.model import Policy, PolicySet, Tone
@@ -82,7 +105,16 @@ from dunning.statutory.tables import (
 )
 from dunning.terms import get_terms, parse_terms
 
-__all__ = ["DEMO_DATE", "build_parser", "main"]
+__all__ = [
+    "DEMO_DATE",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INPUT",
+    "EXIT_LINT_ERRORS",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
 
 #: The date the demo evaluates the example portfolio on.
 DEMO_DATE = date(2026, 11, 20)
@@ -90,7 +122,16 @@ DEMO_DATE = date(2026, 11, 20)
 #: The example portfolio shipped in the repository, next to ``src/``.
 _REPOSITORY_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-_USAGE_ERROR = 2
+#: Exit status: success.
+EXIT_OK = 0
+#: Exit status: `lint` found at least one error.
+EXIT_LINT_ERRORS = 1
+#: Exit status: the command line cannot be used (an unknown option, a bad date).
+EXIT_USAGE = 2
+#: Exit status: an input file cannot be used, or (with ``--strict``) a row was rejected.
+EXIT_INPUT = 3
+#: Exit status: standard output was closed early; 128 + SIGPIPE, as other Unix tools.
+EXIT_BROKEN_PIPE = 141
 
 #: Who sends the demo's messages, and where its customers pay.
 _DEMO_BUSINESS = Business(
@@ -112,11 +153,29 @@ def _date(text: str) -> date:
         ) from None
 
 
+_SIZE = re.compile(r"(\d+)\s*([KMG]?)i?B?", re.IGNORECASE)
+
+
+def _size(text: str) -> int:
+    match = _SIZE.fullmatch(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size in bytes (such as 1000000, 512K, 256M or 2G)"
+        )
+    power = " KMG".index(match.group(2).upper() or " ")
+    return int(match.group(1)) * int(1024**power)
+
+
+def _delimiter(text: str) -> str:
+    return "\t" if text in ("tab", "\\t", "\t") else text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dunning`` command."""
     parser = argparse.ArgumentParser(
         prog="dunning", description="Collection policies: what is due, schema, lint, demo."
     )
+    parser.add_argument("--version", action="version", version=f"dunning {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     due = commands.add_parser("due", help="list the actions due on a date")
@@ -129,6 +188,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_message_options(due)
     due.add_argument(
         "--render", action="store_true", help="print the messages, rendered for their channels"
+    )
+    due.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit with status {EXIT_INPUT} and print nothing on standard output when any "
+        "row or invoice is rejected",
+    )
+    files = due.add_argument_group("input files")
+    files.add_argument(
+        "--encoding",
+        help="text encoding of the files, e.g. cp1252 or latin-1 for Excel exports "
+        "(default: UTF-8 with or without a byte-order mark)",
+    )
+    files.add_argument(
+        "--delimiter", type=_delimiter, default=",", help="CSV cell separator: ',', ';' or tab"
+    )
+    files.add_argument(
+        "--decimal-comma",
+        action="store_true",
+        help="CSV amounts are written 1.480.000,50 (a comma before the decimals)",
+    )
+    files.add_argument(
+        "--date-format", help="strptime format of CSV dates, e.g. %%d/%%m/%%Y (default ISO 8601)"
+    )
+    files.add_argument(
+        "--round-to-minor-unit",
+        choices=("half_up", "half_even"),
+        help="round amounts finer than the currency's minor unit instead of rejecting the row",
+    )
+    files.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=MAX_FILE_BYTES,
+        metavar="SIZE",
+        help="largest file read, e.g. 512M (default 256M)",
     )
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a policy file")
@@ -253,25 +347,104 @@ def _report(errors: Sequence[RowError], err: TextIO) -> None:
         print(f"skipped row: {problem}", file=err)
 
 
+_FIELD = re.compile(r"[\w.\[\]<>]+")
+
+
+def _reason(message: str) -> str:
+    # The field a row error names first ("total: amount ..."), or "row" for the whole row.
+    field = message.split(":", 1)[0]
+    if field == "<document>" or not _FIELD.fullmatch(field):
+        return "row"
+    return re.sub(r"\[\d+\]", "[]", field)
+
+
+def _summary(errors: Sequence[RowError], evaluation: Evaluation | None) -> str | None:
+    """One line: how many rows and invoices were rejected, by file and by field."""
+    parts = []
+    by_file: dict[str, Counter[str]] = {}
+    for problem in errors:
+        by_file.setdefault(problem.source, Counter())[_reason(problem.message)] += 1
+    for source, reasons in by_file.items():
+        detail = ", ".join(f"{field} {count}" for field, count in sorted(reasons.items()))
+        parts.append(f"{source} {sum(reasons.values())} ({detail})")
+    rejections = evaluation.rejected if evaluation is not None else ()
+    if not parts and not rejections:
+        return None
+    line = f"{len(errors)} rows rejected" + (f": {'; '.join(parts)}" if parts else "")
+    if rejections:
+        line += f"; {len(rejections)} invoices rejected by the evaluation: " + "; ".join(
+            f"[{r.invoice_id or '?'}] {r.error}" for r in rejections[:5]
+        )
+        if len(rejections) > 5:
+            line += f"; and {len(rejections) - 5} more"
+    return line
+
+
+def _options(args: argparse.Namespace) -> ReadOptions:
+    try:
+        return ReadOptions(
+            encoding=getattr(args, "encoding", None),
+            delimiter=getattr(args, "delimiter", ","),
+            decimal_comma=getattr(args, "decimal_comma", False),
+            date_format=getattr(args, "date_format", None),
+            round_to_minor_unit=(
+                None
+                if getattr(args, "round_to_minor_unit", None) is None
+                else Rounding[args.round_to_minor_unit.upper()]
+            ),
+            max_bytes=getattr(args, "max_file_size", MAX_FILE_BYTES),
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise _UsageError(problems) from None
+
+
 def _inputs(
-    invoices: Path, customers: Path, history: Path | None, err: TextIO
-) -> tuple[tuple[Invoice, ...], tuple[Customer, ...], tuple[HistoryRecord, ...]]:
-    bills = read_invoices(invoices)
-    people = read_customers(customers)
+    invoices: Path,
+    customers: Path,
+    history: Path | None,
+    err: TextIO,
+    options: ReadOptions | None = None,
+) -> tuple[
+    tuple[Invoice, ...], tuple[Customer, ...], tuple[HistoryRecord, ...], tuple[RowError, ...]
+]:
+    bills = read_invoices(invoices, options)
+    people = read_customers(customers, options)
     _report(bills.errors, err)
     _report(people.errors, err)
+    errors = (*bills.errors, *people.errors)
     records: tuple[HistoryRecord, ...] = ()
     if history is not None:
-        done = read_history(history)
+        done = read_history(history, options)
         _report(done.errors, err)
         records = done.items
-    return bills.items, people.items, records
+        errors = (*errors, *done.errors)
+    return bills.items, people.items, records, errors
+
+
+def _policy(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Policy | PolicySet:
+    check_input_file(path, max_bytes, what="policy file")
+    return load_policy(path)
 
 
 def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = load_policy(args.policy)
-    invoices, customers, history = _inputs(args.invoices, args.customers, args.history, err)
+    options = _options(args)
+    policy = _policy(args.policy, options.max_bytes)
+    invoices, customers, history, errors = _inputs(
+        args.invoices, args.customers, args.history, err, options
+    )
+    if args.strict and errors:
+        print(f"dunning due: {_summary(errors, None)}; --strict: nothing evaluated", file=err)
+        return EXIT_INPUT
     evaluation = evaluate(invoices, policy, args.as_of, customers=customers, history=history)
+    summary = _summary(errors, evaluation)
+    if summary is not None:
+        print(f"dunning due: {summary}", file=err)
+        if args.strict:
+            return EXIT_INPUT
     if args.render:
         return _print_messages(evaluation, customers, invoices, args, out)
     if args.format == "json":
@@ -279,7 +452,7 @@ def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         locales = {customer.id: args.locale or customer.locale for customer in customers}
         print(actions_table(evaluation, locales=locales), file=out)
-    return 0
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -289,7 +462,7 @@ def _schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _lint(args: argparse.Namespace, out: TextIO) -> int:
-    policy = load_policy(args.file)
+    policy = _policy(args.file)
     terms = []
     for text in args.terms:
         try:
@@ -301,7 +474,7 @@ def _lint(args: argparse.Namespace, out: TextIO) -> int:
         print(finding, file=out)
     errors = sum(finding.severity is Severity.ERROR for finding in findings)
     print(f"{len(findings)} findings, {errors} errors", file=out)
-    return 1 if errors else 0
+    return EXIT_LINT_ERRORS if errors else EXIT_OK
 
 
 def _companion(policy: Path) -> Path:
@@ -370,9 +543,11 @@ def _schedules(invoices: Sequence[Invoice], names: dict[str, str]) -> str:
 
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     folder = _examples(args.examples)
-    policy = load_policy(folder / "policies" / "portfolio.toml")
+    policy = _policy(folder / "policies" / "portfolio.toml")
     ids = [p.id for p in policy.policies] if isinstance(policy, PolicySet) else [policy.id]
-    invoices, customers, _ = _inputs(folder / "invoices.csv", folder / "customers.csv", None, err)
+    invoices, customers, _, _ = _inputs(
+        folder / "invoices.csv", folder / "customers.csv", None, err
+    )
     names = {customer.id: customer.name for customer in customers}
     as_of = DEMO_DATE
 
@@ -626,8 +801,8 @@ def main(
     """Run the ``dunning`` command with `argv` (by default the process's arguments).
 
     Returns:
-        The exit status: 0 on success, 1 when `lint` finds an error or `check` a broken
-        promise, 2 for unusable arguments.
+        The exit status: `EXIT_OK`, `EXIT_LINT_ERRORS`, `EXIT_USAGE`, `EXIT_INPUT` or
+        `EXIT_BROKEN_PIPE` (see the module docstring).
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -638,31 +813,66 @@ def main(
         return int(stop.code or 0)
     try:
         if args.command == "due":
-            return _due(args, out, err)
-        if args.command == "schema":
-            return _schema(args, out)
-        if args.command == "lint":
-            return _lint(args, out)
-        if args.command == "run":
-            return _run(args, out, err)
-        if args.command == "adopt":
-            return _adopt(args, out, err)
-        if args.command == "outbox":
-            return _outbox(args, out)
-        if args.command == "history":
-            return _history(args, out, err)
-        if args.command == "templates":
-            return _templates(args, out)
-        if args.command == "simulate":
-            return _simulate(args, out, err)
-        if args.command == "rates":
-            return _rates(args, out)
-        if args.command == "check":
-            return _check(args, out)
-        return _demo(args, out, err)
-    except (_UsageError, DunningError) as error:
-        print(f"dunning {args.command}: error: {error}", file=err)
-        return _USAGE_ERROR
+            status = _due(args, out, err)
+        elif args.command == "schema":
+            status = _schema(args, out)
+        elif args.command == "lint":
+            status = _lint(args, out)
+        elif args.command == "run":
+            status = _run(args, out, err)
+        elif args.command == "adopt":
+            status = _adopt(args, out, err)
+        elif args.command == "outbox":
+            status = _outbox(args, out)
+        elif args.command == "history":
+            status = _history(args, out, err)
+        elif args.command == "templates":
+            status = _templates(args, out)
+        elif args.command == "simulate":
+            status = _simulate(args, out, err)
+        elif args.command == "rates":
+            status = _rates(args, out)
+        elif args.command == "check":
+            status = _check(args, out)
+        else:
+            status = _demo(args, out, err)
+        out.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        _close_quietly(out)
+        return EXIT_BROKEN_PIPE
+    except (_UsageError, TermsParseError) as error:
+        print(f"dunning {args.command}: error: {_terminal(str(error))}", file=err)
+        return EXIT_USAGE
+    except DunningError as error:
+        print(f"dunning {args.command}: error: {_terminal(str(error))}", file=err)
+        return EXIT_INPUT
+    except OSError as error:  # a file that went away or cannot be read while in use
+        where = f" {error.filename!r}" if error.filename else ""
+        print(
+            f"dunning {args.command}: error: cannot read{_printable(where)}: {error.strerror}",
+            file=err,
+        )
+        return EXIT_INPUT
+    return status
+
+
+def _terminal(text: str) -> str:
+    # An error may quote a hostile value: escape sequences never reach the terminal.
+    return "\n".join(_printable(line) for line in text.split("\n"))
+
+
+def _close_quietly(out: TextIO) -> None:
+    # The reader of standard output has gone (`dunning ... | head`): point the descriptor at
+    # /dev/null so that the interpreter's last flush does not report the closed pipe again.
+    try:
+        descriptor = out.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, descriptor)
+    finally:
+        os.close(null)
 
 
 # -- simulate ---------------------------------------------------------------------------------
@@ -838,7 +1048,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dunning.runner import Runner, catalog_messages, load_channels, plain_message
 
     policy = load_policy(args.policy)
-    invoices, customers, _ = _inputs(args.invoices, args.customers, None, err)
+    invoices, customers, _, _ = _inputs(args.invoices, args.customers, None, err)
     if args.channels is not None:
         channels: dict[Channel, Any] = dict(load_channels(args.channels))
     else:
@@ -896,7 +1106,7 @@ def _adopt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dunning.runner import Runner
 
     policy = load_policy(args.policy)
-    invoices, customers, records = _inputs(args.invoices, args.customers, args.history, err)
+    invoices, customers, records, _ = _inputs(args.invoices, args.customers, args.history, err)
     store = _open_store(args.db)
     try:
         runner = Runner(store, policy, {})

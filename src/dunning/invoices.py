@@ -17,6 +17,7 @@ an overpayment leaves a `credit` instead.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -26,17 +27,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
-from dunning.money import Currency, Money
-from dunning.terms import Installment, PaymentTerms
+from dunning.errors import TermsParseError
+from dunning.money import _MONEY, Currency, MinorUnitMoney, Money
+from dunning.terms import Installment, PaymentTerms, get_terms, parse_terms
 
 if TYPE_CHECKING:
     from dunning.calendars import BusinessCalendar
 
 __all__ = [
+    "MAX_IDENTIFIER_LENGTH",
     "Channel",
     "Charge",
     "ChargeKind",
@@ -46,9 +49,54 @@ __all__ = [
     "Identifier",
     "Invoice",
     "InvoiceStatus",
+    "IsoDate",
     "Payment",
     "Tags",
+    "Text",
 ]
+
+_ZERO = Decimal(0)
+
+#: The longest identifier accepted, in characters.
+MAX_IDENTIFIER_LENGTH = 256
+
+# Control characters (NUL, CR, LF, ESC...), format characters (the bidirectional overrides
+# U+202A-U+202E and U+2066-U+2069, zero-width spaces), lone surrogates, private-use and line or
+# paragraph separators: invisible or misleading in an id, and a header injection in an
+# address.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def _hidden_character(value: str) -> str | None:
+    """The first character of `value` that no id, name or address may hold, as U+XXXX."""
+    if value.isprintable() and value.isascii():
+        return None  # the common case, without a look at each character
+    for character in value:
+        if unicodedata.category(character) in _REFUSED_CATEGORIES:
+            name = unicodedata.name(character, "")
+            return f"U+{ord(character):04X}" + (f" {name}" if name else "")
+    return None
+
+
+def _cut(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _shown(value: str) -> str:
+    # repr() escapes what the message must not carry (a lone surrogate cannot be encoded).
+    return _cut(repr(value).encode("ascii", "backslashreplace").decode("ascii"), 60)
+
+
+def _text(value: str) -> str:
+    hidden = _hidden_character(value)
+    if hidden is not None:
+        raise PydanticCustomError(
+            "dunning.control_character",
+            "{value} holds the character {character}: control, format (bidirectional "
+            "override, zero-width) and unpaired surrogate characters are not allowed",
+            {"value": _shown(value), "character": hidden},
+        )
+    return value
 
 
 def _identifier(value: str) -> str:
@@ -56,16 +104,50 @@ def _identifier(value: str) -> str:
         raise PydanticCustomError(
             "dunning.identifier",
             "identifier {value} must be non-empty and have no leading or trailing spaces",
-            {"value": repr(value)},
+            {"value": _shown(value)},
         )
-    return value
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        raise PydanticCustomError(
+            "dunning.identifier",
+            "identifier {value} has {length} characters; at most {limit} are allowed",
+            {"value": _shown(value), "length": len(value), "limit": MAX_IDENTIFIER_LENGTH},
+        )
+    return _text(value)
 
 
-#: A non-empty identifier without surrounding spaces.
+def _iso_date(value: object) -> object:
+    if value is None or isinstance(value, date):
+        return value  # None: pydantic says the date is missing
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "dunning.date",
+        "{value} is not a date in ISO 8601 form (YYYY-MM-DD)",
+        {"value": _shown(value) if isinstance(value, str) else _cut(repr(value))},
+    )
+
+
+#: A calendar date, given as a `date` or an ISO 8601 string (``2026-10-21``). Numbers are
+#: refused: pydantic would read ``1761004800`` as a Unix timestamp, silently.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+#: A single line of text without control, format or unpaired surrogate characters (a name,
+#: an address, a number printed on an invoice): CR or LF in an e-mail address would inject
+#: headers, a bidirectional override would show a different text than the one stored.
+Text = Annotated[str, AfterValidator(_text)]
+
+#: A non-empty identifier of at most `MAX_IDENTIFIER_LENGTH` characters, without surrounding
+#: spaces and without control, format (bidirectional overrides, zero-width) or unpaired
+#: surrogate characters.
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
 def _tags(value: tuple[str, ...]) -> tuple[str, ...]:
+    for tag in value:
+        _text(tag)
     return tuple(sorted(set(value)))
 
 
@@ -83,6 +165,23 @@ def _positive(value: Money, what: str) -> Money:
     return value
 
 
+def _terms_text(value: object) -> object:
+    return _terms(value) if isinstance(value, str) else value
+
+
+def _terms(text: str) -> PaymentTerms:
+    # The textual terms a CSV cell or a JSON document gives: a known name ("net 30 EOM") or
+    # what the parser reads ("2/10 net 30").
+    try:
+        return get_terms(text)
+    except KeyError:
+        pass
+    try:
+        return parse_terms(text)
+    except TermsParseError as error:
+        raise PydanticCustomError("dunning.terms", "{message}", {"message": str(error)}) from None
+
+
 class Payment(Model):
     """A payment received for an invoice.
 
@@ -91,10 +190,10 @@ class Payment(Model):
     """  # noqa: E501 -- a doctest line shows the whole repr
 
     id: Identifier
-    date: date
-    amount: Money = Field(description="Amount received; above zero.")
-    method: str | None = Field(default=None, description="card, transfer, cash, PSE, ...")
-    reference: str | None = Field(default=None, description="Bank or gateway reference.")
+    date: IsoDate
+    amount: MinorUnitMoney = Field(description="Amount received; above zero.")
+    method: Text | None = Field(default=None, description="card, transfer, cash, PSE, ...")
+    reference: Text | None = Field(default=None, description="Bank or gateway reference.")
 
     @field_validator("amount")
     @classmethod
@@ -106,8 +205,8 @@ class CreditNote(Model):
     """A credit note that reduces what an invoice asks for."""
 
     id: Identifier
-    date: date
-    amount: Money = Field(description="Amount credited; above zero.")
+    date: IsoDate
+    amount: MinorUnitMoney = Field(description="Amount credited; above zero.")
     reason: str | None = None
 
     @field_validator("amount")
@@ -131,9 +230,9 @@ class Charge(Model):
     """A late fee, interest or collection cost that was posted to an invoice."""
 
     id: Identifier
-    date: date
+    date: IsoDate
     kind: ChargeKind
-    amount: Money = Field(description="Amount charged; above zero.")
+    amount: MinorUnitMoney = Field(description="Amount charged; above zero.")
     description: str | None = None
 
     @field_validator("amount")
@@ -163,18 +262,20 @@ class Invoice(Model):
 
     id: Identifier
     customer_id: Identifier
-    number: str | None = Field(default=None, description="The number printed on the invoice.")
+    number: Text | None = Field(default=None, description="The number printed on the invoice.")
     currency: Currency
-    issue_date: date
-    due_date: date = Field(description="Net due date; derived from `terms` when not given.")
-    terms: PaymentTerms | None = None
-    total: Money = Field(description="Invoice total in `currency`; not negative.")
+    issue_date: IsoDate
+    due_date: IsoDate = Field(description="Net due date; derived from `terms` when not given.")
+    terms: Annotated[PaymentTerms | None, BeforeValidator(_terms_text)] = Field(
+        default=None, description="Payment terms, or their text: 'net 30', '2/10 net 30'."
+    )
+    total: MinorUnitMoney = Field(description="Invoice total in `currency`; not negative.")
     payments: tuple[Payment, ...] = ()
     credit_notes: tuple[CreditNote, ...] = ()
     charges: tuple[Charge, ...] = ()
     status: InvoiceStatus = InvoiceStatus.OPEN
     disputed: bool = False
-    promise_to_pay: date | None = Field(
+    promise_to_pay: IsoDate | None = Field(
         default=None, description="The customer promised to pay by this date."
     )
     tags: Tags = ()
@@ -189,6 +290,13 @@ class Invoice(Model):
         total = data.get("total")
         if total is not None and not isinstance(total, Money | dict) and currency is not None:
             data["total"] = {"amount": total, "currency": currency}
+        if isinstance(data.get("terms"), str):
+            try:
+                data["terms"] = _terms(data["terms"])
+            except PydanticCustomError:
+                # The terms field reports it; the due date it would give is not missing too.
+                data.setdefault("due_date", data.get("issue_date"))
+                return data
         if data.get("due_date") is None and data.get("terms") is not None:
             terms = data["terms"]
             if not isinstance(terms, PaymentTerms):
@@ -196,9 +304,19 @@ class Invoice(Model):
                 data["terms"] = terms
             issue = data.get("issue_date")
             if isinstance(issue, str):
-                issue = date.fromisoformat(issue)
+                try:
+                    issue = date.fromisoformat(issue)
+                except ValueError:
+                    issue = None  # the issue_date field reports it
             if isinstance(issue, date):
-                data["due_date"] = terms.net_due_date(issue)
+                try:
+                    data["due_date"] = terms.net_due_date(issue)
+                except OverflowError:
+                    raise PydanticCustomError(
+                        "dunning.due_date_out_of_range",
+                        "terms {terms} from issue_date {issue} give a due date after 9999-12-31",
+                        {"terms": repr(terms.name), "issue": issue.isoformat()},
+                    ) from None
         return data
 
     @model_validator(mode="after")
@@ -279,7 +397,11 @@ class Invoice(Model):
     # -- derived amounts -------------------------------------------------------------------
 
     def _sum(self, items: Iterable[Payment | CreditNote | Charge]) -> Money:
-        return Money._trusted(sum((i.amount.amount for i in items), Decimal(0)), self.currency)
+        # In the library's money context: the caller's precision or traps change nothing.
+        total = _ZERO
+        for item in items:
+            total = _MONEY.add(total, item.amount.amount)
+        return Money._trusted(total, self.currency)
 
     @cached_property
     def paid(self) -> Money:
@@ -298,7 +420,8 @@ class Invoice(Model):
 
     @cached_property
     def _net(self) -> Decimal:
-        return self.total.amount + self.charged.amount - self.paid.amount - self.credited.amount
+        owed = _MONEY.add(self.total.amount, self.charged.amount)
+        return _MONEY.subtract(_MONEY.subtract(owed, self.paid.amount), self.credited.amount)
 
     @cached_property
     def balance(self) -> Money:
@@ -313,8 +436,10 @@ class Invoice(Model):
     @cached_property
     def principal_balance(self) -> Money:
         """What is still owed of the invoice total itself, payments applied to it first."""
-        owed = self.total.amount - self.paid.amount - self.credited.amount
-        return Money._trusted(max(owed, Decimal(0)), self.currency)
+        owed = _MONEY.subtract(
+            _MONEY.subtract(self.total.amount, self.paid.amount), self.credited.amount
+        )
+        return Money._trusted(max(owed, _ZERO), self.currency)
 
     @cached_property
     def is_open(self) -> bool:
@@ -365,6 +490,22 @@ class Contact(Model):
     channel: Channel
     address: str = Field(min_length=1, description="E-mail, phone number or postal address.")
 
+    @model_validator(mode="after")
+    def _one_line(self) -> Contact:
+        # A line feed separates the lines of a postal address; anywhere else a CR or LF in an
+        # address injects e-mail headers or SMS parameters.
+        lines = self.address.split("\n") if self.channel is Channel.POSTAL else [self.address]
+        for line in lines:
+            try:
+                _text(line)
+            except PydanticCustomError as error:
+                raise PydanticCustomError(
+                    "dunning.control_character",
+                    "{channel} address: {message}",
+                    {"channel": self.channel.value, "message": error.message()},
+                ) from None
+        return self
+
 
 def _locale(value: str) -> str:
     try:
@@ -373,7 +514,7 @@ def _locale(value: str) -> str:
         raise PydanticCustomError(
             "dunning.locale",
             "{value} is not a locale known to babel (use a tag such as 'es_CO' or 'pt_BR')",
-            {"value": repr(value)},
+            {"value": _shown(value)},
         ) from None
 
 
@@ -384,7 +525,7 @@ def _time_zone(value: str) -> str:
         raise PydanticCustomError(
             "dunning.time_zone",
             "{value} is not an IANA time zone (use a name such as 'America/Bogota')",
-            {"value": repr(value)},
+            {"value": _shown(value)},
         ) from None
     return value
 
@@ -404,7 +545,7 @@ class Customer(Model):
     """
 
     id: Identifier
-    name: str
+    name: Text
     locale: Annotated[str, AfterValidator(_locale)] = "en_US"
     time_zone: Annotated[str, AfterValidator(_time_zone)] = "UTC"
     contacts: tuple[Contact, ...] = ()
@@ -415,7 +556,7 @@ class Customer(Model):
         default=(), description="Channels the customer asked not to be contacted on."
     )
     do_not_contact: bool = Field(default=False, description="No messages on any channel.")
-    segment: str | None = None
+    segment: Text | None = None
     tags: Tags = ()
 
     @cached_property

@@ -5,6 +5,15 @@ Amounts are never floats. Arithmetic is exact; rounding happens only when asked 
 billing practice uses: COP and CLP are billed without decimals, KWD with three) and an explicit
 rounding mode. `split` and `allocate` work in whole minor units and always sum back exactly.
 
+Money never depends on the caller's decimal context: every operation runs in the library's
+own context (`MONEY_PRECISION` digits, no traps but invalid operations), so a thread that set
+``getcontext().prec = 6`` or traps `decimal.Inexact` gets the same results as any other. An
+amount has at most `MAX_DIGITS` digits and is always finite, and it is written in plain
+decimal notation (``1E+3`` is stored and written as ``1000``). `Money` itself is exact and may
+hold fractions of a cent (an interest accrual); what an invoice holds (`MinorUnitMoney`) has
+no more decimals than its currency's minor unit: ``10.005 USD`` is refused there, unless the
+``round_to_minor_unit`` validation context (or `Money.rounded`) rounds it explicitly.
+
 >>> from decimal import Decimal
 >>> price = Money("100.00", "USD")
 >>> [str(part) for part in price.split(3)]
@@ -31,12 +40,20 @@ from decimal import (
 from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision, list_currencies
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
@@ -44,13 +61,19 @@ from dunning.errors import CurrencyError, CurrencyMismatchError, MoneyError
 
 __all__ = [
     "EXACT_PRECISION",
+    "MAX_DIGITS",
     "MINOR_UNIT_OVERRIDES",
+    "MONEY_PRECISION",
+    "ROUND_TO_MINOR_UNIT",
     "Amount",
     "Currency",
+    "MinorUnitMoney",
     "Money",
     "Rounding",
     "exact_context",
     "minor_unit",
+    "money_context",
+    "plain",
     "round_half_up",
     "to_decimal",
 ]
@@ -68,8 +91,32 @@ class Rounding(StrEnum):
 #: Minor units that billing practice uses whatever CLDR release babel ships: Colombian pesos
 #: are invoiced without cents although ISO 4217 lists two decimals (older CLDR releases give
 #: COP 2 decimals, CLDR 49 gives 0). CLDR gives CLP 0 and KWD 3; they are stated here
-#: too so that the table documents every currency the library relies on.
-MINOR_UNIT_OVERRIDES: Mapping[str, int] = {"COP": 0, "CLP": 0, "KWD": 3}
+#: too so that the table documents every currency the library relies on. The table is
+#: read-only; pass your own mapping as ``overrides`` where a function takes one.
+MINOR_UNIT_OVERRIDES: Mapping[str, int] = MappingProxyType({"COP": 0, "CLP": 0, "KWD": 3})
+
+#: The most digits an amount given from outside may have, written in plain notation to its
+#: currency's minor unit (34: the precision of IEEE 754 decimal128; 10**32 - 0.01 USD).
+MAX_DIGITS = 34
+
+#: Significant digits of the library's money context: products of two `MAX_DIGITS` numbers
+#: and sums of millions of amounts stay exact.
+MONEY_PRECISION = 100
+
+#: The key of a pydantic validation context that makes amounts finer than their currency's
+#: minor unit be rounded (with this `Rounding`) instead of refused:
+#: ``Invoice.model_validate(data, context={ROUND_TO_MINOR_UNIT: Rounding.HALF_UP})``.
+ROUND_TO_MINOR_UNIT = "round_to_minor_unit"
+
+# The library's own context for money arithmetic. Shared, and never read for its flags: only
+# the traps matter, and none of them depends on what an earlier operation did.
+_MONEY = Context(
+    prec=MONEY_PRECISION,
+    rounding=ROUND_HALF_EVEN,
+    Emin=MIN_EMIN,
+    Emax=MAX_EMAX,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
 
 _CURRENCIES = frozenset(list_currencies())
 
@@ -92,6 +139,24 @@ def exact_context() -> Context:
     )
 
 
+def money_context() -> Context:
+    """A fresh copy of the decimal context all money arithmetic of the library runs in.
+
+    `MONEY_PRECISION` digits, half even, traps only invalid operations, division by zero and
+    overflow. Wrap decimal arithmetic on amounts in ``decimal.localcontext(money_context())``
+    so that the caller's context (a precision of 6, a trap on `decimal.Inexact`) cannot
+    change a figure.
+
+    >>> from decimal import localcontext
+    >>> with localcontext(money_context()):
+    ...     Decimal("1234567.89") * 3
+    Decimal('3703703.67')
+    """
+    context = _MONEY.copy()
+    context.clear_flags()
+    return context
+
+
 def round_half_up(value: Fraction, places: int = 0) -> Decimal:
     """Round an exact non-negative fraction to `places` decimals, ties away from zero.
 
@@ -100,7 +165,7 @@ def round_half_up(value: Fraction, places: int = 0) -> Decimal:
     """
     scaled = value * 10**places
     units = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
-    return Decimal(units).scaleb(-places)
+    return Decimal(units).scaleb(-places, _MONEY)
 
 
 def _check_currency(code: str) -> str:
@@ -139,13 +204,17 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        text = value.strip()
         try:
-            result = Decimal(value.strip())
+            if not _NUMBER.fullmatch(text) and text.lower() not in _SPECIAL:
+                # Decimal would also read "1_000", Arabic-Indic or full-width digits.
+                raise InvalidOperation
+            result = Decimal(text)
         except InvalidOperation:
             raise PydanticCustomError(
                 "dunning.decimal",
                 "{what} {value} is not a decimal number",
-                {"what": what, "value": repr(value)},
+                {"what": what, "value": _cut(repr(value))},
             ) from None
     else:
         raise PydanticCustomError(
@@ -159,7 +228,59 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
             "{what} must be a finite number, not {value}",
             {"what": what, "value": str(result)},
         )
-    return result
+    exponent: int = result.as_tuple().exponent  # type: ignore[assignment]  # finite: an int
+    if result.adjusted() >= MONEY_PRECISION or exponent < -MONEY_PRECISION:
+        raise PydanticCustomError(
+            "dunning.too_many_digits",
+            "{what} {value} needs more than {limit} digits in plain notation",
+            {"what": what, "value": _cut(str(result)), "limit": MONEY_PRECISION},
+        )
+    return _plain(result)
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _plain(value: Decimal) -> Decimal:
+    # 1E+3 is stored as 1000 so that it is written back as 1000; -0 as 0.
+    if value.is_zero():
+        return value.copy_abs() if value.is_signed() else value
+    if value.as_tuple().exponent > 0:  # type: ignore[operator]  # finite: an int
+        return value.quantize(_ONE, context=_MONEY)  # at most MONEY_PRECISION digits: exact
+    return value
+
+
+_ONE = Decimal(1)
+# A decimal number in ASCII digits, as written in files: 1500, -12.50, .5, 1e3, 1.5E+2.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Refused below with their own message (not finite), not as "not a decimal number".
+_SPECIAL = frozenset(
+    {
+        "nan",
+        "-nan",
+        "+nan",
+        "snan",
+        "-snan",
+        "+snan",
+        "inf",
+        "-inf",
+        "+inf",
+        "infinity",
+        "-infinity",
+        "+infinity",
+    }
+)
+_HUNDRED = Decimal(100)
+
+
+def plain(value: Decimal) -> str:
+    """Write `value` in plain decimal notation, never in exponent form.
+
+    >>> plain(Decimal("1E+3")), plain(Decimal("1.50")), plain(Decimal("-0"))
+    ('1000', '1.50', '0')
+    """
+    return format(_plain(value), "f")
 
 
 def _amount(value: object) -> Decimal:
@@ -167,8 +288,10 @@ def _amount(value: object) -> Decimal:
 
 
 #: A finite `Decimal` given as a Decimal, int or numeric string (never a float); pydantic
-#: serialises it to JSON as a string, so no digit is lost.
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+#: serialises it to JSON as a string in plain notation, so no digit is lost.
+Amount = Annotated[
+    Decimal, BeforeValidator(_amount), PlainSerializer(plain, when_used="json", return_type=str)
+]
 
 
 @lru_cache(maxsize=512)
@@ -199,7 +322,18 @@ def minor_unit(currency: str, overrides: Mapping[str, int] | None = None) -> int
 
 @lru_cache(maxsize=64)
 def _exponent(places: int) -> Decimal:
-    return Decimal(1).scaleb(-places)
+    return Decimal(1).scaleb(-places, _MONEY)
+
+
+class _Limits(dict[int, Decimal]):
+    # The first amount refused for a minor unit of `places` decimals: 10**(MAX_DIGITS - places).
+    def __missing__(self, places: int) -> Decimal:
+        limit = Decimal(1).scaleb(MAX_DIGITS - places, _MONEY)
+        self[places] = limit
+        return limit
+
+
+_LIMITS = _Limits()
 
 
 _FRACTION = re.compile(r"\.0+")
@@ -228,12 +362,58 @@ class Money(Model):
             data["currency"] = currency
         super().__init__(**data)
 
+    # Validation (`model_validate`, a Money inside another model) need not go through this
+    # `__init__`, which only maps positional arguments; it is faster without.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_long(cls, data: Any) -> Any:
+        # Refuse amounts of more than MAX_DIGITS digits. A value the field validators refuse
+        # anyway (no amount, an unknown currency) is left to them.
+        if not isinstance(data, dict):
+            return data
+        raw, currency = data.get("amount"), data.get("currency")
+        if raw is None or not isinstance(currency, str) or currency not in _CURRENCIES:
+            return data
+        try:
+            amount = to_decimal(raw)
+        except PydanticCustomError:
+            return data
+        places = minor_unit(currency)
+        if amount.copy_abs() >= _LIMITS[places]:
+            raise PydanticCustomError(
+                "dunning.too_many_digits",
+                "amount {value} has more than {limit} digits (at most {largest} {currency})",
+                {
+                    "value": _cut(plain(amount)),
+                    "limit": MAX_DIGITS,
+                    "largest": plain(_MONEY.subtract(_LIMITS[places], _exponent(places))),
+                    "currency": currency,
+                },
+            )
+        return data
+
     # -- construction -----------------------------------------------------------------------
 
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Return zero in `currency`."""
         return cls(Decimal(0), currency)
+
+    @classmethod
+    def rounded(
+        cls, amount: Decimal | int | str, currency: str, rounding: Rounding | str = Rounding.HALF_UP
+    ) -> Money:
+        """Return `amount` rounded to the minor unit of `currency` with `rounding`.
+
+        The explicit way to accept an amount finer than the minor unit where a
+        `MinorUnitMoney` (an invoice total, a payment) refuses it.
+
+        >>> Money.rounded("10.005", "USD"), Money.rounded("0.4", "COP")
+        (Money(amount=Decimal('10.01'), currency='USD'), Money(amount=Decimal('0'), currency='COP'))
+        """
+        return cls(amount, currency).quantize(rounding)
 
     @staticmethod
     def _trusted(amount: Decimal, currency: str) -> Money:
@@ -250,12 +430,12 @@ class Money(Model):
         Money(amount=Decimal('19.99'), currency='USD')
         """
         places = minor_unit(currency, overrides)
-        return cls(Decimal(units).scaleb(-places), currency)
+        return cls(Decimal(units).scaleb(-places, _MONEY), currency)
 
     # -- inspection -------------------------------------------------------------------------
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        return f"{plain(self.amount)} {self.currency}"
 
     def __repr__(self) -> str:
         return f"Money(amount={self.amount!r}, currency={self.currency!r})"
@@ -286,8 +466,8 @@ class Money(Model):
             MoneyError: when the amount has more decimals than the minor unit.
         """
         places = self.minor_unit() if places is None else places
-        scaled = self.amount.scaleb(places)
-        if scaled != scaled.to_integral_value():
+        scaled = self.amount.scaleb(places, _MONEY)
+        if scaled != scaled.to_integral_value(context=_MONEY):
             raise MoneyError(
                 f"{self} has more decimals than the {places} of its minor unit; quantize it first"
             )
@@ -296,7 +476,9 @@ class Money(Model):
     def is_quantized(self, places: int | None = None) -> bool:
         """Whether the amount has no more decimals than the minor unit (or `places`)."""
         places = self.minor_unit() if places is None else places
-        return self.amount == self.amount.quantize(_exponent(places), rounding=ROUND_HALF_UP)
+        return self.amount == self.amount.quantize(
+            _exponent(places), rounding=ROUND_HALF_UP, context=_MONEY
+        )
 
     # -- rounding ---------------------------------------------------------------------------
 
@@ -318,9 +500,13 @@ class Money(Model):
         """
         mode = Rounding(rounding)
         places = minor_unit(self.currency, overrides) if places is None else places
-        return Money._trusted(
-            self.amount.quantize(_exponent(places), rounding=mode.value), self.currency
-        )
+        try:
+            rounded = self.amount.quantize(_exponent(places), rounding=mode.value, context=_MONEY)
+        except InvalidOperation:
+            raise MoneyError(
+                f"{_cut(str(self))} has too many digits to round to {places} decimals"
+            ) from None
+        return Money._trusted(rounded, self.currency)
 
     # -- arithmetic -------------------------------------------------------------------------
 
@@ -338,19 +524,23 @@ class Money(Model):
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money._trusted(self.amount + self._same(other, "add").amount, self.currency)
+        return Money._trusted(
+            _MONEY.add(self.amount, self._same(other, "add").amount), self.currency
+        )
 
     def __sub__(self, other: Money) -> Money:
-        return Money._trusted(self.amount - self._same(other, "subtract").amount, self.currency)
+        return Money._trusted(
+            _MONEY.subtract(self.amount, self._same(other, "subtract").amount), self.currency
+        )
 
     def __neg__(self) -> Money:
-        return Money._trusted(-self.amount, self.currency)
+        return Money._trusted(_MONEY.minus(self.amount), self.currency)
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money._trusted(abs(self.amount), self.currency)
+        return Money._trusted(_MONEY.abs(self.amount), self.currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
@@ -358,7 +548,9 @@ class Money(Model):
                 f"Money can be multiplied by a Decimal or an int, not {type(factor).__name__} "
                 f"{factor!r}"
             )
-        return Money._trusted(self.amount * factor, self.currency)
+        if isinstance(factor, Decimal) and not factor.is_finite():
+            raise MoneyError(f"cannot multiply {self} by {factor}: money is always finite")
+        return Money._trusted(_MONEY.multiply(self.amount, factor), self.currency)
 
     __rmul__ = __mul__
 
@@ -368,7 +560,13 @@ class Money(Model):
         >>> Money("250.00", "USD").percent("1.5")
         Money(amount=Decimal('3.750'), currency='USD')
         """
-        return Money._trusted(self.amount * to_decimal(rate, what="percent") / 100, self.currency)
+        try:
+            factor = to_decimal(rate, what="percent")
+        except PydanticCustomError as error:
+            raise MoneyError(error.message()) from None
+        return Money._trusted(
+            _MONEY.divide(_MONEY.multiply(self.amount, factor), _HUNDRED), self.currency
+        )
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "compare").amount
@@ -448,7 +646,8 @@ class Money(Model):
         if remainder == "last":
             counts.reverse()
         return tuple(
-            Money._trusted(Decimal(sign * count).scaleb(-places), self.currency) for count in counts
+            Money._trusted(Decimal(sign * count).scaleb(-places, _MONEY), self.currency)
+            for count in counts
         )
 
     def allocate(
@@ -503,7 +702,8 @@ class Money(Model):
         for i in order[:leftover]:
             counts[i] += 1
         return tuple(
-            Money._trusted(Decimal(sign * count).scaleb(-places), self.currency) for count in counts
+            Money._trusted(Decimal(sign * count).scaleb(-places, _MONEY), self.currency)
+            for count in counts
         )
 
     # -- formatting -------------------------------------------------------------------------
@@ -532,10 +732,34 @@ class Money(Model):
             pattern = _currency_pattern(locale, places)
         except (UnknownLocaleError, ValueError) as error:
             raise CurrencyError(f"unknown locale {locale!r}: {error}") from None
-        rounded = self.amount.quantize(_exponent(places), rounding=ROUND_HALF_UP)
+        rounded = self.amount.quantize(_exponent(places), rounding=ROUND_HALF_UP, context=_MONEY)
         return format_currency(
             rounded, self.currency, format=pattern, locale=locale, currency_digits=False
         )
+
+
+def _in_minor_units(value: Money, info: ValidationInfo) -> Money:
+    places = minor_unit(value.currency)
+    rounded = value.amount.quantize(_exponent(places), rounding=ROUND_HALF_UP, context=_MONEY)
+    if rounded == value.amount:
+        return value
+    context = info.context
+    mode = context.get(ROUND_TO_MINOR_UNIT) if isinstance(context, Mapping) else None
+    if mode is None:
+        raise PydanticCustomError(
+            "dunning.sub_minor_unit",
+            "amount {value} has more decimals than the {places} of the {currency} minor unit; "
+            "round it first (Money.rounded, or the readers' round_to_minor_unit option)",
+            {"value": _cut(plain(value.amount)), "places": places, "currency": value.currency},
+        )
+    return value.quantize(Rounding(mode))
+
+
+#: `Money` with no more decimals than its currency's minor unit: what an invoice, a payment,
+#: a credit note or a charge holds. ``10.005 USD`` or ``0.5 COP`` is refused (error type
+#: ``dunning.sub_minor_unit``) unless the validation context asks for rounding:
+#: ``Invoice.model_validate(data, context={ROUND_TO_MINOR_UNIT: "ROUND_HALF_UP"})``.
+MinorUnitMoney = Annotated[Money, AfterValidator(_in_minor_units)]
 
 
 @lru_cache(maxsize=256)

@@ -1,3 +1,4 @@
+import io
 import json
 import runpy
 import subprocess
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dunning.cli import main
+import dunning
+from dunning.cli import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -63,6 +65,7 @@ def test_due_json_with_history_and_bad_rows(
         bad_row,
         f"skipped row: history.json[{len(first['actions'])}]: [k] kind: Field required "
         "(missing); customer_id: Field required (missing); on: Field required (missing)",
+        "dunning due: 2 rows rejected: invoices.csv 1 (row 1); history.json 1 (kind 1)",
     ]
 
 
@@ -72,17 +75,156 @@ def test_due_json_with_history_and_bad_rows(
         ([], "the following arguments are required: COMMAND"),
         (["due", "--policy", "p.toml"], "the following arguments are required: --invoices"),
         ([*DUE[:-1], "20/11/2026"], "'20/11/2026' is not a date in ISO 8601 form (YYYY-MM-DD)"),
-        (["due", "--policy", "nowhere.toml", *DUE[3:]], "dunning due: error: cannot read policy"),
-        ([*DUE[:5], "--customers", "nowhere.csv", *DUE[7:]], "dunning due: error: cannot read"),
-        (["lint", "policy.toml"], "dunning lint: error: cannot read policy file 'policy.toml'"),
         (["demo", "--examples", "nowhere"], "cannot find the example portfolio"),
+        ([*DUE, "--max-file-size", "lots"], "'lots' is not a size in bytes"),
+        ([*DUE, "--delimiter", "ab"], "--delimiter: the delimiter must be one character"),
+        ([*DUE, "--encoding", "klingon"], "--encoding: 'klingon' is not a text encoding"),
+        (["lint", str(PORTFOLIO), "--terms", "net 31 fortnights"], "cannot read payment terms"),
     ],
 )
 def test_unusable_arguments_exit_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(argv) == 2
+    assert main(argv) == EXIT_USAGE == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["due", "--policy", "nowhere.toml", *DUE[3:]], "dunning due: error: cannot read policy"),
+        ([*DUE[:5], "--customers", "nowhere.csv", *DUE[7:]], "dunning due: error: cannot read"),
+        (["lint", "policy.toml"], "dunning lint: error: cannot read policy file 'policy.toml'"),
+        (
+            ["due", "--policy", "/dev/zero", *DUE[3:]],
+            "dunning due: error: cannot read policy file '/dev/zero': it is a device or a socket, "
+            "not a file",
+        ),
+        (
+            ["lint", "/dev/zero"],
+            "dunning lint: error: cannot read policy file '/dev/zero': it is a device or a socket, "
+            "not a file",
+        ),
+        (
+            [*DUE, "--max-file-size", "1K"],
+            "it is larger than the limit of 1,024 bytes (ReadOptions.max_bytes, --max-file-size)",
+        ),
+    ],
+)
+def test_unusable_files_exit_3(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == EXIT_INPUT == 3
+    out, err = capsys.readouterr()
+    assert message in err and out == ""
+    assert "Traceback" not in err
+
+
+def test_a_device_as_invoices_or_history_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("invoices.csv", "history.json"):
+        link = tmp_path / name
+        link.symlink_to("/dev/zero")
+        flag = "--invoices" if name == "invoices.csv" else "--history"
+        assert main([*DUE, flag, str(link)]) == EXIT_INPUT
+        assert "it is a device or a socket, not a file" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"dunning {dunning.__version__}\n"
+
+
+def _bad_invoices(tmp_path: Path) -> Path:
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text(
+        "id,customer_id,currency,issue_date,due_date,total\n"
+        "F-1,CO-001,COP,2026-10-01,2026-10-31,1500000\n"
+        "F-2,CO-001,COP,2026-10-01,2026-09-30,99\n"
+        "F-3,CO-001,COP,1761004800,2026-10-31,0.5\n",
+        encoding="utf-8",
+    )
+    return invoices
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_rejected_rows_are_summarised_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    args = [*DUE[:3], "--invoices", str(_bad_invoices(tmp_path)), *DUE[5:], "--format", output]
+    assert main(args) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert out
+    assert err.splitlines()[-1] == (
+        "dunning due: 2 rows rejected: invoices.csv 2 (issue_date 1, row 1)"
+    )
+
+
+def test_strict_stops_on_a_rejected_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [*DUE[:3], "--invoices", str(_bad_invoices(tmp_path)), *DUE[5:], "--strict"]
+    assert main(args) == EXIT_INPUT
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1] == (
+        "dunning due: 2 rows rejected: invoices.csv 2 (issue_date 1, row 1); "
+        "--strict: nothing evaluated"
+    )
+    assert main([*DUE, "--strict"]) == EXIT_OK
+
+
+def test_spreadsheet_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_bytes(
+        "id;customer_id;currency;issue_date;due_date;total\n"
+        "FE-ñ;CO-001;COP;01/10/2026;31/10/2026;1.500.000,40\n".encode("cp1252")
+    )
+    customers = tmp_path / "customers.csv"
+    customers.write_bytes(
+        "id;name;locale;time_zone;email\n"
+        "CO-001;Ferretería Año;es_CO;America/Bogota;pagos@t.example\n".encode("cp1252")
+    )
+    args = [
+        *DUE[:3], "--invoices", str(invoices), "--customers", str(customers), *DUE[7:],
+        "--encoding", "cp1252",
+        "--delimiter", ";", "--decimal-comma", "--date-format", "%d/%m/%Y",
+        "--round-to-minor-unit", "half_up", "--format", "json",
+    ]  # fmt: skip
+    assert main(args) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert err == ""
+    evaluation = json.loads(out)
+    assert {tuple(a["invoice_ids"]) for a in evaluation["actions"]} == {("FE-ñ",)}
+    assert main([*args[:-2], "--delimiter", "tab"]) == EXIT_INPUT
+    assert "are the cells separated by ';'? use --delimiter" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly_with_141() -> None:
+    # The child waits until the reading end of its standard output is closed, then writes.
+    child = (
+        "import sys\nfrom dunning.cli import main\n"
+        "sys.stdin.readline()\nraise SystemExit(main(['schema']))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", child],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()
+    _, err = proc.communicate(b"go\n", timeout=60)
+    assert (proc.returncode, err) == (EXIT_BROKEN_PIPE, b"")
+
+
+def test_a_closed_pipe_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    assert main(["schema"], out=Closed()) == EXIT_BROKEN_PIPE
+    assert capsys.readouterr().err == ""
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,3 +316,14 @@ def test_module_entry_point(
         runpy.run_module("dunning", run_name="__main__")
     assert stop.value.code == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Dunning policy"
+
+
+def test_errors_never_print_terminal_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text("id,customer_id,currency,issue_date,total,\x1b]0;pwned\x07\n")
+    assert main([*DUE[:3], "--invoices", str(invoices), *DUE[5:]]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "unknown column(s) \\x1b]0;pwned\\x07" in err

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Inexact, localcontext
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from dunning import (
     Payment,
     parse_terms,
 )
+from dunning.money import ROUND_TO_MINOR_UNIT, Rounding
 
 
 def usd(amount: str) -> Money:
@@ -211,3 +213,129 @@ class TestCustomer:
     def test_tags_sorted_and_unique(self) -> None:
         customer = Customer(id="C", name="A", tags=["vip", "b2b", "vip"])
         assert customer.tags == ("b2b", "vip")
+
+
+class TestHostileValues:
+    @pytest.mark.parametrize(
+        ("value", "character"),
+        [
+            ("F\x001", "U+0000"),
+            ("F\r1", "U+000D"),
+            ("F\x1b[31m", "U+001B"),
+            ("F\ud8001", "U+D800"),
+            ("F-\u202eFDP", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+            ("F-\u2066x", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+            ("F\u200b1", "U+200B ZERO WIDTH SPACE"),
+            ("F\u20281", "U+2028 LINE SEPARATOR"),
+        ],
+    )
+    def test_hidden_characters_in_ids_are_refused(self, value: str, character: str) -> None:
+        for field in ("id", "customer_id"):
+            got_field, kind, message = error_of(**{field: value})
+            assert (got_field, kind) == (field, "dunning.control_character")
+            assert f"holds the character {character}:" in message
+            message.encode("utf-8")  # the message itself never carries the character
+
+    def test_ids_may_hold_any_printable_text(self) -> None:
+        assert make(id="FE-1;2 ñ/ü #3", customer_id="Ferretería").id == "FE-1;2 ñ/ü #3"
+
+    def test_overlong_ids_are_refused(self) -> None:
+        assert make(id="F" * 256).id == "F" * 256
+        field, kind, message = error_of(id="F" * 257)
+        assert (field, kind) == ("id", "dunning.identifier")
+        assert message.endswith("has 257 characters; at most 256 are allowed")
+
+    @pytest.mark.parametrize("channel", ["email", "sms", "whatsapp", "phone"])
+    def test_line_breaks_in_an_address_are_refused(self, channel: str) -> None:
+        with pytest.raises(ValidationError) as exc:
+            Contact(channel=channel, address="a@b.example\r\nBcc: all@victim.example")
+        (entry,) = exc.value.errors()
+        assert entry["type"] == "dunning.control_character"
+        assert entry["msg"].startswith(f"{channel} address: 'a@b.example\\r\\nBcc: all@")
+        assert "U+000D" in entry["msg"]
+
+    def test_a_postal_address_keeps_its_lines(self) -> None:
+        contact = Contact(channel="postal", address="Calle 1 # 2-3\nBogotá")
+        assert contact.address == "Calle 1 # 2-3\nBogotá"
+        with pytest.raises(ValidationError, match=r"U\+0000"):
+            Contact(channel="postal", address="Calle 1\x00")
+
+    def test_names_segments_and_tags_refuse_control_characters(self) -> None:
+        for changes in ({"name": "A\nB"}, {"segment": "b2b\x00"}, {"tags": ["vip\x07"]}):
+            with pytest.raises(ValidationError, match=r"dunning\.control_character"):
+                Customer(**{"id": "C1", "name": "A", **changes})
+
+    @pytest.mark.parametrize("value", [1761004800, "1761004800", 1761004800.0, "21/10/2026"])
+    def test_dates_are_iso_8601_only(self, value: object) -> None:
+        field, kind, message = error_of(issue_date=value)
+        assert (field, kind) == ("issue_date", "dunning.date")
+        assert message.endswith("is not a date in ISO 8601 form (YYYY-MM-DD)")
+        with pytest.raises(ValidationError, match=r"dunning\.date"):
+            Payment(id="P", date=value, amount=usd("1.00"))  # type: ignore[arg-type]
+
+    def test_iso_dates_as_text(self) -> None:
+        invoice = make(issue_date="2026-01-01", due_date="2026-01-31", promise_to_pay="2026-02-10")
+        assert invoice.promise_to_pay == date(2026, 2, 10)
+
+    @pytest.mark.parametrize(
+        ("currency", "total", "places"), [("COP", "0.001", 0), ("USD", "10.005", 2)]
+    )
+    def test_amounts_finer_than_the_minor_unit_are_refused(
+        self, currency: str, total: str, places: int
+    ) -> None:
+        field, kind, message = error_of(currency=currency, total=total)
+        assert (field, kind) == ("total", "dunning.sub_minor_unit")
+        assert message.startswith(
+            f"amount {total} has more decimals than the {places} of the {currency} minor unit"
+        )
+        with pytest.raises(ValidationError, match=r"dunning\.sub_minor_unit"):
+            Payment(id="P", date=date(2026, 1, 1), amount=Money(total, currency))
+
+    def test_rounding_to_the_minor_unit_on_request(self) -> None:
+        data = {
+            "id": "I1",
+            "customer_id": "C1",
+            "currency": "USD",
+            "total": "10.005",
+            "issue_date": "2026-01-01",
+            "due_date": "2026-01-31",
+            "payments": [{"id": "P", "date": "2026-01-02", "amount": Money("0.125", "USD")}],
+        }
+        invoice = Invoice.model_validate(data, context={ROUND_TO_MINOR_UNIT: Rounding.HALF_UP})
+        assert invoice.total == usd("10.01")
+        assert invoice.paid == usd("0.13")
+        assert str(invoice.balance) == "9.88 USD"
+        halves = Invoice.model_validate(data, context={ROUND_TO_MINOR_UNIT: Rounding.HALF_EVEN})
+        assert halves.total == usd("10.00") and halves.paid == usd("0.12")
+
+    def test_derived_amounts_ignore_the_caller_context(self) -> None:
+        invoice = make(
+            total="1234567.89",
+            payments=[Payment(id="P", date=date(2026, 2, 1), amount=usd("0.01"))],
+        )
+        with localcontext() as context:
+            context.prec = 4
+            context.traps[Inexact] = True
+            assert str(invoice.balance) == "1234567.88 USD"
+            assert str(invoice.principal_balance) == "1234567.88 USD"
+
+
+class TestMoreHostileValues:
+    def test_terms_that_would_fall_due_after_9999_are_an_error(self) -> None:
+        with pytest.raises(ValidationError) as exc:
+            Invoice(
+                id="I1", customer_id="C1", currency="USD", total="1.00",
+                issue_date="9999-12-31", terms="net 30",
+            )  # fmt: skip
+        (entry,) = exc.value.errors()
+        assert entry["type"] == "dunning.due_date_out_of_range"
+        assert entry["msg"] == (
+            "terms 'net 30' from issue_date 9999-12-31 give a due date after 9999-12-31"
+        )
+
+    def test_long_locales_and_time_zones_are_cut_in_the_message(self) -> None:
+        for field in ("locale", "time_zone"):
+            with pytest.raises(ValidationError) as exc:
+                Customer(**{"id": "C1", "name": "A", field: "x" * 100_000})
+            (entry,) = exc.value.errors()
+            assert len(entry["msg"]) < 200

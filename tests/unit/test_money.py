@@ -1,10 +1,18 @@
-from decimal import Decimal
+from decimal import Decimal, Inexact, Rounded, localcontext
 
 import pytest
 from pydantic import ValidationError
 
 from dunning.errors import CurrencyError, CurrencyMismatchError, MoneyError
-from dunning.money import MINOR_UNIT_OVERRIDES, Money, Rounding, minor_unit, to_decimal
+from dunning.money import (
+    MINOR_UNIT_OVERRIDES,
+    Money,
+    Rounding,
+    minor_unit,
+    money_context,
+    plain,
+    to_decimal,
+)
 
 
 def _error(exc: pytest.ExceptionInfo[ValidationError]) -> tuple[str, str, str]:
@@ -306,3 +314,110 @@ def test_to_decimal_names_the_field() -> None:
     with pytest.raises(PydanticCustomError, match="percent must be a Decimal"):
         to_decimal(0.1, what="percent")
     assert to_decimal(7) == Decimal(7)
+
+
+class TestOwnDecimalContext:
+    """Money gives the same figures whatever the caller's decimal context."""
+
+    def test_split_sums_with_a_six_digit_caller_context(self) -> None:
+        with localcontext() as context:
+            context.prec = 6
+            parts = Money("1234567.89", "USD").split(3)
+            assert [str(part) for part in parts] == [
+                "411522.63 USD",
+                "411522.63 USD",
+                "411522.63 USD",
+            ]
+            assert Money.sum(parts, "USD") == Money("1234567.89", "USD")
+            assert str(Money("999999.99", "USD") + Money("0.02", "USD")) == "1000000.01 USD"
+
+    def test_a_31_digit_amount_split_in_two_keeps_every_cent(self) -> None:
+        whole = Money("12345678901234567890123456789.01", "USD")
+        first, second = whole.split(2)
+        assert str(first) == "6172839450617283945061728394.51 USD"
+        assert str(second) == "6172839450617283945061728394.50 USD"
+        assert first + second == whole
+        assert whole.to_minor_units() == 1234567890123456789012345678901
+
+    def test_a_caller_trapping_inexact_changes_nothing(self) -> None:
+        with localcontext() as context:
+            context.traps[Inexact] = True
+            context.traps[Rounded] = True
+            assert str(Money("100.00", "USD").percent("33.333")) == "33.33300 USD"
+            assert str((Money("10.00", "USD") * Decimal("0.333")).quantize()) == "3.33 USD"
+            assert str(Money("2.675", "USD").quantize()) == "2.68 USD"
+            assert [str(p) for p in Money("0.05", "USD").allocate([3, 7])] == [
+                "0.02 USD",
+                "0.03 USD",
+            ]
+
+    def test_money_context_is_a_fresh_copy(self) -> None:
+        context = money_context()
+        assert context.prec == 100 and not context.traps[Inexact]
+        context.prec = 3
+        assert money_context().prec == 100
+
+
+class TestLimits:
+    def test_not_finite_factors_are_refused(self) -> None:
+        for factor in (Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Inf")):
+            with pytest.raises(MoneyError, match="money is always finite"):
+                Money("1.00", "USD") * factor
+        with pytest.raises(MoneyError, match="percent must be a finite number, not NaN"):
+            Money("1.00", "USD").percent("NaN")
+
+    def test_more_than_34_digits_are_refused(self) -> None:
+        assert Money("99999999999999999999999999999999.99", "USD").amount.adjusted() == 31
+        with pytest.raises(ValidationError) as exc:
+            Money("100000000000000000000000000000000", "USD")
+        _, kind, text = _error(exc)
+        assert kind == "dunning.too_many_digits"
+        assert text == (
+            "amount 100000000000000000000000000000000 has more than 34 digits "
+            "(at most 99999999999999999999999999999999.99 USD)"
+        )
+        with pytest.raises(ValidationError, match="at most 9999999999999999999999999999999999 COP"):
+            Money("1e34", "COP")
+
+    def test_absurd_exponents_are_refused_before_any_arithmetic(self) -> None:
+        with pytest.raises(ValidationError) as exc:
+            Money("1e999999999", "USD")
+        assert _error(exc)[1:] == (
+            "dunning.too_many_digits",
+            "amount 1E+999999999 needs more than 100 digits in plain notation",
+        )
+        with pytest.raises(ValidationError, match=r"dunning\.too_many_digits"):
+            Money("1e-101", "USD")
+
+    def test_exponent_notation_is_written_plain(self) -> None:
+        money = Money("1e3", "USD")
+        assert money.amount == Decimal(1000) and str(money.amount) == "1000"
+        assert money.model_dump_json() == '{"amount":"1000","currency":"USD"}'
+        assert str(Money("1.5E+2", "USD")) == "150 USD"
+        assert str(Money("-0", "USD")) == "0 USD"
+        # Results of arithmetic are written plain too.
+        assert str(Money("1000", "USD") * Decimal("1E+3")) == "1000000 USD"
+        assert plain(Decimal("2E+5")) == "200000"
+
+    def test_rounded_is_the_explicit_way_to_round_a_fraction_of_a_minor_unit(self) -> None:
+        assert Money.rounded("10.005", "USD") == Money("10.01", "USD")
+        assert Money.rounded("10.005", "USD", Rounding.HALF_EVEN) == Money("10.00", "USD")
+        assert Money.rounded("0.001", "COP") == Money("0", "COP")
+
+    def test_minor_unit_overrides_are_read_only(self) -> None:
+        with pytest.raises(TypeError, match="does not support item assignment"):
+            MINOR_UNIT_OVERRIDES["USD"] = 0  # type: ignore[index]
+        assert minor_unit("USD") == 2
+        assert minor_unit("USD", overrides={"USD": 0}) == 0
+
+
+@pytest.mark.parametrize("text", ["1_000", "١٢٣", "１２３", "1.5.0", "0x10", "1e", ""])
+def test_amounts_are_ascii_decimal_numbers(text: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        Money(text, "USD")
+    assert _error(exc)[1] == "dunning.decimal"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("+1.5", "1.5"), (".5", "0.5"), ("1.", "1")])
+def test_plain_forms_of_a_number(text: str, expected: str) -> None:
+    assert Money(text, "USD").amount == Decimal(expected)
