@@ -10,6 +10,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── CalendarError(ValueError)            an unknown country, subdivision or roll convention
     ├── RateNotFoundError(LookupError)       no rate in force on the requested date
     ├── TermsParseError(ValueError)          a payment-terms string that cannot be read
+    ├── TermsError(ValueError)               payment terms that cannot schedule an invoice as asked
     ├── InvalidPolicyError(ValueError)       a policy file or mapping that does not validate
     ├── AllocationError(ValueError)          a payment that cannot be allocated as asked
     ├── PlanError(ValueError)                an installment plan that cannot be built as asked
@@ -37,6 +38,7 @@ __all__ = [
     "PlanError",
     "RateNotFoundError",
     "StatutoryOptionError",
+    "TermsError",
     "TermsParseError",
     "UnknownJurisdictionError",
 ]
@@ -68,6 +70,10 @@ class RateNotFoundError(DunningError, LookupError):
 
 class TermsParseError(DunningError, ValueError):
     """A payment-terms string that the parser cannot read."""
+
+
+class TermsError(DunningError, ValueError):
+    """Payment terms that cannot schedule an invoice as asked (a line, a date, a rounding)."""
 
 
 class InvalidPolicyError(DunningError, ValueError):

@@ -39,8 +39,10 @@ def remainder(due: object, **extra: object) -> TermLine:
     return TermLine.model_validate({"remainder": True, "due": due, **extra})
 
 
-def terms_of(*lines: TermLine, deposit: Deposit | None = None) -> PaymentTerms:
-    return PaymentTerms(name="test", lines=lines, deposit=deposit)
+def terms_of(*lines: TermLine, deposit: Deposit | None = None, **options: object) -> PaymentTerms:
+    return PaymentTerms.model_validate(
+        {"name": "test", "lines": lines, "deposit": deposit, **options}
+    )
 
 
 # -- worked examples --------------------------------------------------------------------------
@@ -376,8 +378,19 @@ def test_terms_without_a_canonical_text() -> None:
     assert rolled.to_text() is None
     assert str(rolled) == "test"
     several = get_terms("30/60/90")
-    assert several.to_text() is None
-    assert str(several) == "30/60/90"
+    assert several.to_text() == str(several) == "30/60/90"
+    unequal = terms_of(
+        TermLine(percent=Decimal(50), due=DaysAfter(days=30)), remainder(DaysAfter(days=60))
+    )
+    assert unequal.to_text() is None
+    assert terms_of(remainder(DaysAfter(days=60)), remainder(DaysAfter(days=30))).to_text() is None
+    # Since the window of "2/10 net 30 EOM" counts from the month end, a window counted from
+    # the invoice date on an EOM line has no short notation.
+    invoice_dated = terms_of(
+        remainder(DaysAfterMonthEnd(days=30), discounts=[DiscountTier(days=10, percent="2")])
+    )
+    assert invoice_dated.to_text() is None
+    assert terms_of(remainder(DaysAfter(days=60)), convention="tryton").to_text() is None
     fixed_deposit = terms_of(remainder(DaysAfter(days=30)), deposit=Deposit(fixed=Decimal(10)))
     assert fixed_deposit.to_text() is None
     fixed_discount = terms_of(
@@ -392,7 +405,8 @@ def test_terms_without_a_canonical_text() -> None:
 def test_canonical_text_of_built_terms() -> None:
     terms = terms_of(
         remainder(
-            DaysAfterMonthEnd(days=30), discounts=[DiscountTier(days=10, percent=Decimal("2.50"))]
+            DaysAfterMonthEnd(days=30),
+            discounts=[DiscountTier(days=10, percent=Decimal("2.50"), based_on="month_end")],
         ),
         deposit=Deposit(percent=Decimal("10.0")),
     )
@@ -509,12 +523,13 @@ NET_30 = {"kind": "days_after", "days": 30}
         ),
         (
             {"name": "x", "lines": [{"percent": "5", "fixed": "3", "due": NET_30}]},
-            r"lines.0\n  a term line needs exactly one of percent, fixed or remainder=True; got "
-            r"percent 5 and fixed 3 \[type=dunning.terms_line",
+            r"lines.0\n  a term line needs exactly one of percent, percent_of_remainder, fixed or "
+            r"remainder=True; got percent 5 and fixed 3 \[type=dunning.terms_line",
         ),
         (
             {"name": "x", "lines": [{"due": NET_30}]},
-            "a term line needs exactly one of percent, fixed or remainder=True; got none",
+            "a term line needs exactly one of percent, percent_of_remainder, fixed or "
+            "remainder=True; got none",
         ),
         (
             {"name": "x", "lines": [{"percent": 5.5, "due": NET_30}]},
@@ -665,9 +680,21 @@ def test_invalid_deposits(data: object, message: str) -> None:
     assert message in errors_of(Deposit, data)
 
 
-def test_schedule_rejects_a_negative_total() -> None:
-    with pytest.raises(MoneyError, match=r"total -1.00 USD must not be negative .* 'net 30'"):
-        get_terms("net 30").schedule(usd("-1.00"), date(2026, 1, 5))
+def test_a_negative_total_schedules_a_credit_note_with_every_sign_reversed() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal("33.333"), due=DaysAfter(days=10)),
+        remainder(DaysAfter(days=30), discounts=[DiscountTier(days=5, percent="2.5")]),
+    )
+    debit = terms.schedule(usd("100.01"), date(2026, 1, 5))
+    credit = terms.schedule(usd("-100.01"), date(2026, 1, 5))
+    assert [str(i.amount) for i in credit] == ["-33.34 USD", "-66.67 USD"]
+    assert [i.amount for i in credit] == [-i.amount for i in debit]
+    (window,) = credit[1].discounts
+    assert (window.last_day, str(window.discount), str(window.amount_payable)) == (
+        date(2026, 1, 10),
+        "-1.67 USD",
+        "-65.00 USD",
+    )
 
 
 def test_schedule_rejects_a_total_with_more_decimals_than_the_minor_unit() -> None:
@@ -694,8 +721,8 @@ def test_schedule_rejects_fixed_amounts_above_the_total() -> None:
     with pytest.raises(
         MoneyError,
         match=re.escape(
-            "the deposit and the fixed and percent lines of 'test' add up to 110.00 USD, more "
-            "than the total 100.00 USD"
+            "lines[0] (fixed 80) of 'test' asks for 80.00 USD, but only 70.00 USD of the "
+            "total 100.00 USD is left"
         ),
     ):
         terms.schedule(usd("100.00"), date(2026, 1, 5))
