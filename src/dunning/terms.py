@@ -1023,7 +1023,9 @@ class PaymentTerms(Model):
             days = _equal_installment_days(self.lines)
             if days is None:
                 return None
-            return " ".join([*parts, "/".join(str(day) for day in days)])
+            # Two numbers alone would read as a discount tier ("30/60"): say "days".
+            suffix = " days" if len(days) == 2 else ""
+            return " ".join([*parts, "/".join(str(day) for day in days) + suffix])
         (line,) = self.lines
         due = line.due
         if due.roll is not RollConvention.NONE:
