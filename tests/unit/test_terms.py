@@ -1248,7 +1248,9 @@ def test_untaxed_amount_is_checked() -> None:
         TermsError, match=r"discount the untaxed amount \(discount_base 'untaxed'\)"
     ):
         terms.schedule(Money("121.00", "EUR"), issued)
-    with pytest.raises(TermsError, match="must lie between zero and the total 121.00 EUR"):
+    with pytest.raises(
+        TermsError, match=re.escape("must lie between zero and the total 121.00 EUR")
+    ):
         terms.schedule(Money("121.00", "EUR"), issued, untaxed=Money("121.01", "EUR"))
     with pytest.raises(TermsError, match="not in the currency of the total EUR"):
         terms.schedule(Money("121.00", "EUR"), issued, untaxed=usd("100.00"))
@@ -1321,7 +1323,9 @@ def test_cash_rounding_methods(method: str, amount: str, expected: str) -> None:
 
 def test_cash_rounding_finer_than_the_minor_unit_is_an_error() -> None:
     rounding = CashRounding(step=Decimal("0.5"))
-    with pytest.raises(TermsError, match="cash rounding step 0.5 has more decimals than the 0"):
+    with pytest.raises(
+        TermsError, match=re.escape("cash rounding step 0.5 has more decimals than the 0")
+    ):
         rounding.round(Money(10, "CLP"))
 
 
