@@ -1259,6 +1259,7 @@ class PaymentTerms(Model):
         left = total
         amounts: list[Money | None] = []
         stopped = False
+        stop = -1
         for position, (label, part) in enumerate(parts):
             if stopped:
                 amounts.append(None)
@@ -1287,10 +1288,16 @@ class PaymentTerms(Model):
                     self._overshoot(label, part, value, left, total)
                 value = left
                 stopped = True
+                stop = position
             left = left - value
             amounts.append(value)
         if self.convention == "tryton":
-            return [None if amount is None or amount.is_zero else amount for amount in amounts]
+            # Tryton leaves out the lines that come to zero, but keeps the line it stopped
+            # at, which takes what is left even when that is nothing.
+            return [
+                None if amount is None or (amount.is_zero and position != stop) else amount
+                for position, amount in enumerate(amounts)
+            ]
         return amounts
 
     def _window(

@@ -1,15 +1,32 @@
+import re
 from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
+import dateutil.relativedelta as relativedelta_weekdays
 import pytest
-from hypothesis import given
+from dateutil.relativedelta import relativedelta
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from dunning.calendars import RollConvention, WeekendCalendar
-from dunning.errors import MoneyError, TermsParseError
+from dunning.errors import MoneyError, TermsError, TermsParseError
 from dunning.money import Money, Rounding
-from dunning.terms import Deposit, DueRule, PaymentTerms, TermLine, parse_terms
+from dunning.terms import (
+    ChainedSteps,
+    DateStep,
+    DayOfFollowingMonth,
+    DaysAfter,
+    DaysAfterMonthEnd,
+    Deposit,
+    DiscountTier,
+    DueRule,
+    PaymentTerms,
+    TermLine,
+    parse_terms,
+)
 from dunning.testing._terms import (
+    date_steps,
     deposits,
     discount_tiers,
     due_rules,
@@ -194,3 +211,243 @@ def test_parse_terms_reads_or_refuses_with_a_parse_error(text: str) -> None:
 def test_strategies_draw_valid_values(tier: object, deposit: object, line: object) -> None:
     for value in (tier, deposit, line):
         assert type(value).model_validate(value.model_dump()) == value  # type: ignore[attr-defined]
+
+
+# -- conventions against independent models of the ERPs' computations -------------------------
+
+signed_totals = st.builds(
+    lambda total, negative: -total if negative else total, totals(), st.booleans()
+)
+
+
+def _exponent(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-Money.zero(currency).minor_unit())
+
+
+def tryton_model(terms: PaymentTerms, total: Money, issue: date) -> list[tuple[date, Decimal]]:
+    """Tryton's ``PaymentTerm.compute``, as its source reads, on the terms' lines."""
+    exponent = _exponent(total.currency)
+
+    def rounded(value: Decimal) -> Decimal:
+        return value.quantize(exponent, rounding=ROUND_HALF_EVEN)
+
+    amount = total.amount
+    sign = 1 if amount >= 0 else -1
+    remainder = amount
+    rows: list[tuple[date, Decimal]] = []
+    for line in terms.lines:
+        if line.fixed is not None:
+            value = rounded(line.fixed).copy_sign(amount)
+        elif line.percent_of_remainder is not None:
+            value = rounded(remainder * line.percent_of_remainder / 100)
+        elif line.percent is not None:
+            value = rounded(amount * line.percent / 100)
+        else:
+            value = rounded(remainder)
+        when = line.due.due_date(issue)
+        if (remainder - value) * sign < 0:
+            rows.append((when, remainder))
+            remainder = Decimal(0)
+            break
+        if value:
+            rows.append((when, value))
+        remainder -= value
+    if not rows:
+        rows.append((issue, Decimal(0)))
+    assert not remainder
+    return rows
+
+
+@given(payment_terms(convention="tryton", rolls=False), signed_totals, issue_dates)
+def test_tryton_convention_matches_trytons_computation(
+    terms: PaymentTerms, total: Money, issue: date
+) -> None:
+    schedule = terms.schedule(total, issue)
+    assert [(i.due_date, i.amount.amount) for i in schedule] == tryton_model(terms, total, issue)
+
+
+def cash_step_fits(terms: PaymentTerms, total: Money) -> bool:
+    """Whether the cash step of `terms` is a whole number of `total`'s minor units."""
+    step = terms.cash_rounding.step if terms.cash_rounding else Decimal(0)
+    return Money(step, total.currency).is_quantized()
+
+
+def odoo_model(terms: PaymentTerms, total: Money) -> list[Decimal]:
+    """Odoo's ``account.payment.term._compute_terms`` (one currency), as its source reads."""
+    exponent = _exponent(total.currency)
+    sign = -1 if total.is_negative else 1
+    residual = total.amount
+    rows = []
+    for index, line in enumerate(terms.lines):
+        if index == len(terms.lines) - 1:
+            value = residual
+        else:
+            if line.fixed is not None:
+                value = sign * line.fixed.quantize(exponent, rounding=ROUND_HALF_UP)
+            else:
+                assert line.percent is not None
+                value = (total.amount * line.percent / 100).quantize(exponent, ROUND_HALF_UP)
+            if terms.cash_rounding is not None:
+                value = terms.cash_rounding.round(Money(value, total.currency)).amount
+        residual -= value
+        rows.append(value)
+    return rows
+
+
+@given(payment_terms(convention="odoo", cash_rounding=True), signed_totals, issue_dates)
+def test_odoo_convention_matches_odoos_computation(
+    terms: PaymentTerms, total: Money, issue: date
+) -> None:
+    assume(cash_step_fits(terms, total))
+    expected = odoo_model(terms, total)
+    if expected[-1] * (-1 if total.is_negative else 1) < 0:
+        # Odoo would post a negative last installment: refused, naming the line.
+        with pytest.raises(MoneyError, match=r"lines\[\d+\] \(fixed .*\) .* asks for"):
+            terms.schedule(total, issue)
+        return
+    schedule = terms.schedule(total, issue)
+    assert [i.amount.amount for i in schedule] == expected
+    for installment, line in zip(schedule, terms.lines, strict=True):
+        for window, tier in zip(installment.discounts, line.discounts, strict=True):
+            if tier.percent is not None:
+                exact = installment.amount.amount * (100 - tier.percent) / 100
+                payable = exact.quantize(_exponent(total.currency), ROUND_HALF_UP)
+                if terms.cash_rounding is None:
+                    assert window.amount_payable.amount == payable
+
+
+@given(payment_terms(convention="erpnext"), signed_totals, issue_dates)
+def test_erpnext_convention_matches_erpnexts_computation(
+    terms: PaymentTerms, total: Money, issue: date
+) -> None:
+    exponent = _exponent(total.currency)
+    portions = [
+        (total.amount * line.percent / 100).quantize(exponent, ROUND_HALF_EVEN)  # type: ignore[operator]
+        for line in terms.lines
+    ]
+    portions[-1] += total.amount - sum(portions)
+    assert [i.amount.amount for i in terms.schedule(total, issue)] == portions
+
+
+conventions = st.sampled_from(["dunning", "tryton", "odoo", "erpnext"])
+
+
+@st.composite
+def any_terms(draw: st.DrawFn) -> PaymentTerms:
+    return draw(payment_terms(convention=draw(conventions), cash_rounding=True))
+
+
+@given(any_terms(), signed_totals, issue_dates, st.none() | roundings)
+def test_every_convention_sums_to_the_total_with_signs_preserved(
+    terms: PaymentTerms, total: Money, issue: date, rounding: Rounding | None
+) -> None:
+    assume(cash_step_fits(terms, total))
+    try:
+        schedule = terms.schedule(total, issue, rounding=rounding)
+    except MoneyError as error:
+        message = str(error)
+    else:
+        message = ""
+    if message:
+        assert re.search(r"asks for .*, but only .* is left|would come to", message)
+        return
+    assert Money.sum((i.amount for i in schedule), total.currency) == total
+    assert [i.sequence for i in schedule] == list(range(1, len(schedule) + 1))
+    for position, installment in enumerate(schedule):
+        assert not (installment.amount.is_negative and total.is_positive)
+        assert not (installment.amount.is_positive and total.is_negative)
+        assert installment.amount.is_quantized()
+        assert installment.due_date >= issue
+        if terms.cash_rounding is not None and position < len(schedule) - 1:
+            steps = installment.amount.amount / terms.cash_rounding.step
+            assert steps == steps.to_integral_value()
+        for window in installment.discounts:
+            assert window.discount + window.amount_payable == installment.amount
+            assert abs(window.discount) <= abs(installment.amount)
+            assert window.last_day >= issue
+    # A credit note is the same schedule with every sign reversed.
+    assert terms.schedule(-total, issue, rounding=rounding) == tuple(
+        installment.evolve(
+            amount=-installment.amount,
+            discounts=[
+                window.evolve(discount=-window.discount, amount_payable=-window.amount_payable)
+                for window in installment.discounts
+            ],
+        )
+        for installment in schedule
+    )
+
+
+@given(st.lists(date_steps(backwards=True), min_size=1, max_size=4), issue_dates)
+def test_chained_steps_never_end_before_the_issue_date(steps: list[DateStep], issue: date) -> None:
+    rule = ChainedSteps(steps=steps)
+    expected = issue
+    for step in steps:
+        expected += relativedelta(
+            month=step.month,
+            months=step.months,
+            day=step.day,
+            weeks=step.weeks,
+            days=step.days,
+            weekday=None
+            if step.weekday is None
+            else getattr(relativedelta_weekdays, step.weekday)(step.nth),
+        )
+    if expected < issue:
+        with pytest.raises(
+            TermsError, match=f"the steps end on {expected}, before the invoice date"
+        ):
+            rule.due_date(issue)
+    else:
+        assert rule.due_date(issue) == expected
+
+
+@given(date_steps(), issue_dates)
+def test_forward_steps_never_move_a_date_back(step: DateStep, issue: date) -> None:
+    assert step.apply(issue) >= issue
+
+
+# -- every notation the parser prints reads back ------------------------------------------------
+
+
+@st.composite
+def printable_terms(draw: st.DrawFn) -> PaymentTerms:
+    deposit = draw(st.none() | st.builds(Deposit, percent=st.decimals("0.5", "90", places=1)))
+    kind = draw(st.sampled_from(["net", "eom", "prox", "receipt", "installments"]))
+    if kind == "installments":
+        days = sorted(draw(st.sets(st.integers(1, 365), min_size=2, max_size=5)))
+        lines = [TermLine(remainder=True, due=DaysAfter(days=day)) for day in days]
+        return PaymentTerms(name="x", deposit=deposit, lines=lines)
+    if kind == "receipt":
+        return PaymentTerms(
+            name="x", deposit=deposit, lines=[TermLine(remainder=True, due=DaysAfter(days=0))]
+        )
+    net = draw(st.integers(1, 120))
+    due: DaysAfter | DaysAfterMonthEnd | DayOfFollowingMonth = {
+        "net": DaysAfter(days=net),
+        "eom": DaysAfterMonthEnd(days=net),
+        "prox": DayOfFollowingMonth(day=draw(st.integers(1, 31))),
+    }[kind]
+    limit = net if kind != "prox" else 31
+    count = draw(st.integers(0, min(3, limit)))
+    days = sorted(draw(st.sets(st.integers(0, limit - 1), min_size=count, max_size=count)))
+    percents = sorted(
+        draw(st.sets(st.decimals("0.1", "20", places=1), min_size=count, max_size=count)),
+        reverse=True,
+    )
+    based_on = "invoice_date" if kind == "net" else "month_end"
+    tiers = [
+        DiscountTier(days=day, percent=percent, based_on=based_on)
+        for day, percent in zip(days, percents, strict=True)
+    ]
+    return PaymentTerms(
+        name="x", deposit=deposit, lines=[TermLine(remainder=True, due=due, discounts=tiers)]
+    )
+
+
+@given(printable_terms())
+def test_every_printable_notation_reads_back(terms: PaymentTerms) -> None:
+    text = terms.to_text()
+    assert text is not None
+    assert str(terms) == text
+    assert parse_terms(text) == terms.evolve(name=text)
