@@ -947,13 +947,26 @@ def test_tryton_drops_zero_lines_and_a_remainder_line_takes_everything() -> None
         remainder(DaysAfter(days=30)),
     )
     schedule = terms.schedule(usd("100.00"), date(2026, 1, 1))
+    # The first remainder line takes the 60.00 left; the fixed 5 after it asks for more than
+    # the nothing left, so it takes that nothing and the schedule stops there (Tryton keeps
+    # that line); the last remainder line is never reached.
     assert [(i.sequence, i.due_date, str(i.amount)) for i in schedule] == [
         (1, date(2026, 1, 11), "40.00 USD"),
         (2, date(2026, 1, 21), "60.00 USD"),
+        (3, date(2026, 1, 26), "0.00 USD"),
     ]
-    # Nothing to pay: one zero installment on the invoice date, as Tryton computes.
-    (zero,) = terms.schedule(usd("0.00"), date(2026, 1, 1))
+    without_fixed = tryton(*terms.lines[:2], terms.lines[3])
+    assert amounts(without_fixed.schedule(usd("100.00"), date(2026, 1, 1))) == [
+        "40.00 USD",
+        "60.00 USD",
+    ]
+    # Nothing to pay: every line comes to zero and is left out, so Tryton gives one zero
+    # installment on the invoice date ...
+    (zero,) = without_fixed.schedule(usd("0.00"), date(2026, 1, 1))
     assert (zero.sequence, zero.due_date, str(zero.amount)) == (1, date(2026, 1, 1), "0.00 USD")
+    # ... unless a fixed line asks for more than the nothing left: it stops there.
+    (stop,) = terms.schedule(usd("0.00"), date(2026, 1, 1))
+    assert (stop.sequence, stop.due_date, str(stop.amount)) == (1, date(2026, 1, 26), "0.00 USD")
 
 
 def test_several_remainder_lines_under_the_default_convention_share_equally() -> None:
