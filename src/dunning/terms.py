@@ -715,6 +715,11 @@ class Deposit(Model):
             )
         return self
 
+    def _describe(self) -> str:
+        if self.percent is not None:
+            return f"percent {_format_decimal(self.percent)}"
+        return f"fixed {_format_decimal(self.fixed)}"  # type: ignore[arg-type]  # one is set
+
 
 # -- schedules ------------------------------------------------------------------------------
 
@@ -1203,7 +1208,7 @@ class PaymentTerms(Model):
     def _overshoot(
         self, label: str, part: Deposit | TermLine, asked: Money, left: Money, total: Money
     ) -> None:
-        what = part._describe() if isinstance(part, TermLine) else "deposit"
+        what = part._describe()
         raise MoneyError(
             f"{label} ({what}) of {self.name!r} asks for {asked}, but only {left} of the total "
             f"{total} is left"

@@ -1397,3 +1397,15 @@ def test_equal_installments_from_text() -> None:
 def test_unknown_text_gets_a_clear_error_and_a_suggestion(text: str, message: str) -> None:
     with pytest.raises(TermsParseError, match=re.escape(message)):
         parse_terms(text)
+
+
+def test_a_deposit_bigger_than_the_total_is_named() -> None:
+    terms = terms_of(remainder(DaysAfter(days=30)), deposit=Deposit(fixed=Decimal(50)))
+    with pytest.raises(
+        MoneyError,
+        match=re.escape(
+            "the deposit (fixed 50) of 'test' asks for 50.00 USD, but only 10.00 USD of the "
+            "total 10.00 USD is left"
+        ),
+    ):
+        terms.schedule(usd("10.00"), date(2026, 1, 5))
