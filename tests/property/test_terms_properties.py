@@ -1,3 +1,4 @@
+import calendar
 import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -21,6 +22,7 @@ from dunning.terms import (
     Deposit,
     DiscountTier,
     DueRule,
+    MonthsAfterMonthEnd,
     PaymentTerms,
     TermLine,
     parse_terms,
@@ -452,3 +454,49 @@ def test_every_printable_notation_reads_back(terms: PaymentTerms) -> None:
     assert text is not None
     assert str(terms) == text
     assert parse_terms(text) == terms.evolve(name=text)
+
+
+# -- the rows of the "ERP construct -> dunning" table give the ERPs' dates ----------------------
+
+
+def _end_of_month(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@given(issue_dates, st.integers(0, 400), st.integers(0, 31))
+def test_odoo_delay_types_map_to_dunning_rules(issue: date, days: int, day_next: int) -> None:
+    """Odoo 17's ``account.payment.term.line._get_due_date``, case by case."""
+    plus = timedelta(days=days)
+    assert DaysAfter(days=days).due_date(issue) == issue + plus
+    assert DaysAfterMonthEnd(days=days).due_date(issue) == _end_of_month(issue) + plus
+    next_month_end = ChainedSteps(steps=[DateStep(months=1, day=31), DateStep(days=days)])
+    assert next_month_end.due_date(issue) == _end_of_month(_add_months(issue, 1)) + plus
+    if day_next:
+        on_the = ChainedSteps(steps=[DateStep(days=days), DateStep(months=1, day=day_next)])
+        later = _add_months(issue + plus, 1)
+        expected = later.replace(day=min(day_next, calendar.monthrange(later.year, later.month)[1]))
+    else:
+        on_the = ChainedSteps(steps=[DateStep(days=days), DateStep(day=31)])
+        expected = _end_of_month(issue + plus)
+    assert on_the.due_date(issue) == expected
+
+
+@given(issue_dates, st.integers(0, 400), st.integers(1, 24))
+def test_erpnext_due_date_bases_map_to_dunning_rules(issue: date, days: int, months: int) -> None:
+    """ERPNext's ``get_due_date`` and ``get_discount_date``, case by case."""
+    plus = timedelta(days=days)
+    assert DaysAfter(days=days).due_date(issue) == issue + plus
+    assert DaysAfterMonthEnd(days=days).due_date(issue) == _end_of_month(issue) + plus
+    month_end = _end_of_month(_add_months(issue, months))
+    assert MonthsAfterMonthEnd(months=months).due_date(issue) == month_end
+    assert DiscountTier(days=days, percent="2").last_day(issue) == issue + plus
+    tier = DiscountTier(days=days, percent="2", based_on="month_end")
+    assert tier.last_day(issue) == _end_of_month(issue) + plus
+    tier = DiscountTier(days=0, percent="2", based_on="month_end", months=months)
+    assert tier.last_day(issue) == month_end
