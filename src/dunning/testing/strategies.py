@@ -60,6 +60,8 @@ from dunning.testing._policies import (
     stages,
 )
 from dunning.testing._terms import (
+    cash_roundings,
+    date_steps,
     deposits,
     discount_tiers,
     due_rules,
@@ -83,10 +85,12 @@ __all__ = [
     "Portfolio",
     "business_calendars",
     "cadences",
+    "cash_roundings",
     "currencies",
     "customer_invoices",
     "customers",
     "daily_history",
+    "date_steps",
     "dates",
     "day_count_bases",
     "deposits",
