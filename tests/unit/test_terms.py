@@ -1107,14 +1107,17 @@ def test_erpnext_rounds_each_portion_half_even_and_the_last_takes_the_difference
                     {"remainder": True, "due": NET_30},
                 ],
             },
-            "lines[0] is a percent_of_remainder line, which the odoo convention does not have",
+            "lines[0] is a percent_of_remainder line, which the odoo convention does not have: "
+            "its lines are percents of the total and fixed amounts, and a last balance line "
+            "[type=dunning.terms_convention",
         ),
         (
             {
                 "convention": "odoo",
                 "lines": [{"remainder": True, "due": NET_30}, {"percent": "100", "due": NET_30}],
             },
-            "lines[0] is a remainder (balance) line before the last line",
+            "lines[0] is a remainder (balance) line before the last line: under the odoo "
+            "convention only the last line takes the balance [type=dunning.terms_remainder",
         ),
         (
             {
@@ -1122,7 +1125,7 @@ def test_erpnext_rounds_each_portion_half_even_and_the_last_takes_the_difference
                 "lines": [{"percent": "30", "due": NET_30}, {"percent": "60", "due": NET_30}],
             },
             "the percents of the deposit and the lines add up to 90, not 100: under the odoo "
-            "convention they add up to exactly 100",
+            "convention they add up to exactly 100 [type=dunning.terms_percent",
         ),
         (
             {
@@ -1149,7 +1152,8 @@ def test_erpnext_rounds_each_portion_half_even_and_the_last_takes_the_difference
                 "deposit": {"fixed": "10"},
                 "lines": [{"percent": "100", "due": NET_30}],
             },
-            "deposit is a fixed amount, which the erpnext convention does not have",
+            "deposit is a fixed amount, which the erpnext convention does not have: every line "
+            "is a percent of the total (an invoice portion) [type=dunning.terms_convention",
         ),
         (
             {
@@ -1409,3 +1413,67 @@ def test_a_deposit_bigger_than_the_total_is_named() -> None:
         ),
     ):
         terms.schedule(usd("10.00"), date(2026, 1, 5))
+
+
+def test_odoo_percents_with_a_balance_line_may_reach_exactly_100() -> None:
+    lines = [
+        TermLine(percent=Decimal(60), due=DaysAfter(days=10)),
+        TermLine(percent=Decimal(40), due=DaysAfter(days=20)),
+        remainder(DaysAfter(days=30)),
+    ]
+    assert amounts(odoo(*lines).schedule(usd("10.00"), date(2026, 1, 1))) == [
+        "6.00 USD",
+        "4.00 USD",
+        "0.00 USD",
+    ]
+    over = {"percent": "40.5", "due": NET_30}
+    data = {"name": "x", "convention": "odoo", "lines": [{"percent": "60", "due": NET_30}, over]}
+    data["lines"].append({"remainder": True, "due": NET_30})  # type: ignore[attr-defined]
+    assert "add up to 100.5, not 100: under the odoo convention they add up to at most 100" in (
+        errors_of(PaymentTerms, data)
+    )
+
+
+def test_erpnext_counts_a_percent_deposit_among_the_portions() -> None:
+    terms = erpnext(
+        TermLine(percent=Decimal(70), due=DaysAfter(days=30)), deposit=Deposit(percent="30")
+    )
+    assert amounts(terms.schedule(usd("10.01"), date(2026, 1, 1))) == ["3.00 USD", "7.01 USD"]
+    refused = {
+        "name": "x",
+        "convention": "erpnext",
+        "lines": [{"percent": "100", "due": NET_30}, {"remainder": True, "due": NET_30}],
+    }
+    assert "lines[1] is a remainder line, which the erpnext convention does not have" in (
+        errors_of(PaymentTerms, refused)
+    )
+
+
+def test_three_remainder_lines_with_a_rounding_mode() -> None:
+    thirds = get_terms("30/60/90")
+    issued = date(2026, 1, 1)
+    # 100.00 / 3 = 33.333 -> 33.33; then 66.67 / 2 = 33.335 -> 33.34; the last takes 33.33.
+    for mode in (Rounding.HALF_UP, Rounding.HALF_EVEN):
+        assert amounts(thirds.schedule(usd("100.00"), issued, rounding=mode)) == [
+            "33.33 USD",
+            "33.34 USD",
+            "33.33 USD",
+        ]
+
+
+def test_texts_only_for_what_the_notation_can_say() -> None:
+    net = terms_of(remainder(DaysAfter(days=30)))
+    assert net.to_text() == "net 30"
+    assert net.evolve(cash_rounding=CashRounding(step=Decimal(1))).to_text() is None
+    assert net.evolve(discount_base="untaxed").to_text() is None
+    equal = [remainder(DaysAfter(days=30)), remainder(DaysAfter(days=30))]
+    assert terms_of(*equal).to_text() is None
+    rolled = [remainder(DaysAfter(days=30)), remainder(DaysAfter(days=60, roll="following"))]
+    assert terms_of(*rolled).to_text() is None
+    ends = [remainder(DaysAfter(days=30)), remainder(DaysAfterMonthEnd(days=60))]
+    assert terms_of(*ends).to_text() is None
+    with_deposit = terms_of(
+        remainder(DaysAfter(days=30)), remainder(DaysAfter(days=60)), deposit=Deposit(percent="20")
+    )
+    assert with_deposit.to_text() == "20% deposit 30/60 days"
+    assert parse_terms("20% deposit 30/60 days").evolve(name="test") == with_deposit
