@@ -1477,3 +1477,59 @@ def test_texts_only_for_what_the_notation_can_say() -> None:
     )
     assert with_deposit.to_text() == "20% deposit 30/60 days"
     assert parse_terms("20% deposit 30/60 days").evolve(name="test") == with_deposit
+
+
+def test_tryton_leaves_out_every_line_after_the_stop() -> None:
+    terms = tryton(
+        TermLine(fixed=Decimal(300), due=DaysAfter(days=10)),
+        TermLine(fixed=Decimal(300), due=DaysAfter(days=20)),
+        TermLine(fixed=Decimal(50), due=DaysAfter(days=25)),
+        remainder(DaysAfter(days=30)),
+    )
+    assert amounts(terms.schedule(usd("500.00"), date(2026, 1, 1))) == ["300.00 USD", "200.00 USD"]
+
+
+def test_default_percents_may_reach_exactly_100() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal(60), due=DaysAfter(days=10)),
+        TermLine(percent=Decimal(40), due=DaysAfter(days=20)),
+        remainder(DaysAfter(days=30)),
+    )
+    assert amounts(terms.schedule(usd("10.00"), date(2026, 1, 1))) == [
+        "6.00 USD",
+        "4.00 USD",
+        "0.00 USD",
+    ]
+    no_remainder = {"name": "x", "lines": [{"percent": "100", "due": NET_30}]}
+    assert (
+        "lines[0].remainder is false: the last line must be a remainder line, so that the "
+        "installments always add up to the total [type=dunning.terms_remainder"
+    ) in errors_of(PaymentTerms, no_remainder)
+
+
+def test_untaxed_equal_to_the_total_and_zero_totals() -> None:
+    terms = untaxed_terms("untaxed")
+    issued = date(2026, 1, 15)
+    (untaxed_only,) = terms.schedule(usd("100.00"), issued, untaxed=usd("100.00"))
+    assert str(untaxed_only.discounts[0].amount_payable) == "98.00 USD"
+    (zero,) = terms.schedule(usd("0.00"), issued, untaxed=usd("0.00"))
+    assert (str(zero.amount), str(zero.discounts[0].discount)) == ("0.00 USD", "0.00 USD")
+    with pytest.raises(TermsError, match=re.escape("untaxed -1.00 USD must lie between zero")):
+        terms.schedule(usd("100.00"), issued, untaxed=usd("-1.00"))
+
+
+def test_cash_rounding_that_leaves_the_last_line_negative_is_an_error() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal(90), due=DaysAfter(days=0)),
+        remainder(DaysAfter(days=30)),
+        cash_rounding=CashRounding(step=Decimal(10), method="up"),
+    )
+    # 90% of 15 is 13.5, split to 14, rounded up to 20: the last line would be -5.
+    with pytest.raises(
+        MoneyError,
+        match=re.escape(
+            "lines[1] of 'test' would come to -5 CLP once the lines before it are rounded to "
+            "the cash step"
+        ),
+    ):
+        terms.schedule(Money(15, "CLP"), date(2026, 1, 1))
