@@ -1533,3 +1533,45 @@ def test_cash_rounding_that_leaves_the_last_line_negative_is_an_error() -> None:
         ),
     ):
         terms.schedule(Money(15, "CLP"), date(2026, 1, 1))
+
+
+def test_prox_texts_use_english_ordinals() -> None:
+    days = (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)
+    texts = [terms_of(remainder(DayOfFollowingMonth(day=day))).to_text() for day in days]
+    assert texts == [
+        "1st prox",
+        "2nd prox",
+        "3rd prox",
+        "4th prox",
+        "11th prox",
+        "12th prox",
+        "13th prox",
+        "21st prox",
+        "22nd prox",
+        "23rd prox",
+        "31st prox",
+    ]
+
+
+def test_equal_installments_with_a_discount_have_no_short_text() -> None:
+    tier = [DiscountTier(days=5, percent="1")]
+    lines = [remainder(DaysAfter(days=30), discounts=tier), remainder(DaysAfter(days=60))]
+    assert terms_of(*lines).to_text() is None
+
+
+def test_a_text_far_from_every_notation_gets_no_suggestion() -> None:
+    with pytest.raises(TermsParseError) as info:
+        parse_terms("xyzzy")
+    assert str(info.value).endswith("at 'xyzzy'")
+
+
+@pytest.mark.parametrize(("percent", "valid"), [("0.01", True), ("100", True), ("100.01", False)])
+def test_line_percents_lie_above_0_and_at_most_100(percent: str, valid: bool) -> None:
+    data = {"percent": percent, "due": NET_30}
+    if valid:
+        assert TermLine.model_validate(data).percent == Decimal(percent)
+    else:
+        assert (
+            f"percent {percent} must be above 0 and at most 100 (a percent of the invoice total)"
+            " [type=dunning.terms_percent"
+        ) in errors_of(TermLine, data)
