@@ -54,6 +54,7 @@ _RECEIPT = re.compile(
     rf"(?:(?:due\s+)?(?:on|upon)\s+receipt|receipt|immediate(?:ly)?"
     rf"|(?:pago\s+)?(?:de\s+|al\s+)?contado|(?:pagamento\s+)?a\s+vista){_END}"
 )
+_ANYTHING = re.compile(r".*")
 _CASH_ON_DELIVERY = re.compile(rf"(?:cod|c\.o\.d\.?|cash\s+on\s+delivery){_END}")
 
 #: Days from the end of a discount window to the net date when "2/10 EOM" gives no net days:
@@ -196,11 +197,11 @@ def _single_line(
     text: str, normal: str, take: Callable[[re.Pattern[str]], re.Match[str] | None]
 ) -> dict[str, object]:
     """Read the discount tiers and the due date of a one-line text (see `parse_terms`)."""
-    tiers: list[dict[str, object]] = []
+    tiers: list[tuple[int, str]] = []
     while (found := take(_TIER)) is not None:
-        tiers.append({"days": int(found["days"]), "percent": found["percent"]})
-    tiers.sort(key=lambda tier: int(str(tier["days"])))
-    month_end = tiers and take(_ANCHOR) is not None
+        tiers.append((int(found["days"]), found["percent"]))
+    tiers.sort(key=lambda tier: tier[0])
+    month_end = bool(tiers) and take(_ANCHOR) is not None
     due: dict[str, object]
     if (found := take(_NET)) is not None:
         days = int(found["days"] or found["plain"])
@@ -212,17 +213,17 @@ def _single_line(
     elif not month_end and take(_RECEIPT) is not None:
         due = {"kind": "days_after", "days": 0}
     elif month_end:
-        last = int(str(tiers[-1]["days"]))
-        due = {"kind": "days_after_month_end", "days": last + _NET_AFTER_WINDOW}
+        due = {"kind": "days_after_month_end", "days": tiers[-1][0] + _NET_AFTER_WINDOW}
     else:
         raise _parse_error(text, f"expected {_EXPECTED} at {_rest(take)!r}{_suggestion(normal)}")
-    if month_end:
-        tiers = [{**tier, "based_on": "month_end"} for tier in tiers]
-    return {"remainder": True, "due": due, "discounts": tiers}
+    # The discount windows count from the same anchor as the net days.
+    anchor = "month_end" if month_end else "invoice_date"
+    discounts = [{"days": days, "percent": percent, "based_on": anchor} for days, percent in tiers]
+    return {"remainder": True, "due": due, "discounts": discounts}
 
 
 def _rest(take: Callable[[re.Pattern[str]], re.Match[str] | None]) -> str:
-    found = take(re.compile(r".*"))
+    found = take(_ANYTHING)
     return found.group() if found is not None and found.group() else "the end of the text"
 
 
