@@ -11,6 +11,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── RateNotFoundError(LookupError)       no rate in force on the requested date
     │   └── StaleRateError                   a date after the last verified day of a table
     ├── TermsParseError(ValueError)          a payment-terms string that cannot be read
+    ├── TermsError(ValueError)               payment terms that cannot schedule an invoice as asked
     ├── InvalidPolicyError(ValueError)       a policy file or mapping that does not validate
     ├── AllocationError(ValueError)          a payment that cannot be allocated as asked
     ├── PlanError(ValueError)                an installment plan that cannot be built as asked
@@ -63,6 +64,7 @@ __all__ = [
     "StoreSchemaError",
     "TemplateError",
     "TemplateNotFoundError",
+    "TermsError",
     "TermsParseError",
     "UnknownJurisdictionError",
     "UnsafeTemplateError",
@@ -104,6 +106,10 @@ class StaleRateWarning(UserWarning):
 
 class TermsParseError(DunningError, ValueError):
     """A payment-terms string that the parser cannot read."""
+
+
+class TermsError(DunningError, ValueError):
+    """Payment terms that cannot schedule an invoice as asked (a line, a date, a rounding)."""
 
 
 class InvalidPolicyError(DunningError, ValueError):

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
@@ -270,6 +277,10 @@ class Invoice(Model):
         default=None, description="Payment terms, or their text: 'net 30', '2/10 net 30'."
     )
     total: MinorUnitMoney = Field(description="Invoice total in `currency`; not negative.")
+    untaxed: MinorUnitMoney | None = Field(
+        default=None,
+        description="The part of `total` before taxes, for terms that discount it only.",
+    )
     payments: tuple[Payment, ...] = ()
     credit_notes: tuple[CreditNote, ...] = ()
     charges: tuple[Charge, ...] = ()
@@ -340,6 +351,37 @@ class Invoice(Model):
             for index, item in enumerate(getattr(self, name)):
                 if item.amount.currency != self.currency:
                     raise _currency_error(f"{name}[{index}].amount", item.amount, self.currency)
+        return self
+
+    @field_validator("untaxed", mode="before")
+    @classmethod
+    def _untaxed_amount(cls, value: Any, info: ValidationInfo) -> Any:
+        # A plain number is an amount in the invoice currency, as for `total`.
+        currency = info.data.get("currency")
+        if value is None or isinstance(value, Money | dict) or currency is None:
+            return value
+        return {"amount": value, "currency": currency}
+
+    @model_validator(mode="after")
+    def _check_untaxed(self) -> Invoice:
+        untaxed = self.untaxed
+        if untaxed is not None:
+            if untaxed.currency != self.currency:
+                raise _currency_error("untaxed", untaxed, self.currency)
+            if untaxed.is_negative or untaxed > self.total:
+                raise PydanticCustomError(
+                    "dunning.untaxed",
+                    "untaxed {value} must lie between 0 and the total {total}: it is the part "
+                    "of the total before taxes",
+                    {"value": str(untaxed), "total": str(self.total)},
+                )
+        elif self.terms is not None and self.terms.discount_base != "total":
+            raise PydanticCustomError(
+                "dunning.untaxed",
+                "untaxed is missing: terms {terms} discount the untaxed amount (discount_base "
+                "{base}), so the invoice needs it",
+                {"terms": repr(self.terms.name), "base": repr(self.terms.discount_base)},
+            )
         return self
 
     @classmethod
@@ -463,7 +505,7 @@ class Invoice(Model):
         """The payment schedule: the terms' installments, or one installment on the due date."""
         if self.terms is None:
             return (Installment(sequence=1, due_date=self.due_date, amount=self.total),)
-        return self.terms.schedule(self.total, self.issue_date, calendar)
+        return self.terms.schedule(self.total, self.issue_date, calendar, untaxed=self.untaxed)
 
 
 def _currency_error(field: str, amount: Money, currency: str) -> PydanticCustomError:

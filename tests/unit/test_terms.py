@@ -7,10 +7,15 @@ import pytest
 from pydantic import ValidationError
 
 from dunning.calendars import HolidayCalendar, RollConvention, WeekendCalendar
-from dunning.errors import MoneyError, TermsParseError
+from dunning.errors import MoneyError, TermsError, TermsParseError
+from dunning.invoices import Invoice
 from dunning.money import Money, Rounding
+from dunning.settlement import amount_payable
 from dunning.terms import (
     TERMS,
+    CashRounding,
+    ChainedSteps,
+    DateStep,
     DayOfFollowingMonth,
     DaysAfter,
     DaysAfterMonthEnd,
@@ -39,8 +44,10 @@ def remainder(due: object, **extra: object) -> TermLine:
     return TermLine.model_validate({"remainder": True, "due": due, **extra})
 
 
-def terms_of(*lines: TermLine, deposit: Deposit | None = None) -> PaymentTerms:
-    return PaymentTerms(name="test", lines=lines, deposit=deposit)
+def terms_of(*lines: TermLine, deposit: Deposit | None = None, **options: object) -> PaymentTerms:
+    return PaymentTerms.model_validate(
+        {"name": "test", "lines": lines, "deposit": deposit, **options}
+    )
 
 
 # -- worked examples --------------------------------------------------------------------------
@@ -376,8 +383,19 @@ def test_terms_without_a_canonical_text() -> None:
     assert rolled.to_text() is None
     assert str(rolled) == "test"
     several = get_terms("30/60/90")
-    assert several.to_text() is None
-    assert str(several) == "30/60/90"
+    assert several.to_text() == str(several) == "30/60/90"
+    unequal = terms_of(
+        TermLine(percent=Decimal(50), due=DaysAfter(days=30)), remainder(DaysAfter(days=60))
+    )
+    assert unequal.to_text() is None
+    assert terms_of(remainder(DaysAfter(days=60)), remainder(DaysAfter(days=30))).to_text() is None
+    # Since the window of "2/10 net 30 EOM" counts from the month end, a window counted from
+    # the invoice date on an EOM line has no short notation.
+    invoice_dated = terms_of(
+        remainder(DaysAfterMonthEnd(days=30), discounts=[DiscountTier(days=10, percent="2")])
+    )
+    assert invoice_dated.to_text() is None
+    assert terms_of(remainder(DaysAfter(days=60)), convention="tryton").to_text() is None
     fixed_deposit = terms_of(remainder(DaysAfter(days=30)), deposit=Deposit(fixed=Decimal(10)))
     assert fixed_deposit.to_text() is None
     fixed_discount = terms_of(
@@ -392,7 +410,8 @@ def test_terms_without_a_canonical_text() -> None:
 def test_canonical_text_of_built_terms() -> None:
     terms = terms_of(
         remainder(
-            DaysAfterMonthEnd(days=30), discounts=[DiscountTier(days=10, percent=Decimal("2.50"))]
+            DaysAfterMonthEnd(days=30),
+            discounts=[DiscountTier(days=10, percent=Decimal("2.50"), based_on="month_end")],
         ),
         deposit=Deposit(percent=Decimal("10.0")),
     )
@@ -509,12 +528,13 @@ NET_30 = {"kind": "days_after", "days": 30}
         ),
         (
             {"name": "x", "lines": [{"percent": "5", "fixed": "3", "due": NET_30}]},
-            r"lines.0\n  a term line needs exactly one of percent, fixed or remainder=True; got "
-            r"percent 5 and fixed 3 \[type=dunning.terms_line",
+            r"lines.0\n  a term line needs exactly one of percent, percent_of_remainder, fixed or "
+            r"remainder=True; got percent 5 and fixed 3 \[type=dunning.terms_line",
         ),
         (
             {"name": "x", "lines": [{"due": NET_30}]},
-            "a term line needs exactly one of percent, fixed or remainder=True; got none",
+            "a term line needs exactly one of percent, percent_of_remainder, fixed or "
+            "remainder=True; got none",
         ),
         (
             {"name": "x", "lines": [{"percent": 5.5, "due": NET_30}]},
@@ -665,9 +685,21 @@ def test_invalid_deposits(data: object, message: str) -> None:
     assert message in errors_of(Deposit, data)
 
 
-def test_schedule_rejects_a_negative_total() -> None:
-    with pytest.raises(MoneyError, match=r"total -1.00 USD must not be negative .* 'net 30'"):
-        get_terms("net 30").schedule(usd("-1.00"), date(2026, 1, 5))
+def test_a_negative_total_schedules_a_credit_note_with_every_sign_reversed() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal("33.333"), due=DaysAfter(days=10)),
+        remainder(DaysAfter(days=30), discounts=[DiscountTier(days=5, percent="2.5")]),
+    )
+    debit = terms.schedule(usd("100.01"), date(2026, 1, 5))
+    credit = terms.schedule(usd("-100.01"), date(2026, 1, 5))
+    assert [str(i.amount) for i in credit] == ["-33.34 USD", "-66.67 USD"]
+    assert [i.amount for i in credit] == [-i.amount for i in debit]
+    (window,) = credit[1].discounts
+    assert (window.last_day, str(window.discount), str(window.amount_payable)) == (
+        date(2026, 1, 10),
+        "-1.67 USD",
+        "-65.00 USD",
+    )
 
 
 def test_schedule_rejects_a_total_with_more_decimals_than_the_minor_unit() -> None:
@@ -694,8 +726,8 @@ def test_schedule_rejects_fixed_amounts_above_the_total() -> None:
     with pytest.raises(
         MoneyError,
         match=re.escape(
-            "the deposit and the fixed and percent lines of 'test' add up to 110.00 USD, more "
-            "than the total 100.00 USD"
+            "lines[0] (fixed 80) of 'test' asks for 80.00 USD, but only 70.00 USD of the "
+            "total 100.00 USD is left"
         ),
     ):
         terms.schedule(usd("100.00"), date(2026, 1, 5))
@@ -788,3 +820,758 @@ def test_discount_cost_rejects(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         discount_cost(*arguments, **keywords)  # type: ignore[arg-type]
+
+
+# -- chained date steps -------------------------------------------------------------------------
+
+
+def test_chained_steps_sixty_days_then_the_month_end_then_the_next_friday() -> None:
+    rule = ChainedSteps(
+        steps=[DateStep(days=60), DateStep(day=31), DateStep(weekday="FR")],
+    )
+    # 31 Jan + 60 days = 1 April; end of April is Thursday the 30th; next Friday 1 May.
+    assert rule.due_date(date(2026, 1, 31)) == date(2026, 5, 1)
+    # Each step starts where the previous one ended: the order matters.
+    swapped = ChainedSteps(steps=[DateStep(day=31), DateStep(days=60)])
+    assert swapped.due_date(date(2026, 1, 10)) == date(2026, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("step", "start", "expected"),
+    [
+        (DateStep(month=3, day=15), date(2026, 1, 20), date(2026, 3, 15)),  # 15 March
+        (DateStep(month=2, day=30), date(2026, 1, 20), date(2026, 2, 28)),  # clipped
+        (DateStep(day=31), date(2024, 2, 3), date(2024, 2, 29)),  # same month, leap year
+        (DateStep(months=1, day=31), date(2026, 1, 31), date(2026, 2, 28)),
+        # relativedelta order: absolute month, then months, then day, then days, then weekday.
+        (DateStep(month=1, months=2, day=31), date(2026, 6, 5), date(2026, 3, 31)),
+        (DateStep(day=31, days=1), date(2026, 2, 10), date(2026, 3, 1)),
+        (DateStep(day=31, days=-5), date(2026, 1, 10), date(2026, 1, 26)),
+        (DateStep(weeks=2, days=1), date(2026, 1, 1), date(2026, 1, 16)),
+        (DateStep(weekday="MO"), date(2026, 1, 5), date(2026, 1, 5)),  # on or after
+        (DateStep(weekday="MO", nth=2), date(2026, 1, 5), date(2026, 1, 12)),
+        (DateStep(days=1, weekday="FR"), date(2026, 1, 2), date(2026, 1, 9)),
+        (DateStep(months=-1), date(2026, 3, 31), date(2026, 2, 28)),
+    ],
+)
+def test_date_steps_apply_in_relativedelta_order(
+    step: DateStep, start: date, expected: date
+) -> None:
+    assert step.apply(start) == expected
+
+
+def test_chained_steps_that_end_before_the_invoice_date_name_the_line() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal(50), due=DaysAfter(days=10)),
+        remainder(ChainedSteps(steps=[DateStep(day=1)])),
+    )
+    with pytest.raises(
+        TermsError,
+        match=re.escape(
+            "lines[1].due of 'test': the steps end on 2026-01-01, before the invoice date "
+            "2026-01-15: an invoice cannot fall due before it is issued"
+        ),
+    ):
+        terms.schedule(usd("10.00"), date(2026, 1, 15))
+    # Issued on the 1st, the same steps give the issue date itself.
+    assert terms.net_due_date(date(2026, 2, 1)) == date(2026, 2, 11)
+
+
+def test_chained_steps_beyond_the_supported_dates_are_an_error() -> None:
+    rule = ChainedSteps(steps=[DateStep(months=120)] * 3)
+    with pytest.raises(TermsError, match=r"steps\[0\] moves 9990-01-01 beyond the dates"):
+        rule.due_date(date(9990, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"steps": []}, "steps\n  Tuple should have at least 1 item"),
+        ({"steps": [{"month": 13}]}, "month 13 must be between 1 and 12"),
+        ({"steps": [{"nth": 2}]}, "nth 2 needs a weekday"),
+        ({"steps": [{"days": -3661}]}, "days -3661 must be between -3660 and 3660"),
+    ],
+)
+def test_invalid_chained_steps(data: dict[str, object], message: str) -> None:
+    assert message in errors_of(ChainedSteps, data)
+
+
+# -- line amounts and conventions ------------------------------------------------------------
+
+
+def tryton(*lines: TermLine, **options: object) -> PaymentTerms:
+    return terms_of(*lines, convention="tryton", **options)
+
+
+def amounts(schedule: tuple[Installment, ...]) -> list[str]:
+    return [str(installment.amount) for installment in schedule]
+
+
+def test_tryton_percent_on_remainder_fixed_and_remainder() -> None:
+    terms = tryton(
+        TermLine(percent_of_remainder=Decimal(50), due=DaysAfter(days=30)),
+        TermLine(fixed=Decimal(100), due=DaysAfter(days=60)),
+        remainder(
+            ChainedSteps(steps=[DateStep(days=60), DateStep(day=31), DateStep(weekday="FR")])
+        ),
+    )
+    schedule = terms.schedule(Money("1000.05", "EUR"), date(2026, 1, 31))
+    # 50% of 1000.05 is 500.025: half to even, 500.02 (Tryton's Currency.round).
+    assert [(i.due_date, str(i.amount)) for i in schedule] == [
+        (date(2026, 3, 2), "500.02 EUR"),
+        (date(2026, 4, 1), "100.00 EUR"),
+        (date(2026, 5, 1), "400.03 EUR"),
+    ]
+    credit = terms.schedule(Money("-1000.05", "EUR"), date(2026, 1, 31))
+    assert amounts(credit) == ["-500.02 EUR", "-100.00 EUR", "-400.03 EUR"]
+
+
+def test_tryton_stops_at_a_line_bigger_than_what_is_left() -> None:
+    terms = tryton(
+        TermLine(fixed=Decimal(300), due=DaysAfter(days=10)),
+        TermLine(fixed=Decimal(300), due=DaysAfter(days=20)),
+        remainder(DaysAfter(days=30)),
+    )
+    schedule = terms.schedule(usd("500.00"), date(2026, 1, 31))
+    assert [(i.sequence, i.due_date, str(i.amount)) for i in schedule] == [
+        (1, date(2026, 2, 10), "300.00 USD"),
+        (2, date(2026, 2, 20), "200.00 USD"),
+    ]
+
+
+def test_tryton_drops_zero_lines_and_a_remainder_line_takes_everything() -> None:
+    terms = tryton(
+        TermLine(percent=Decimal(40), due=DaysAfter(days=10)),
+        remainder(DaysAfter(days=20)),
+        TermLine(fixed=Decimal(5), due=DaysAfter(days=25)),
+        remainder(DaysAfter(days=30)),
+    )
+    schedule = terms.schedule(usd("100.00"), date(2026, 1, 1))
+    # The first remainder line takes the 60.00 left; the fixed 5 after it asks for more than
+    # the nothing left, so it takes that nothing and the schedule stops there (Tryton keeps
+    # that line); the last remainder line is never reached.
+    assert [(i.sequence, i.due_date, str(i.amount)) for i in schedule] == [
+        (1, date(2026, 1, 11), "40.00 USD"),
+        (2, date(2026, 1, 21), "60.00 USD"),
+        (3, date(2026, 1, 26), "0.00 USD"),
+    ]
+    without_fixed = tryton(*terms.lines[:2], terms.lines[3])
+    assert amounts(without_fixed.schedule(usd("100.00"), date(2026, 1, 1))) == [
+        "40.00 USD",
+        "60.00 USD",
+    ]
+    # Nothing to pay: every line comes to zero and is left out, so Tryton gives one zero
+    # installment on the invoice date ...
+    (zero,) = without_fixed.schedule(usd("0.00"), date(2026, 1, 1))
+    assert (zero.sequence, zero.due_date, str(zero.amount)) == (1, date(2026, 1, 1), "0.00 USD")
+    # ... unless a fixed line asks for more than the nothing left: it stops there.
+    (stop,) = terms.schedule(usd("0.00"), date(2026, 1, 1))
+    assert (stop.sequence, stop.due_date, str(stop.amount)) == (1, date(2026, 1, 26), "0.00 USD")
+
+
+def test_several_remainder_lines_under_the_default_convention_share_equally() -> None:
+    terms = terms_of(
+        TermLine(fixed=Decimal(100), due=DaysAfter(days=0)),
+        TermLine(percent_of_remainder=Decimal(50), due=DaysAfter(days=30)),
+        remainder(DaysAfter(days=60)),
+        remainder(DaysAfter(days=90)),
+    )
+    # 100, then half of 900.01 (450.005), then 450.005 shared by two: largest remainder.
+    assert amounts(terms.schedule(usd("1000.01"), date(2026, 1, 1))) == [
+        "100.00 USD",
+        "450.01 USD",
+        "225.00 USD",
+        "225.00 USD",
+    ]
+    assert amounts(
+        terms.schedule(usd("1000.01"), date(2026, 1, 1), rounding="ROUND_HALF_EVEN")
+    ) == [
+        "100.00 USD",
+        "450.00 USD",
+        "225.00 USD",
+        "225.01 USD",
+    ]
+
+
+def test_rounding_means_what_it_says_for_every_line() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal("12.5"), due=DaysAfter(days=10)),
+        TermLine(percent=Decimal("12.5"), due=DaysAfter(days=20)),
+        remainder(DaysAfter(days=30)),
+    )
+    issued = date(2026, 1, 1)
+    # 12.5% of 0.20 is 0.025 for each line.
+    assert amounts(terms.schedule(usd("0.20"), issued)) == ["0.03 USD", "0.02 USD", "0.15 USD"]
+    assert amounts(terms.schedule(usd("0.20"), issued, rounding=Rounding.HALF_UP)) == [
+        "0.03 USD",
+        "0.03 USD",
+        "0.14 USD",
+    ]
+    assert amounts(terms.schedule(usd("0.20"), issued, rounding=Rounding.HALF_EVEN)) == [
+        "0.02 USD",
+        "0.02 USD",
+        "0.16 USD",
+    ]
+
+
+def odoo(*lines: TermLine, **options: object) -> PaymentTerms:
+    return terms_of(*lines, convention="odoo", **options)
+
+
+def test_odoo_last_line_takes_what_is_left_whatever_its_type() -> None:
+    terms = odoo(
+        TermLine(percent=Decimal(30), due=DaysAfter(days=0)),
+        TermLine(percent=Decimal(70), due=DaysAfterMonthEnd(days=30)),
+    )
+    schedule = terms.schedule(usd("100.01"), date(2026, 1, 15))
+    assert [(i.due_date, str(i.amount)) for i in schedule] == [
+        (date(2026, 1, 15), "30.00 USD"),
+        (date(2026, 3, 2), "70.01 USD"),
+    ]
+
+
+def test_odoo_refuses_a_fixed_line_bigger_than_what_is_left_naming_it() -> None:
+    terms = odoo(
+        TermLine(fixed=Decimal(80), due=DaysAfter(days=0)),
+        TermLine(fixed=Decimal(50), due=DaysAfter(days=10)),
+        TermLine(percent=Decimal(100), due=DaysAfter(days=30)),
+    )
+    with pytest.raises(
+        MoneyError,
+        match=re.escape(
+            "lines[1] (fixed 50) of 'test' asks for 50.00 USD, but only 20.00 USD of the total "
+            "100.00 USD is left"
+        ),
+    ):
+        terms.schedule(usd("100.00"), date(2026, 1, 1))
+
+
+def test_odoo_rounds_the_discounted_amount_not_the_discount() -> None:
+    line = TermLine(
+        percent=Decimal(100),
+        due=DaysAfter(days=30),
+        discounts=[DiscountTier(days=10, percent="0.005")],
+    )
+    # The exact discount is 0.005: Odoo rounds 99.995 half up to 100.00 ...
+    (installment,) = odoo(line).schedule(usd("100.00"), date(2026, 1, 15))
+    assert str(installment.discounts[0].amount_payable) == "100.00 USD"
+    # ... where rounding the discount itself gives 0.01 off.
+    (own,) = terms_of(line.evolve(percent=None, remainder=True)).schedule(
+        usd("100.00"), date(2026, 1, 15)
+    )
+    assert str(own.discounts[0].amount_payable) == "99.99 USD"
+
+
+def erpnext(*lines: TermLine, **options: object) -> PaymentTerms:
+    return terms_of(*lines, convention="erpnext", **options)
+
+
+def test_erpnext_rounds_each_portion_half_even_and_the_last_takes_the_difference() -> None:
+    terms = erpnext(
+        TermLine(percent=Decimal(50), due=DaysAfter(days=0)),
+        TermLine(
+            percent=Decimal(50),
+            due=MonthsAfterMonthEnd(months=1),
+            discounts=[DiscountTier(days=0, percent="3", based_on="month_end", months=1)],
+        ),
+    )
+    issued = date(2026, 1, 15)
+    assert amounts(terms.schedule(usd("0.05"), issued)) == ["0.02 USD", "0.03 USD"]
+    assert amounts(terms.schedule(usd("0.07"), issued)) == ["0.04 USD", "0.03 USD"]
+    # Discount validity "1 month(s) after the end of the invoice month": 28 February.
+    second = terms.schedule(usd("1000.00"), issued)[1]
+    assert second.due_date == date(2026, 2, 28)
+    assert second.discounts == (
+        DiscountWindow(
+            last_day=date(2026, 2, 28), discount=usd("15.00"), amount_payable=usd("485.00")
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {
+                "convention": "tryton",
+                "lines": [{"percent": "50", "due": NET_30}],
+            },
+            "lines[0].remainder is false: the last line must be a remainder line, as Tryton "
+            "requires",
+        ),
+        (
+            {
+                "convention": "odoo",
+                "lines": [
+                    {"percent_of_remainder": "50", "due": NET_30},
+                    {"remainder": True, "due": NET_30},
+                ],
+            },
+            "lines[0] is a percent_of_remainder line, which the odoo convention does not have: "
+            "its lines are percents of the total and fixed amounts, and a last balance line "
+            "[type=dunning.terms_convention",
+        ),
+        (
+            {
+                "convention": "odoo",
+                "lines": [{"remainder": True, "due": NET_30}, {"percent": "100", "due": NET_30}],
+            },
+            "lines[0] is a remainder (balance) line before the last line: under the odoo "
+            "convention only the last line takes the balance [type=dunning.terms_remainder",
+        ),
+        (
+            {
+                "convention": "odoo",
+                "lines": [{"percent": "30", "due": NET_30}, {"percent": "60", "due": NET_30}],
+            },
+            "the percents of the deposit and the lines add up to 90, not 100: under the odoo "
+            "convention they add up to exactly 100 [type=dunning.terms_percent",
+        ),
+        (
+            {
+                "convention": "odoo",
+                "lines": [
+                    {"percent": "70", "due": NET_30},
+                    {"percent": "70", "due": NET_30},
+                    {"remainder": True, "due": NET_30},
+                ],
+            },
+            "add up to 140, not 100: under the odoo convention they add up to at most 100",
+        ),
+        (
+            {
+                "convention": "erpnext",
+                "lines": [{"fixed": "10", "due": NET_30}, {"percent": "100", "due": NET_30}],
+            },
+            "lines[0] is a fixed line, which the erpnext convention does not have: every line is "
+            "a percent of the total (an invoice portion)",
+        ),
+        (
+            {
+                "convention": "erpnext",
+                "deposit": {"fixed": "10"},
+                "lines": [{"percent": "100", "due": NET_30}],
+            },
+            "deposit is a fixed amount, which the erpnext convention does not have: every line "
+            "is a percent of the total (an invoice portion) [type=dunning.terms_convention",
+        ),
+        (
+            {
+                "convention": "erpnext",
+                "lines": [{"percent": "50", "due": NET_30}, {"percent": "49.99", "due": NET_30}],
+            },
+            "add up to 99.99, not 100: the invoice portions of an erpnext payment terms template "
+            "add up to 100",
+        ),
+        (
+            {"convention": "sap", "lines": [{"remainder": True, "due": NET_30}]},
+            "convention\n  Input should be 'dunning', 'tryton', 'odoo' or 'erpnext'",
+        ),
+    ],
+)
+def test_conventions_refuse_what_their_erp_cannot_say(
+    data: dict[str, object], message: str
+) -> None:
+    assert message in errors_of(PaymentTerms, {"name": "x", **data})
+
+
+# -- discounts: anchors, tax base, cash rounding --------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2/10 EOM", "2/10 prox", "2/10 net 30 EOM", "2/10 EOM net 30"])
+def test_end_of_month_discounts_run_to_the_tenth_of_the_next_month(text: str) -> None:
+    terms = parse_terms(text)
+    assert terms.name == "2/10 net 30 EOM"
+    (installment,) = terms.schedule(usd("500.00"), date(2026, 1, 20))
+    assert installment.due_date == date(2026, 3, 2)
+    assert installment.discounts == (
+        DiscountWindow(
+            last_day=date(2026, 2, 10), discount=usd("10.00"), amount_payable=usd("490.00")
+        ),
+    )
+
+
+def test_a_day_of_the_next_month_counts_discounts_from_the_month_end() -> None:
+    (installment,) = parse_terms("1/5 25th prox").schedule(usd("300.00"), date(2026, 3, 31))
+    assert installment.due_date == date(2026, 4, 25)
+    assert installment.discounts[0].last_day == date(2026, 4, 5)
+
+
+def test_discount_tier_anchors() -> None:
+    issued = date(2026, 1, 20)
+    assert DiscountTier(days=10, percent="2").last_day(issued) == date(2026, 1, 30)
+    assert DiscountTier(days=10, percent="2", based_on="month_end").last_day(issued) == date(
+        2026, 2, 10
+    )
+    month_later = DiscountTier(days=0, percent="2", based_on="month_end", months=1)
+    assert month_later.last_day(issued) == date(2026, 2, 28)
+    assert "months 1 needs based_on='month_end'" in errors_of(
+        DiscountTier, {"days": 0, "percent": "2", "months": 1}
+    )
+    mixed = {
+        "remainder": True,
+        "due": NET_30,
+        "discounts": [
+            {"days": 5, "percent": "3"},
+            {"days": 6, "percent": "2", "based_on": "month_end"},
+        ],
+    }
+    assert (
+        "discounts[1].based_on month_end differs from discounts[0].based_on invoice_date"
+        in errors_of(TermLine, mixed)
+    )
+    late = {
+        "remainder": True,
+        "due": {"kind": "days_after_month_end", "days": 20},
+        "discounts": [{"days": 20, "percent": "2", "based_on": "month_end"}],
+    }
+    assert "discount days 20 must be before the net days 20" in errors_of(TermLine, late)
+
+
+def untaxed_terms(base: str, convention: str = "odoo") -> PaymentTerms:
+    amount = {"percent": Decimal(100)} if convention == "odoo" else {"remainder": True}
+    line = TermLine.model_validate(
+        {**amount, "due": DaysAfter(days=30), "discounts": [DiscountTier(days=10, percent="2")]}
+    )
+    return terms_of(line, convention=convention, discount_base=base)
+
+
+@pytest.mark.parametrize(
+    ("base", "discount", "payable"),
+    [
+        ("total", "2.42 EUR", "118.58 EUR"),
+        ("untaxed", "2.00 EUR", "119.00 EUR"),
+        ("mixed", "2.00 EUR", "119.00 EUR"),
+    ],
+)
+def test_odoo_early_discount_on_the_taxed_or_untaxed_amount(
+    base: str, discount: str, payable: str
+) -> None:
+    (installment,) = untaxed_terms(base).schedule(
+        Money("121.00", "EUR"), date(2026, 1, 15), untaxed=Money("100.00", "EUR")
+    )
+    (window,) = installment.discounts
+    assert (window.last_day, str(window.discount), str(window.amount_payable)) == (
+        date(2026, 1, 25),
+        discount,
+        payable,
+    )
+
+
+def test_untaxed_amount_is_checked() -> None:
+    terms = untaxed_terms("untaxed")
+    issued = date(2026, 1, 15)
+    with pytest.raises(
+        TermsError, match=r"discount the untaxed amount \(discount_base 'untaxed'\)"
+    ):
+        terms.schedule(Money("121.00", "EUR"), issued)
+    with pytest.raises(
+        TermsError, match=re.escape("must lie between zero and the total 121.00 EUR")
+    ):
+        terms.schedule(Money("121.00", "EUR"), issued, untaxed=Money("121.01", "EUR"))
+    with pytest.raises(TermsError, match="not in the currency of the total EUR"):
+        terms.schedule(Money("121.00", "EUR"), issued, untaxed=usd("100.00"))
+    (credit,) = terms.schedule(Money("-121.00", "EUR"), issued, untaxed=Money("-100.00", "EUR"))
+    assert str(credit.discounts[0].amount_payable) == "-119.00 EUR"
+
+
+def test_invoices_carry_the_untaxed_amount_the_discount_needs() -> None:
+    terms = untaxed_terms("untaxed", convention="dunning")
+    invoice = Invoice(
+        id="I-1",
+        customer_id="C-1",
+        currency="EUR",
+        total="121.00",
+        untaxed="100.00",
+        issue_date=date(2026, 1, 15),
+        terms=terms,
+    )
+    assert invoice.untaxed == Money("100.00", "EUR")
+    assert amount_payable(invoice, date(2026, 1, 25)) == Money("119.00", "EUR")
+    assert amount_payable(invoice, date(2026, 1, 26)) == Money("121.00", "EUR")
+    data = invoice.model_dump() | {"untaxed": None}
+    assert "untaxed is missing: terms 'test' discount the untaxed amount" in errors_of(
+        Invoice, data
+    )
+    assert "untaxed 130.00 EUR must lie between 0 and the total 121.00 EUR" in errors_of(
+        Invoice, data | {"untaxed": "130.00"}
+    )
+    assert "untaxed is in USD (1.00 USD) but the invoice is in EUR" in errors_of(
+        Invoice, data | {"untaxed": Money("1.00", "USD")}
+    )
+
+
+def test_cash_rounding_to_ten_pesos_per_line_and_on_the_discounted_amount() -> None:
+    # Chile, Ley 20.956: cash amounts ending in 1 to 5 round down to the ten, 6 to 9 up.
+    terms = terms_of(
+        TermLine(percent=Decimal(50), due=DaysAfter(days=0)),
+        remainder(DaysAfter(days=30), discounts=[DiscountTier(days=10, percent="2")]),
+        cash_rounding=CashRounding(step=Decimal(10), method="half_down"),
+    )
+    first, last = terms.schedule(Money(123_450, "CLP"), date(2026, 1, 15))
+    assert (str(first.amount), str(last.amount)) == ("61720 CLP", "61730 CLP")  # 61725 down
+    # 2% of 61730 is 1234.6 -> 1235; 60495 is paid in cash as 60490.
+    assert last.discounts == (
+        DiscountWindow(
+            last_day=date(2026, 1, 25),
+            discount=Money(1240, "CLP"),
+            amount_payable=Money(60_490, "CLP"),
+        ),
+    )
+    per_line = terms.schedule(Money(123_456, "CLP"), date(2026, 1, 15), rounding="ROUND_HALF_UP")
+    assert amounts(per_line) == ["61730 CLP", "61726 CLP"]  # the last line takes what is left
+
+
+@pytest.mark.parametrize(
+    ("method", "amount", "expected"),
+    [
+        ("half_up", "0.125", "0.15"),
+        ("half_down", "0.125", "0.10"),
+        ("half_even", "0.075", "0.10"),
+        ("up", "0.01", "0.05"),
+        ("down", "0.09", "0.05"),
+        ("up", "-0.01", "-0.05"),
+    ],
+)
+def test_cash_rounding_methods(method: str, amount: str, expected: str) -> None:
+    rounding = CashRounding.model_validate({"step": "0.05", "method": method})
+    assert str(rounding.round(Money(amount, "CHF"))) == f"{expected} CHF"
+
+
+def test_cash_rounding_finer_than_the_minor_unit_is_an_error() -> None:
+    rounding = CashRounding(step=Decimal("0.5"))
+    with pytest.raises(
+        TermsError, match=re.escape("cash rounding step 0.5 has more decimals than the 0")
+    ):
+        rounding.round(Money(10, "CLP"))
+
+
+# -- Spanish and Portuguese notations ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("neto 30", "net 30"),
+        ("Neto 30 días", "net 30"),
+        ("30 días", "net 30"),
+        ("30 dias", "net 30"),
+        ("a 30 días", "net 30"),
+        ("crédito 30 días", "net 30"),
+        ("contado", "due on receipt"),
+        ("De contado", "due on receipt"),
+        ("pago al contado", "due on receipt"),
+        ("à vista", "due on receipt"),
+        ("crédito 30/60/90 días", "30/60/90"),
+        ("credito 30/60", "30/60 days"),
+        ("30/60/90", "30/60/90"),
+        ("30/60 días", "30/60 days"),
+        ("30 dias fora o mês", "net 30 EOM"),
+        ("30 días fin de mes", "net 30 EOM"),
+        ("50% anticipo, saldo 30 días", "50% deposit net 30"),
+        ("2/10 neto 30", "2/10 net 30"),
+    ],
+)
+def test_parse_spanish_and_portuguese_notations(text: str, canonical: str) -> None:
+    terms = parse_terms(text)
+    assert terms.name == canonical
+    assert parse_terms(canonical) == terms
+
+
+def test_equal_installments_from_text() -> None:
+    schedule = parse_terms("crédito 30/60/90 días").schedule(Money(100, "MXN"), date(2026, 1, 5))
+    assert [(i.due_date, str(i.amount)) for i in schedule] == [
+        (date(2026, 2, 4), "33.34 MXN"),
+        (date(2026, 3, 6), "33.33 MXN"),
+        (date(2026, 4, 5), "33.33 MXN"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("neto trinta", "at 'neto trinta'; did you mean 'neto 30'?"),
+        ("contato", "at 'contato'; did you mean 'contado'?"),
+        ("30 dais", "at '30 dais'; did you mean '30 dias'?"),
+        ("2/10", "at 'the end of the text'; did you mean '2/10 eom'?"),
+        ("crédito 60/30 días", "installment days '60/30' must increase"),
+        ("net 30 soon", "unexpected 'soon' after 'net 30'"),
+    ],
+)
+def test_unknown_text_gets_a_clear_error_and_a_suggestion(text: str, message: str) -> None:
+    with pytest.raises(TermsParseError, match=re.escape(message)):
+        parse_terms(text)
+
+
+def test_a_deposit_bigger_than_the_total_is_named() -> None:
+    terms = terms_of(remainder(DaysAfter(days=30)), deposit=Deposit(fixed=Decimal(50)))
+    with pytest.raises(
+        MoneyError,
+        match=re.escape(
+            "the deposit (fixed 50) of 'test' asks for 50.00 USD, but only 10.00 USD of the "
+            "total 10.00 USD is left"
+        ),
+    ):
+        terms.schedule(usd("10.00"), date(2026, 1, 5))
+
+
+def test_odoo_percents_with_a_balance_line_may_reach_exactly_100() -> None:
+    lines = [
+        TermLine(percent=Decimal(60), due=DaysAfter(days=10)),
+        TermLine(percent=Decimal(40), due=DaysAfter(days=20)),
+        remainder(DaysAfter(days=30)),
+    ]
+    assert amounts(odoo(*lines).schedule(usd("10.00"), date(2026, 1, 1))) == [
+        "6.00 USD",
+        "4.00 USD",
+        "0.00 USD",
+    ]
+    over = {"percent": "40.5", "due": NET_30}
+    data = {"name": "x", "convention": "odoo", "lines": [{"percent": "60", "due": NET_30}, over]}
+    data["lines"].append({"remainder": True, "due": NET_30})  # type: ignore[attr-defined]
+    assert "add up to 100.5, not 100: under the odoo convention they add up to at most 100" in (
+        errors_of(PaymentTerms, data)
+    )
+
+
+def test_erpnext_counts_a_percent_deposit_among_the_portions() -> None:
+    terms = erpnext(
+        TermLine(percent=Decimal(70), due=DaysAfter(days=30)), deposit=Deposit(percent="30")
+    )
+    assert amounts(terms.schedule(usd("10.01"), date(2026, 1, 1))) == ["3.00 USD", "7.01 USD"]
+    refused = {
+        "name": "x",
+        "convention": "erpnext",
+        "lines": [{"percent": "100", "due": NET_30}, {"remainder": True, "due": NET_30}],
+    }
+    assert "lines[1] is a remainder line, which the erpnext convention does not have" in (
+        errors_of(PaymentTerms, refused)
+    )
+
+
+def test_three_remainder_lines_with_a_rounding_mode() -> None:
+    thirds = get_terms("30/60/90")
+    issued = date(2026, 1, 1)
+    # 100.00 / 3 = 33.333 -> 33.33; then 66.67 / 2 = 33.335 -> 33.34; the last takes 33.33.
+    for mode in (Rounding.HALF_UP, Rounding.HALF_EVEN):
+        assert amounts(thirds.schedule(usd("100.00"), issued, rounding=mode)) == [
+            "33.33 USD",
+            "33.34 USD",
+            "33.33 USD",
+        ]
+
+
+def test_texts_only_for_what_the_notation_can_say() -> None:
+    net = terms_of(remainder(DaysAfter(days=30)))
+    assert net.to_text() == "net 30"
+    assert net.evolve(cash_rounding=CashRounding(step=Decimal(1))).to_text() is None
+    assert net.evolve(discount_base="untaxed").to_text() is None
+    equal = [remainder(DaysAfter(days=30)), remainder(DaysAfter(days=30))]
+    assert terms_of(*equal).to_text() is None
+    rolled = [remainder(DaysAfter(days=30)), remainder(DaysAfter(days=60, roll="following"))]
+    assert terms_of(*rolled).to_text() is None
+    ends = [remainder(DaysAfter(days=30)), remainder(DaysAfterMonthEnd(days=60))]
+    assert terms_of(*ends).to_text() is None
+    with_deposit = terms_of(
+        remainder(DaysAfter(days=30)), remainder(DaysAfter(days=60)), deposit=Deposit(percent="20")
+    )
+    assert with_deposit.to_text() == "20% deposit 30/60 days"
+    assert parse_terms("20% deposit 30/60 days").evolve(name="test") == with_deposit
+
+
+def test_tryton_leaves_out_every_line_after_the_stop() -> None:
+    terms = tryton(
+        TermLine(fixed=Decimal(300), due=DaysAfter(days=10)),
+        TermLine(fixed=Decimal(300), due=DaysAfter(days=20)),
+        TermLine(fixed=Decimal(50), due=DaysAfter(days=25)),
+        remainder(DaysAfter(days=30)),
+    )
+    assert amounts(terms.schedule(usd("500.00"), date(2026, 1, 1))) == ["300.00 USD", "200.00 USD"]
+
+
+def test_default_percents_may_reach_exactly_100() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal(60), due=DaysAfter(days=10)),
+        TermLine(percent=Decimal(40), due=DaysAfter(days=20)),
+        remainder(DaysAfter(days=30)),
+    )
+    assert amounts(terms.schedule(usd("10.00"), date(2026, 1, 1))) == [
+        "6.00 USD",
+        "4.00 USD",
+        "0.00 USD",
+    ]
+    no_remainder = {"name": "x", "lines": [{"percent": "100", "due": NET_30}]}
+    assert (
+        "lines[0].remainder is false: the last line must be a remainder line, so that the "
+        "installments always add up to the total [type=dunning.terms_remainder"
+    ) in errors_of(PaymentTerms, no_remainder)
+
+
+def test_untaxed_equal_to_the_total_and_zero_totals() -> None:
+    terms = untaxed_terms("untaxed")
+    issued = date(2026, 1, 15)
+    (untaxed_only,) = terms.schedule(usd("100.00"), issued, untaxed=usd("100.00"))
+    assert str(untaxed_only.discounts[0].amount_payable) == "98.00 USD"
+    (zero,) = terms.schedule(usd("0.00"), issued, untaxed=usd("0.00"))
+    assert (str(zero.amount), str(zero.discounts[0].discount)) == ("0.00 USD", "0.00 USD")
+    with pytest.raises(TermsError, match=re.escape("untaxed -1.00 USD must lie between zero")):
+        terms.schedule(usd("100.00"), issued, untaxed=usd("-1.00"))
+
+
+def test_cash_rounding_that_leaves_the_last_line_negative_is_an_error() -> None:
+    terms = terms_of(
+        TermLine(percent=Decimal(90), due=DaysAfter(days=0)),
+        remainder(DaysAfter(days=30)),
+        cash_rounding=CashRounding(step=Decimal(10), method="up"),
+    )
+    # 90% of 15 is 13.5, split to 14, rounded up to 20: the last line would be -5.
+    with pytest.raises(
+        MoneyError,
+        match=re.escape(
+            "lines[1] of 'test' would come to -5 CLP once the lines before it are rounded to "
+            "the cash step"
+        ),
+    ):
+        terms.schedule(Money(15, "CLP"), date(2026, 1, 1))
+
+
+def test_prox_texts_use_english_ordinals() -> None:
+    days = (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)
+    texts = [terms_of(remainder(DayOfFollowingMonth(day=day))).to_text() for day in days]
+    assert texts == [
+        "1st prox",
+        "2nd prox",
+        "3rd prox",
+        "4th prox",
+        "11th prox",
+        "12th prox",
+        "13th prox",
+        "21st prox",
+        "22nd prox",
+        "23rd prox",
+        "31st prox",
+    ]
+
+
+def test_equal_installments_with_a_discount_have_no_short_text() -> None:
+    tier = [DiscountTier(days=5, percent="1")]
+    lines = [remainder(DaysAfter(days=30), discounts=tier), remainder(DaysAfter(days=60))]
+    assert terms_of(*lines).to_text() is None
+
+
+def test_a_text_far_from_every_notation_gets_no_suggestion() -> None:
+    with pytest.raises(TermsParseError) as info:
+        parse_terms("xyzzy")
+    assert str(info.value).endswith("at 'xyzzy'")
+
+
+@pytest.mark.parametrize(("percent", "valid"), [("0.01", True), ("100", True), ("100.01", False)])
+def test_line_percents_lie_above_0_and_at_most_100(percent: str, valid: bool) -> None:
+    data = {"percent": percent, "due": NET_30}
+    if valid:
+        assert TermLine.model_validate(data).percent == Decimal(percent)
+    else:
+        assert (
+            f"percent {percent} must be above 0 and at most 100 (a percent of the invoice total)"
+            " [type=dunning.terms_percent"
+        ) in errors_of(TermLine, data)

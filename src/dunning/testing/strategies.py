@@ -71,6 +71,8 @@ from dunning.testing._scenarios import (
     scenarios,
 )
 from dunning.testing._terms import (
+    cash_roundings,
+    date_steps,
     deposits,
     discount_tiers,
     due_rules,
@@ -96,10 +98,12 @@ __all__ = [
     "Scenario",
     "business_calendars",
     "cadences",
+    "cash_roundings",
     "currencies",
     "customer_invoices",
     "customers",
     "daily_history",
+    "date_steps",
     "dates",
     "day_count_bases",
     "deposits",
