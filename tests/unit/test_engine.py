@@ -1043,3 +1043,57 @@ def test_a_kept_history_index_gives_the_same_result() -> None:
     index.add(later.history())
     assert index.done_on("b2c:C1:I1:stage:call") == date(2026, 3, 2)
     assert index.done_on("nope") is None
+
+
+WEEKLY = [
+    ReminderStep(
+        id="weekly", offset_days=2, channels=["email"], template="late", repeat=Repeat(every_days=7)
+    )
+]
+
+
+def executed_but_messages_failed(result: Evaluation, on: date) -> list[HistoryRecord]:
+    """The host's records of `result`: every message attempted and failed, the rest done."""
+    return [
+        HistoryRecord.of(
+            a, HistoryStatus.FAILED if a.kind is ActionKind.SEND_MESSAGE else "executed", on
+        )
+        for a in result.actions
+    ]
+
+
+class TestFailedDeliveries:
+    def test_a_failed_stage_message_supersedes_nothing(self) -> None:
+        # Email is the customer's only channel; the stage message of 2026-03-02 failed on it.
+        only_email = customer(contacts=[Contact(channel="email", address="a@x.example")])
+        pol = staged(steps=WEEKLY)
+        first = run([invoice()], date(2026, 3, 2), pol, customers=[only_email])
+        history = executed_but_messages_failed(first, date(2026, 3, 2))
+        later = run([invoice()], date(2026, 3, 9), pol, customers=[only_email], history=history)
+        (message,) = [a for a in later.actions if a.kind is ActionKind.SEND_MESSAGE]
+        assert message.key == "b2c:C1:I1:step:weekly:5@email"
+        assert message.covers == ("b2c:C1:I1:step:weekly:5",)
+        assert message.reason.text == (
+            "reminder weekly (2 days after the due date, repetition 6) for 1000.00 USD due "
+            "2026-01-31; in place of the message of stage call, which failed on every channel"
+        )
+        (skip,) = [s for s in later.skipped if s.cause is not SkipReason.SUPERSEDED]
+        assert (skip.key, skip.cause) == ("b2c:C1:I1:stage-message:call", SkipReason.NO_CHANNEL)
+        assert skip.reason.text == (
+            "delivery failed on email; no other usable address on email; the next reminder "
+            "due goes instead"
+        )
+
+    def test_a_failed_stage_message_goes_on_the_next_channel(self) -> None:
+        spec = MessageSpec(channels=["email", "sms"], template="final", tone="final")
+        pol = staged(steps=WEEKLY)
+        call = pol.stages[1].model_dump() | {"message": spec}
+        pol = staged(steps=WEEKLY, stages=[pol.stages[0], Stage(**call), pol.stages[2]])
+        first = run([invoice()], date(2026, 3, 2), pol)
+        (sent,) = [a for a in first.actions if a.kind is ActionKind.SEND_MESSAGE]
+        assert sent.channel is Channel.EMAIL
+        history = executed_but_messages_failed(first, date(2026, 3, 2))
+        later = run([invoice()], date(2026, 3, 3), pol, history=history)
+        (message,) = later.actions
+        assert (message.key, message.channel) == ("b2c:C1:I1:stage-message:call@sms", "sms")
+        assert message.reason.text.endswith("; delivery failed before on email")

@@ -27,7 +27,6 @@ from typing import Any
 from dunning.engine.actions import (
     HistoryRecord,
     Rejection,
-    SkipReason,
 )
 from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.evaluation import Evaluation
@@ -41,7 +40,6 @@ from dunning.engine.rules.context import (
     balance_on,
     money,
     principal_on,
-    skip,
 )
 from dunning.engine.rules.interest import interest
 from dunning.engine.rules.messages import messages
@@ -249,19 +247,9 @@ def _invoice(
     if failed_on is not None and cp.policy.retries is not None:
         retries(ctx, invoice, money(owed, invoice.currency), failed_on)
     if stage_message is not None:
-        if due_reminder is not None:
-            # The stage message carries the reminder out: one message, not two.
-            stage_message.replaces = (due_reminder.key,)
-            ctx.skipped.append(
-                skip(
-                    due_reminder.key,
-                    invoice,
-                    due_reminder.due_on,
-                    SkipReason.SUPERSEDED,
-                    due_reminder.rule,
-                    f"reminder replaced by the message of {stage_message.rule}",
-                )
-            )
+        # The stage message carries the reminder out (one message, not two) if it can be
+        # delivered: `messages` decides, once the channels are known.
+        stage_message.fallback = due_reminder
         ctx.messages.append(stage_message)
     elif due_reminder is not None:
         ctx.messages.append(due_reminder)

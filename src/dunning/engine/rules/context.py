@@ -104,6 +104,11 @@ class Message:
     number: int = 0
     """The repetition of a reminder step."""
     replaces: tuple[str, ...] = ()
+    fallback: Message | None = None
+    """For a stage message, the reminder due the same day: it goes instead when the stage
+    message has no channel left (its deliveries failed), else the stage message replaces it."""
+    note: str = ""
+    """Appended to the text (why it goes in place of another message, failed deliveries)."""
 
     def text(self) -> str:
         """The one-line reason of the message."""
@@ -111,7 +116,7 @@ class Message:
         if isinstance(source, CompiledStage):
             return (
                 f"stage {source.stage.id} entered on {self.due_on.isoformat()} "
-                f"({self.days} days overdue, balance {self.balance})"
+                f"({self.days} days overdue, balance {self.balance}){self.note}"
             )
         offset = source.offset
         when = (
@@ -123,7 +128,7 @@ class Message:
         )
         repeat = f", repetition {self.number + 1}" if source.every else ""
         due = self.invoice.due_date.isoformat()
-        return f"reminder {source.step.id} ({when}{repeat}) for {self.balance} due {due}"
+        return f"reminder {source.step.id} ({when}{repeat}) for {self.balance} due {due}{self.note}"
 
     def figures(self) -> tuple[tuple[str, str], ...]:
         """The figures of the message's reason."""

@@ -12,6 +12,7 @@ A capped, quiet-day or unreachable message is reported as skipped, with when to 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,8 @@ def messages(ctx: CustomerContext) -> None:
     if cp.quiet is not None and not cp.quiet.is_business_day(as_of):
         next_day = next_business_day(as_of, cp.quiet)
         for message in ctx.messages:
+            if message.fallback is not None:
+                _supersede(ctx, message, message.fallback)
             ctx.skipped.append(
                 skip(
                     message.key,
@@ -65,13 +68,31 @@ def messages(ctx: CustomerContext) -> None:
         capped = f"at most {cap.max_messages} messages in {cap.days} days"
     groups: dict[tuple[Channel, str, str], list[Message]] = defaultdict(list)
     consolidate = cp.policy.consolidate
-    for message in ctx.messages:
+    pending = ctx.messages
+    index = 0
+    while index < len(pending):
+        message = pending[index]
+        index += 1
         failed = history.failed_channels.get(message.key) if history.failed_channels else None
-        channels = (
-            tuple(c for c in message.channels if c not in failed) if failed else message.channels
-        )
+        channels = message.channels
+        if failed:
+            channels = tuple(c for c in channels if c not in failed)
+            message.note += "; delivery failed before on " + _names(sorted(failed))
         channel = customer.pick_channel(channels)
+        fallback = message.fallback
         if channel is None:
+            text = f"no usable address on {_names(message.channels)}"
+            if failed:
+                text = f"delivery failed on {_names(sorted(failed))}; no other {text[3:]}"
+            if fallback is not None:
+                # A message that was not delivered supersedes nothing: the reminder due
+                # today goes in its place, on its own channels.
+                text += "; the next reminder due goes instead"
+                fallback.note = (
+                    f"; in place of the message of {message.rule.replace(':', ' ', 1)}, "
+                    "which failed on every channel"
+                )
+                pending.append(fallback)
             ctx.skipped.append(
                 skip(
                     message.key,
@@ -79,12 +100,13 @@ def messages(ctx: CustomerContext) -> None:
                     message.due_on,
                     SkipReason.NO_CHANNEL,
                     message.rule,
-                    "no usable address on "
-                    + ", ".join(c.value for c in message.channels)
-                    + (" (some failed before)" if failed else ""),
+                    text,
                 )
             )
-        elif allowed == 0:
+            continue
+        if fallback is not None:
+            _supersede(ctx, message, fallback)
+        if allowed == 0:
             ctx.skipped.append(_capped(message, capped, retry))
         else:
             slot = "" if consolidate else message.key
@@ -120,6 +142,25 @@ def messages(ctx: CustomerContext) -> None:
             )
         else:
             ctx.skipped.extend(_capped(message, capped, retry) for message in members)
+
+
+def _names(channels: Iterable[Channel]) -> str:
+    return ", ".join(c.value for c in channels)
+
+
+def _supersede(ctx: CustomerContext, message: Message, reminder: Message) -> None:
+    """The stage `message` carries `reminder` out: one message, not two."""
+    message.replaces = (reminder.key,)
+    ctx.skipped.append(
+        skip(
+            reminder.key,
+            reminder.invoice,
+            reminder.due_on,
+            SkipReason.SUPERSEDED,
+            reminder.rule,
+            f"reminder replaced by the message of {message.rule}",
+        )
+    )
 
 
 def _capped(message: Message, text: str, retry: date | None) -> SkippedOccurrence:
