@@ -125,9 +125,7 @@ def messages(ctx: CustomerContext) -> None:
             covers: tuple[str, ...] = tuple(sorted((lead.key, *lead.replaces)))
         else:
             covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
-            key = consolidated_key(
-                cp.id, customer.id, "message", channel.value, as_of.isoformat(), covers
-            )
+            key = consolidated_key(cp.id, customer.id, "message", channel.value, covers)
         severity = (-lead.severity[0], -lead.severity[1])
         ranked.append((severity, key, covers, channel, currency, members))
     if allowed is None:

@@ -68,9 +68,7 @@ def tasks(ctx: CustomerContext) -> None:
         key = (
             covers[0]
             if len(covers) == 1
-            else consolidated_key(
-                cp.id, customer.id, "task", stage_id, ctx.as_of.isoformat(), covers
-            )
+            else consolidated_key(cp.id, customer.id, "task", stage_id, covers)
         )
         ids = tuple(t.invoice.id for t in members)
         ctx.actions.append(
