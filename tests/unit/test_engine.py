@@ -1121,3 +1121,15 @@ class TestKeys:
         assert first.covers == ("b2c:C1:I1:task:call", "b2c:C1:I2:task:call")
         assert rerun.key == first.key
         assert "2026" not in first.key
+
+
+class TestHistoryDates:
+    def test_the_history_of_an_evaluation_is_dated_the_day_of_the_run(self) -> None:
+        # The reminder due on Saturday 2026-01-31 waits for Monday 02-02 (quiet days).
+        pol = policy(steps=CADENCE[1:2], quiet_days=QuietDays())
+        monday = run([invoice()], date(2026, 2, 2), pol)
+        (message,) = monday.actions
+        assert message.due_on == DUE
+        (record,) = monday.history()
+        assert record.on == date(2026, 2, 2)
+        assert [r.on for r in monday.history(on=date(2026, 2, 3))] == [date(2026, 2, 3)]

@@ -317,7 +317,12 @@ class HistoryRecord(Model):
         status: HistoryStatus = HistoryStatus.EXECUTED,
         on: date | None = None,
     ) -> HistoryRecord:
-        """The record of `action` executed (or failed) on `on` (by default its `due_on`)."""
+        """The record of `action` executed (or failed) on `on`.
+
+        `on` is the day the host carried the action out (what frequency caps count); without
+        it the record is dated the action's `due_on`, which is only right when the host acted
+        on the day it fell due.
+        """
         return cls._construct(
             key=action.key,
             kind=action.kind,
