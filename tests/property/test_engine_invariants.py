@@ -24,6 +24,7 @@ from dunning import (
     Policy,
     PostInterest,
     SendMessage,
+    SkipReason,
     StageTrigger,
     evaluate,
 )
@@ -142,8 +143,21 @@ def _money_actions(actions: list[object], keep: set[str]) -> dict[str, object]:
     return found
 
 
+def _task_occurrences(actions: list[object], keep: set[str]) -> set[str]:
+    """The task occurrences (one per invoice and stage) the actions carry out."""
+    found: set[str] = set()
+    for action in actions:
+        if getattr(action, "kind", None) is ActionKind.CREATE_TASK:
+            found.update(
+                key
+                for key in action.covers or (action.key,)  # type: ignore[attr-defined]
+                if key.split(":")[2] in keep
+            )
+    return found
+
+
 @given(portfolios(max_customers=2, max_invoices=3), engine_policies())
-def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
+def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_tasks_and_interest(
     portfolio: Portfolio, policy: Policy
 ) -> None:
     last = portfolio.start + timedelta(days=119)
@@ -166,6 +180,21 @@ def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
         if i.total.amount > sum((p.amount.amount for p in i.payments if p.date <= last), Decimal(0))
     }
     assert _money_actions(daily_actions, owed) == _money_actions(list(catch_up.actions), owed)
+    # Tasks: the catch-up creates every task daily runs created, but for those it reports as
+    # replaced by the task of a more severe stage of the same invoice (which it creates),
+    # and creates no other.
+    daily_tasks = _task_occurrences(daily_actions, owed)
+    caught_up = _task_occurrences(list(catch_up.actions), owed)
+    replaced = {
+        s.key
+        for s in catch_up.skipped
+        if s.cause is SkipReason.SUPERSEDED and ":task:" in s.key and s.invoice_id in owed
+    }
+    assert caught_up <= daily_tasks
+    missing = daily_tasks - caught_up
+    assert missing <= replaced
+    with_a_task = {key.split(":")[2] for key in caught_up}
+    assert {key.split(":")[2] for key in missing} <= with_a_task
     replay = evaluate(
         portfolio.invoices, policy, last, customers=portfolio.customers, history=history
     )

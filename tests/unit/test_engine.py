@@ -338,11 +338,14 @@ class TestStages:
         assert ActionKind.HAND_OFF in by_kind
         assert ActionKind.PROPOSE_WRITE_OFF in by_kind
         assert ActionKind.SUSPEND_SERVICE in by_kind
-        # The call stage's task and message are superseded by the agency stage, which has no
-        # message of its own: the last reminder of the cadence goes instead.
-        assert ActionKind.CREATE_TASK not in by_kind
+        # The call stage's message is superseded by the agency stage, which has no message of
+        # its own: the last reminder of the cadence goes instead. The agency stage has no
+        # task, so the call stage's task is created, as daily runs would have on 03-02.
+        (task,) = [a for a in result.actions if a.kind is ActionKind.CREATE_TASK]
+        assert (task.key, task.due_on) == ("b2c:C1:I1:task:call", date(2026, 3, 2))
         superseded = {s.key for s in result.skipped if s.cause is SkipReason.SUPERSEDED}
-        assert {"b2c:C1:I1:task:call", "b2c:C1:I1:stage-message:call"} <= superseded
+        assert "b2c:C1:I1:stage-message:call" in superseded
+        assert "b2c:C1:I1:task:call" not in superseded
         again = run([invoice()], date(2026, 5, 5), staged(), history=result.history())
         assert again.actions == ()
 
@@ -1133,3 +1136,14 @@ class TestHistoryDates:
         (record,) = monday.history()
         assert record.on == date(2026, 2, 2)
         assert [r.on for r in monday.history(on=date(2026, 2, 3))] == [date(2026, 2, 3)]
+
+
+def test_a_catch_up_replaces_a_task_only_by_a_later_stage_task() -> None:
+    visit = Stage(id="visit", trigger=StageTrigger(days_overdue=60), task=Task(kind="visit"))
+    pol = staged()
+    pol = staged(stages=[*pol.stages[:2], visit, pol.stages[2]])
+    result = run([invoice()], date(2026, 5, 5), pol)
+    (task,) = [a for a in result.actions if a.kind is ActionKind.CREATE_TASK]
+    assert (task.key, task.due_on) == ("b2c:C1:I1:task:visit", date(2026, 4, 1))
+    (skip,) = [s for s in result.skipped if s.key == "b2c:C1:I1:task:call"]
+    assert skip.reason.text == "the task of stage call is replaced by stage visit"

@@ -96,13 +96,19 @@ def stages(
     stage, entry, _ = entered[-1]
     stage_spec = stage.stage
     message: Message | None = None
+    # The top stage's message replaces the lower stages' messages; the task of the most
+    # severe stage that has one replaces the lower stages' tasks (a stage without a task
+    # replaces none, so a catch-up run creates the tasks daily runs would).
+    tasked = [item for item in entered if item[0].stage.task is not None]
+    task_stage, task_entry, _ = tasked[-1] if tasked else (None, entry, False)
     for lower, lower_entry, new in entered[:-1]:
         if not new:
             continue
-        for what, present in (
-            ("stage-message", lower.stage.message),
-            ("task", lower.stage.task),
-        ):
+        replaced: list[tuple[str, object, CompiledStage]]
+        replaced = [("stage-message", lower.stage.message, stage)]
+        if task_stage is not None and lower.level < task_stage.level:
+            replaced.append(("task", lower.stage.task, task_stage))
+        for what, present, by in replaced:
             key = f"{ctx.prefix}{what}:{lower.sid}"
             if present is not None and key not in done:
                 ctx.skipped.append(
@@ -112,14 +118,13 @@ def stages(
                         lower_entry,
                         SkipReason.SUPERSEDED,
                         f"stage:{lower.stage.id}",
-                        f"the {what} of stage {lower.stage.id} is replaced by stage "
-                        f"{stage_spec.id}",
+                        f"the {what} of stage {lower.stage.id} is replaced by stage {by.stage.id}",
                     )
                 )
-    if stage_spec.task is not None:
-        key = f"{ctx.prefix}task:{stage.sid}"
+    if task_stage is not None:
+        key = f"{ctx.prefix}task:{task_stage.sid}"
         if key not in done:
-            ctx.tasks.append(Task(invoice=invoice, key=key, stage=stage, due_on=entry))
+            ctx.tasks.append(Task(invoice=invoice, key=key, stage=task_stage, due_on=task_entry))
     spec = stage_spec.message
     if spec is not None:
         key = f"{ctx.prefix}stage-message:{stage.sid}"
