@@ -1147,3 +1147,78 @@ def test_a_catch_up_replaces_a_task_only_by_a_later_stage_task() -> None:
     assert (task.key, task.due_on) == ("b2c:C1:I1:task:visit", date(2026, 4, 1))
     (skip,) = [s for s in result.skipped if s.key == "b2c:C1:I1:task:call"]
     assert skip.reason.text == "the task of stage call is replaced by stage visit"
+
+
+def cut_off(**changes: Any) -> Policy:
+    """Suspension at 30 days overdue, announced by the stage's message; weekends quiet."""
+    data: dict[str, Any] = {
+        "id": "cut",
+        "trigger": StageTrigger(days_overdue=30),
+        "message": MessageSpec(channels=["email"], template="suspension", tone="final"),
+        "suspend_service": True,
+        "hand_off": HandOff(agency="Cobranzas SA"),
+        "propose_write_off": True,
+    }
+    data.update(changes)
+    return policy(steps=[], stages=[Stage(**data)], quiet_days=QuietDays())
+
+
+def executed(result: Evaluation) -> list[HistoryRecord]:
+    return list(result.history())
+
+
+class TestNoticeBeforeSuspension:
+    # Due 2026-01-31; 30 days overdue on Monday 2026-03-02. Due 2026-01-29 reaches the stage
+    # on Saturday 2026-02-28.
+    SATURDAY_DUE = date(2026, 1, 29)
+
+    def test_nothing_takes_effect_before_the_notice_can_go_out(self) -> None:
+        inv = invoice(due_date=self.SATURDAY_DUE)
+        saturday = run([inv], date(2026, 2, 28), cut_off())
+        assert kinds(saturday) == [("enter_stage", "b2c:C1:I1:stage:cut")]
+        waiting = {s.key: (s.cause, s.retry_on) for s in saturday.skipped}
+        monday = date(2026, 3, 2)
+        assert waiting == {
+            "b2c:C1:I1:stage-message:cut": (SkipReason.QUIET_DAY, monday),
+            "b2c:C1:I1:hand-off:cut": (SkipReason.AWAITING_NOTICE, monday),
+            "b2c:C1:I1:write-off:cut": (SkipReason.AWAITING_NOTICE, monday),
+            "b2c:C1:suspend:1": (SkipReason.AWAITING_NOTICE, monday),
+        }
+        history = executed(saturday)
+        sunday = run([inv], date(2026, 3, 1), cut_off(), history=history)
+        assert sunday.actions == ()
+        on_monday = run([inv], monday, cut_off(), history=history)
+        assert [(a.kind.value, a.due_on) for a in on_monday.actions] == [
+            ("send_message", date(2026, 2, 28)),
+            ("suspend_service", monday),
+            ("hand_off", monday),
+            ("propose_write_off", monday),
+        ]
+
+    def test_clear_days_between_notice_and_suspension(self) -> None:
+        pol = cut_off(notice_days=2)
+        monday = date(2026, 3, 2)
+        first = run([invoice()], monday, pol)
+        assert [a.kind.value for a in first.actions] == ["enter_stage", "send_message"]
+        (suspend,) = [s for s in first.skipped if s.key == "b2c:C1:suspend:1"]
+        assert suspend.retry_on == date(2026, 3, 5)
+        assert suspend.reason.text == (
+            "suspend service: waits for 2 clear days after the notice of stage cut "
+            "(sent on 2026-03-02)"
+        )
+        history = executed(first)
+        wednesday = run([invoice()], date(2026, 3, 4), pol, history=history)
+        assert wednesday.actions == ()
+        thursday = run([invoice()], date(2026, 3, 5), pol, history=history)
+        assert [(a.kind.value, a.due_on) for a in thursday.actions] == [
+            ("suspend_service", date(2026, 3, 5)),
+            ("hand_off", date(2026, 3, 5)),
+            ("propose_write_off", date(2026, 3, 5)),
+        ]
+        done = run([invoice()], date(2026, 3, 5), pol, history=history + executed(thursday))
+        assert done.actions == ()
+
+    def test_a_stage_without_a_message_suspends_on_entry(self) -> None:
+        pol = cut_off(message=None)
+        result = run([invoice(due_date=self.SATURDAY_DUE)], date(2026, 2, 28), pol)
+        assert ("suspend_service", "b2c:C1:suspend:1") in kinds(result)

@@ -236,6 +236,9 @@ class SkipReason(StrEnum):
     """The balance is below the rule's minimum."""
     NO_AMOUNT = "no_amount"
     """The fee rule has no amount for the invoice's currency, or it comes to zero."""
+    AWAITING_NOTICE = "awaiting_notice"
+    """A suspension, hand-off or write-off proposal waits until the stage's message (the
+    notice) has gone out, and the stage's clear days after it have passed."""
 
 
 class SkippedOccurrence(Model):

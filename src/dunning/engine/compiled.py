@@ -131,8 +131,8 @@ class CompiledPolicy:
     """For simple stages, the days overdue of each stage in ascending order."""
     stage_needs: tuple[tuple[str, ...], ...]
     """For simple stages, by level reached (0 to all): the key tails that must be done for
-    nothing about stages to be due (every entry, the top stage's message, and the task of
-    the most severe stage that has one)."""
+    nothing about stages to be due (every entry, hand-off and write-off proposal, the top
+    stage's message, and the task of the most severe stage that has one)."""
     stage_stops: tuple[bool, ...]
     """By level reached: whether a stage up to it stops reminders."""
     suspend_from: int
@@ -259,6 +259,11 @@ def _needs(reached: tuple[CompiledStage, ...]) -> tuple[str, ...]:
     top = reached[-1]
     if top.stage.message is not None:
         needs.append(f"stage-message:{top.sid}")
+    for stage in reached:
+        if stage.stage.hand_off is not None:
+            needs.append(f"hand-off:{stage.sid}")
+        if stage.stage.propose_write_off:
+            needs.append(f"write-off:{stage.sid}")
     tasked = [stage for stage in reached if stage.stage.task is not None]
     if tasked:
         needs.append(f"task:{tasked[-1].sid}")

@@ -9,8 +9,9 @@ family, and the fast paths in `dunning.engine.fast`:
 
 1. screen: the first pass files each invoice under its customer, quiet or to evaluate;
 2. per customer, in id order: pauses, then per invoice stages (with their fees), the
-   reminder due, interest and retries; then the customer-level rules: service, offers,
-   tasks, and messages (quiet days, caps, consolidation, channels, send windows);
+   reminder due, interest and retries; then the customer-level rules: offers, tasks,
+   messages (quiet days, caps, consolidation, channels, send windows), and last what a
+   notice announces (suspension, hand-offs, write-offs: `rules.notices`);
 3. the evaluation: every invoice in exactly one outcome (DESIGN.md rule 7).
 """
 
@@ -32,7 +33,6 @@ from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.evaluation import Evaluation
 from dunning.engine.fast import Screened, first_pass, reject_unfiled
 from dunning.engine.history import HistoryIndex
-from dunning.engine.keys import escape
 from dunning.engine.outcomes import Outcomes
 from dunning.engine.rules.context import (
     CustomerContext,
@@ -43,6 +43,7 @@ from dunning.engine.rules.context import (
 )
 from dunning.engine.rules.interest import interest
 from dunning.engine.rules.messages import messages
+from dunning.engine.rules.notices import release
 from dunning.engine.rules.offers import offers, tasks
 from dunning.engine.rules.pauses import pause
 from dunning.engine.rules.reminders import reminder
@@ -167,7 +168,7 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
     outlive = cp.policy.charges_outlive_principal
     pauses = cp.policy.pauses
     settled: list[Invoice] = []
-    customer_prefix = f"{cp.prefix}{escape(customer.id)}:"
+    customer_prefix = ctx.customer_prefix
     open_status = InvoiceStatus.OPEN
     check_disputed = pauses.disputed
     plans = run.plans if pauses.installment_plan else None
@@ -207,14 +208,17 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
     for invoice in settled:
         ctx.focus(customer_prefix, done_of, invoice)
         interest(ctx, invoice)
-    if ctx.suspend_stage is not None or customer.id in run.history.suspends:
-        service(ctx)
     if ctx.offers:
         offers(ctx, active)
     if ctx.tasks:
         tasks(ctx)
     if ctx.messages:
         messages(ctx)
+    # After the messages: what a notice announces waits until the notice goes out.
+    if ctx.suspend_stage is not None or customer.id in run.history.suspends:
+        service(ctx)
+    if ctx.held:
+        release(ctx)
     return ctx
 
 

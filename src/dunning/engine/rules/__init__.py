@@ -10,9 +10,10 @@ customer's evaluation has produced so far, and the invoice being evaluated. The 
 - `reminders`: the latest reminder occurrence due, and the ones it supersedes;
 - `interest`: interest postings on the varying principal;
 - `retries`: retries of a failed automatic charge;
-- `service`: suspending and resuming the customer's service;
 - `offers`: installment-plan offers and tasks for a person;
-- `messages`: quiet days, frequency caps, consolidation, channels and send windows.
+- `messages`: quiet days, frequency caps, consolidation, channels and send windows;
+- `service`: suspending and resuming the customer's service, once its notice is out;
+- `notices`: a suspension, hand-off or write-off waits for the message announcing it.
 """
 
 __all__: list[str] = []

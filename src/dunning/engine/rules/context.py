@@ -7,7 +7,7 @@ points at the invoice being evaluated, whose done keys the rules look up (rule 5
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -32,6 +32,7 @@ __all__ = [
     "NO_TAILS",
     "ZERO",
     "CustomerContext",
+    "Held",
     "Message",
     "Run",
     "Scoped",
@@ -39,6 +40,7 @@ __all__ = [
     "balance_on",
     "money",
     "note_suspension",
+    "notice_keys",
     "principal_on",
     "reason",
     "skip",
@@ -173,17 +175,21 @@ class CustomerContext:
         "as_of",
         "compiled",
         "customer",
+        "customer_prefix",
         "done",
         "entries",
+        "held",
         "history",
         "levels",
         "messages",
         "mine",
+        "notices",
         "offers",
         "paused",
         "prefix",
         "reminders_stopped",
         "run",
+        "sent",
         "skipped",
         "suspend_on",
         "suspend_stage",
@@ -214,14 +220,23 @@ class CustomerContext:
         self.suspend_stage: CompiledStage | None = None
         self.suspend_on: date | None = None
         self.reminders_stopped: set[str] = set()
+        self.customer_prefix = f"{compiled.prefix}{escape(customer.id)}:"
+        self.notices: list[tuple[str, tuple[str, ...]]] = []
+        """Per invoice at a suspending stage: the keys of the messages that announce it."""
+        self.held: list[Held] = []
+        """Hand-offs and write-off proposals that take effect once their notice is out."""
+        self.sent: set[str] = set()
+        """The occurrences the messages of this evaluation carry out."""
         self.prefix = ""
         """The start of the keys of the invoice being evaluated."""
         self.mine: Mapping[str, date] = NO_TAILS
         """Its done keys, after the prefix."""
         self.done = Scoped()
         """The same, looked up by whole key."""
-        for stage, on in suspending.values():
-            note_suspension(self, stage, on)
+        first = compiled.suspend_from - 1
+        for invoice_id, (stage, on) in suspending.items():
+            reached = compiled.stages[first : levels[invoice_id]]
+            note_suspension(self, stage, on, invoice_id, reached)
 
     def focus(
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
@@ -235,12 +250,45 @@ class CustomerContext:
         done.tails = mine
 
 
-def note_suspension(ctx: CustomerContext, stage: CompiledStage, on: date) -> None:
-    """Record that an invoice of the customer is at suspending `stage`, entered on `on`."""
+def note_suspension(
+    ctx: CustomerContext,
+    stage: CompiledStage,
+    on: date,
+    invoice_id: str,
+    reached: Iterable[CompiledStage],
+) -> None:
+    """Record that invoice `invoice_id` is at suspending `stage`, entered on `on`.
+
+    `reached` are the stages from `stage` up to the invoice's top stage: the message of any
+    of them announces the suspension (see `notice_keys`).
+    """
     if ctx.suspend_stage is None or stage.level > ctx.suspend_stage.level:
         ctx.suspend_stage = stage
     if ctx.suspend_on is None or on < ctx.suspend_on:
         ctx.suspend_on = on
+    ctx.notices.append((invoice_id, notice_keys(ctx, invoice_id, reached)))
+
+
+def notice_keys(
+    ctx: CustomerContext, invoice_id: str, reached: Iterable[CompiledStage]
+) -> tuple[str, ...]:
+    """The keys of the stage messages of `reached` (for one invoice): the notices."""
+    prefix = f"{ctx.customer_prefix}{escape(invoice_id)}:stage-message:"
+    return tuple(prefix + stage.sid for stage in reached if stage.stage.message is not None)
+
+
+@dataclass(slots=True)
+class Held:
+    """An action that takes effect only once a notice has gone out (see `rules.notices`)."""
+
+    invoice: Invoice
+    key: str
+    entry: date
+    notices: tuple[str, ...]
+    clear_days: int
+    rule: str
+    text: str
+    build: Callable[[date], Action]
 
 
 def principal_on(invoice: Invoice, day: date) -> Decimal:

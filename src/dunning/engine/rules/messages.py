@@ -138,6 +138,7 @@ def messages(ctx: CustomerContext) -> None:
             ctx.actions.append(
                 _send(ctx, customer, key, covers, channel, currency, members, not_before)
             )
+            ctx.sent.update(covers)
         else:
             ctx.skipped.extend(_capped(message, capped, retry) for message in members)
 

@@ -46,7 +46,7 @@ def pause(
             if on is not None:
                 ctx.levels[invoice.id] = stage.level
                 if stage.stage.suspend_service:
-                    note_suspension(ctx, stage, on)
+                    note_suspension(ctx, stage, on, invoice.id, (stage,))
                 break
     return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dunning.engine.actions import ResumeService, SuspendService
 from dunning.engine.keys import customer_key
 from dunning.engine.rules.context import CustomerContext, reason
+from dunning.engine.rules.notices import effective_on, waiting
 
 __all__ = ["service", "service_change"]
 
@@ -40,23 +41,45 @@ def service(ctx: CustomerContext) -> None:
     if change == "suspend":
         assert stage is not None
         key = customer_key(cp.id, customer.id, "suspend", suspends + 1)
-        if key not in history.done:
-            ctx.actions.append(
-                SuspendService._construct(
-                    key=key,
-                    customer_id=customer.id,
-                    invoice_ids=tuple(
-                        sorted(i for i, level in ctx.levels.items() if level >= stage.level)
-                    ),
-                    due_on=ctx.suspend_on or ctx.as_of,
-                    covers=(),
-                    reason=reason(
-                        f"stage:{stage.stage.id}",
-                        f"suspend service: an invoice is at stage {stage.stage.id}",
-                    ),
-                    stage_id=stage.stage.id,
+        if key in history.done:
+            return
+        due_on = ctx.suspend_on or ctx.as_of
+        rule = f"stage:{stage.stage.id}"
+        # Announced by a stage message for every invoice at a suspending stage: it takes
+        # effect once one of them has gone out (and the stage's clear days have passed).
+        if ctx.notices and all(keys for _, keys in ctx.notices):
+            clear_days = stage.stage.notice_days
+            keys = [key for _, keys in ctx.notices for key in keys]
+            notice, effect = effective_on(ctx, keys, clear_days)
+            if notice is None or effect > ctx.as_of:
+                first = min(invoice_id for invoice_id, _ in ctx.notices)
+                waiting(
+                    ctx,
+                    key,
+                    first,
+                    due_on,
+                    rule,
+                    "suspend service",
+                    stage.stage.id,
+                    clear_days,
+                    notice,
+                    effect,
                 )
+                return
+            due_on = max(due_on, effect)
+        ctx.actions.append(
+            SuspendService._construct(
+                key=key,
+                customer_id=customer.id,
+                invoice_ids=tuple(
+                    sorted(i for i, level in ctx.levels.items() if level >= stage.level)
+                ),
+                due_on=due_on,
+                covers=(),
+                reason=reason(rule, f"suspend service: an invoice is at stage {stage.stage.id}"),
+                stage_id=stage.stage.id,
             )
+        )
     elif change == "resume":
         key = customer_key(cp.id, customer.id, "resume", resumes + 1)
         if key not in history.done:

@@ -11,7 +11,7 @@ propose a write-off; a lower stage's message and task are replaced by the top st
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,10 +20,12 @@ from dunning.engine.compiled import CompiledStage
 from dunning.engine.rules.context import (
     ZERO,
     CustomerContext,
+    Held,
     Message,
     Task,
     money,
     note_suspension,
+    notice_keys,
     principal_on,
     reason,
     skip,
@@ -86,12 +88,16 @@ def stages(
     ctx.levels[invoice.id] = top.level
     days = (ctx.as_of - invoice.due_date).days
     for stage, entry, new in entered:
-        if stage.stage.suspend_service:
-            note_suspension(ctx, stage, entry)
-        if stage.stage.stop_reminders:
+        rules = stage.stage
+        if rules.suspend_service:
+            above = [s for s, _, _ in entered if s.level >= stage.level]
+            note_suspension(ctx, stage, entry, invoice.id, above)
+        if rules.stop_reminders:
             ctx.reminders_stopped.add(invoice.id)
         if new:
-            _enter(ctx, invoice, stage, entry, balance, days)
+            _enter(ctx, invoice, stage, entry)
+        if rules.hand_off is not None or rules.propose_write_off:
+            _escalate(ctx, invoice, stage, entry, balance, days, entered)
     fees(ctx, invoice, entered)
     stage, entry, _ = entered[-1]
     stage_spec = stage.stage
@@ -235,47 +241,61 @@ def _steady(ctx: CustomerContext, invoice: Invoice) -> bool:
     ctx.levels[invoice.id] = level
     suspension = cp.suspension(level, invoice.due_date)
     if suspension is not None:
-        note_suspension(ctx, *suspension)
+        reached = cp.stages[cp.suspend_from - 1 : level]
+        note_suspension(ctx, *suspension, invoice.id, reached)
     if cp.stage_stops[level]:
         ctx.reminders_stopped.add(invoice.id)
     return True
 
 
-def _enter(
+def _enter(ctx: CustomerContext, invoice: Invoice, stage: CompiledStage, entry: date) -> None:
+    """The entry into `stage` on `entry`.
+
+    Its installment-plan offer is noted, to be made once per customer (see `offers`).
+    """
+    spec = stage.stage
+    trigger = _trigger_text(stage, invoice, entry)
+    ctx.actions.append(
+        EnterStage._construct(
+            key=ctx.prefix + stage.key,
+            customer_id=invoice.customer_id,
+            invoice_ids=(invoice.id,),
+            due_on=entry,
+            covers=(),
+            reason=reason(
+                f"stage:{spec.id}",
+                f"entered stage {spec.id} on {entry.isoformat()}: {trigger}",
+                days_overdue=(entry - invoice.due_date).days,
+                principal=principal_on(invoice, entry),
+            ),
+            stage_id=spec.id,
+            level=stage.level,
+        )
+    )
+    if spec.offer_plan is not None:
+        slot = (invoice.currency, spec.id)
+        known = ctx.offers.get(slot)
+        if known is None or entry < known[1]:
+            ctx.offers[slot] = (stage, entry)
+
+
+def _escalate(
     ctx: CustomerContext,
     invoice: Invoice,
     stage: CompiledStage,
     entry: date,
     balance: Money,
     days: int,
+    entered: Sequence[tuple[CompiledStage, date, bool]],
 ) -> None:
-    """The entry into `stage` on `entry`, with its hand-off and write-off proposal.
+    """The hand-off and write-off proposal of `stage` not yet done.
 
-    Its installment-plan offer is noted, to be made once per customer (see `offers`).
+    When a stage message announces them (the stage's own, or a more severe stage's), they
+    are held until it has gone out (see `rules.notices`).
     """
     spec = stage.stage
     customer_id = invoice.customer_id
     ids = (invoice.id,)
-    trigger = _trigger_text(stage, invoice, entry)
-    entered = reason(
-        f"stage:{spec.id}",
-        f"entered stage {spec.id} on {entry.isoformat()}: {trigger}",
-        days_overdue=(entry - invoice.due_date).days,
-        principal=principal_on(invoice, entry),
-    )
-    key = ctx.prefix + stage.key
-    ctx.actions.append(
-        EnterStage._construct(
-            key=key,
-            customer_id=customer_id,
-            invoice_ids=ids,
-            due_on=entry,
-            covers=(),
-            reason=entered,
-            stage_id=spec.id,
-            level=stage.level,
-        )
-    )
     escalations: list[tuple[str, type[HandOff] | type[ProposeWriteOff], str, dict[str, str]]]
     escalations = []
     if spec.hand_off is not None:
@@ -285,27 +305,37 @@ def _enter(
     if spec.propose_write_off:
         text = f"propose writing off {balance} ({days} days overdue)"
         escalations.append(("write-off", ProposeWriteOff, text, {}))
+    notices = notice_keys(ctx, invoice.id, [s for s, _, _ in entered if s.level >= stage.level])
+    rule = f"stage:{spec.id}"
     for what, action, text, extra in escalations:
         key = f"{ctx.prefix}{what}:{stage.sid}"
-        if key not in ctx.done:
-            ctx.actions.append(
-                action._construct(
-                    key=key,
-                    customer_id=customer_id,
-                    invoice_ids=ids,
-                    due_on=entry,
-                    covers=(),
-                    reason=reason(f"stage:{spec.id}", text, days_overdue=days),
-                    stage_id=spec.id,
-                    amount=balance,
-                    **extra,
-                )
+        if key in ctx.done:
+            continue
+
+        def build(
+            due_on: date,
+            key: str = key,
+            action: type[HandOff] | type[ProposeWriteOff] = action,
+            text: str = text,
+            extra: dict[str, str] = extra,
+        ) -> HandOff | ProposeWriteOff:
+            return action._construct(
+                key=key,
+                customer_id=customer_id,
+                invoice_ids=ids,
+                due_on=due_on,
+                covers=(),
+                reason=reason(rule, text, days_overdue=days),
+                stage_id=spec.id,
+                amount=balance,
+                **extra,
             )
-    if spec.offer_plan is not None:
-        slot = (invoice.currency, spec.id)
-        known = ctx.offers.get(slot)
-        if known is None or entry < known[1]:
-            ctx.offers[slot] = (stage, entry)
+
+        if notices:
+            held = Held(invoice, key, entry, notices, spec.notice_days, rule, text, build)
+            ctx.held.append(held)
+        else:
+            ctx.actions.append(build(entry))
 
 
 def _trigger_text(stage: CompiledStage, invoice: Invoice, entry: date) -> str:
