@@ -1222,3 +1222,29 @@ class TestNoticeBeforeSuspension:
         pol = cut_off(message=None)
         result = run([invoice(due_date=self.SATURDAY_DUE)], date(2026, 2, 28), pol)
         assert ("suspend_service", "b2c:C1:suspend:1") in kinds(result)
+
+
+class TestSendWindows:
+    def test_both_bounds_of_the_window_in_the_customer_time_zone(self) -> None:
+        pol = policy(send_window=SendWindow(start=time(8, 0), end=time(17, 30)))
+        (message,) = run([invoice()], date(2026, 1, 28), pol).actions
+        assert message.not_before.isoformat() == "2026-01-28T08:00:00-05:00"
+        assert message.not_after is not None
+        assert message.not_after.isoformat() == "2026-01-28T17:30:00-05:00"
+
+    def test_without_a_window_there_is_no_end(self) -> None:
+        (message,) = run([invoice()], date(2026, 1, 28)).actions
+        assert message.not_after is None
+
+    def test_a_start_in_a_daylight_saving_gap_is_the_first_valid_instant(self) -> None:
+        # New York skips 02:00-03:00 on 2026-03-08: 02:30 does not exist that day.
+        york = customer(time_zone="America/New_York")
+        pol = policy(send_window=SendWindow(start=time(2, 30), end=time(2, 45)))
+        inv = invoice(due_date=date(2026, 3, 8))
+        (message,) = run([inv], date(2026, 3, 8), pol, customers=[york]).actions
+        assert message.not_before.isoformat() == "2026-03-08T03:00:00-04:00"
+        assert message.not_after is not None
+        assert message.not_after.isoformat() == "2026-03-08T03:00:00-04:00"
+        # The day after, the same window is an ordinary one.
+        (later,) = run([inv], date(2026, 3, 9), pol, customers=[york]).actions
+        assert later.not_before.isoformat() == "2026-03-09T02:30:00-04:00"

@@ -116,6 +116,11 @@ class SendMessage(_Action):
     tone: Tone
     locale: str
     not_before: AwareDatetime
+    not_after: AwareDatetime | None = Field(
+        default=None,
+        description="The end of the policy's send window on the evaluation date, in the "
+        "customer's time zone (None without a send window).",
+    )
     total: Money = Field(description="Sum of the balances listed (one currency).")
     items: tuple[MessageItem, ...]
 

@@ -123,6 +123,8 @@ class CompiledPolicy:
     calendar: BusinessCalendar
     quiet: BusinessCalendar | None
     window_start: time
+    window_end: time | None
+    """The end of the send window (None without a window)."""
     pause_min: dict[str, Decimal]
     fast: bool
     """Whether an invoice can be found quiet from its done keys alone: calendar-day steps,
@@ -234,6 +236,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         calendar=quiet if quiet is not None else WeekendCalendar(),
         quiet=quiet,
         window_start=policy.send_window.start if policy.send_window else time(0, 0),
+        window_end=policy.send_window.end if policy.send_window else None,
         pause_min=per_currency(policy.pauses.min_balance),
         fast=offsets is not None and (simple or not stages) and interest is None,
         stage_days=tuple(stage_days) if simple else (),

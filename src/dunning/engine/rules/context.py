@@ -70,8 +70,8 @@ class Run:
         self.history = history
         self.plans = plans
         self._compiled: dict[str, CompiledPolicy] = {}
-        self.windows: dict[tuple[str, time], datetime] = {}
-        """Send-window starts on the evaluation date, by time zone and start time."""
+        self.windows: dict[tuple[str, time, time | None], tuple[datetime, datetime | None]] = {}
+        """Send-window bounds on the evaluation date, by time zone, start and end."""
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         """The compiled policy that applies to `customer`."""

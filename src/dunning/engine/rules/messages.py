@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dunning.calendars import next_business_day
@@ -25,6 +25,7 @@ from dunning.invoices import Channel, Customer
 __all__ = ["messages"]
 
 _DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
 
 
 def messages(ctx: CustomerContext) -> None:
@@ -132,11 +133,11 @@ def messages(ctx: CustomerContext) -> None:
         allowed = len(ranked)
     if len(ranked) > 1:
         ranked.sort(key=lambda item: (item[0], item[1]))
-    not_before = _not_before(ctx)
+    window = _window(ctx)
     for index, (_, key, covers, channel, currency, members) in enumerate(ranked):
         if index < allowed:
             ctx.actions.append(
-                _send(ctx, customer, key, covers, channel, currency, members, not_before)
+                _send(ctx, customer, key, covers, channel, currency, members, window)
             )
             ctx.sent.update(covers)
         else:
@@ -175,16 +176,45 @@ def _capped(message: Message, text: str, retry: date | None) -> SkippedOccurrenc
     )
 
 
-def _not_before(ctx: CustomerContext) -> datetime:
-    """The start of the send window on the evaluation date, in the customer's time zone."""
-    start = ctx.compiled.window_start
+def _window(ctx: CustomerContext) -> tuple[datetime, datetime | None]:
+    """The send window on the evaluation date, in the customer's time zone.
+
+    Its start (midnight without a window) and its end (None without a window); a bound that
+    falls in a daylight-saving gap is the first valid instant after it.
+    """
+    cp = ctx.compiled
     zone = ctx.customer.time_zone
     windows = ctx.run.windows
-    slot = (zone, start)
+    slot = (zone, cp.window_start, cp.window_end)
     known = windows.get(slot)
     if known is None:
-        known = windows[slot] = datetime.combine(ctx.as_of, start, tzinfo=ZoneInfo(zone))
+        tz = ZoneInfo(zone)
+        end = cp.window_end
+        known = windows[slot] = (
+            _local(ctx.as_of, cp.window_start, tz),
+            None if end is None else _local(ctx.as_of, end, tz),
+        )
     return known
+
+
+def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`at` on `day` in `tz`, or, when the clocks skip it, the first instant after the gap."""
+    wall = datetime.combine(day, at, tzinfo=tz)
+    utc = wall.astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return wall
+    # In a gap: the offset before the change puts `utc` after it, the offset after the change
+    # (fold=1) puts it before; the change is the first instant with the new offset.
+    low = wall.replace(fold=1).astimezone(UTC)
+    high = utc
+    after = high.astimezone(tz).utcoffset()
+    while high - low > _SECOND:
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return high.astimezone(tz).replace(microsecond=0)
 
 
 def _send(
@@ -195,7 +225,7 @@ def _send(
     channel: Channel,
     currency: str,
     members: list[Message],
-    not_before: datetime,
+    window: tuple[datetime, datetime | None],
 ) -> SendMessage:
     """One message (consolidated when it has several members) to `customer`."""
     as_of = ctx.as_of
@@ -233,7 +263,8 @@ def _send(
         template=lead.template,
         tone=lead.tone,
         locale=customer.locale,
-        not_before=not_before,
+        not_before=window[0],
+        not_after=window[1],
         total=money(total, currency),
         items=items,
     )
