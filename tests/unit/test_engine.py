@@ -1248,3 +1248,37 @@ class TestSendWindows:
         # The day after, the same window is an ordinary one.
         (later,) = run([inv], date(2026, 3, 9), pol, customers=[york]).actions
         assert later.not_before.isoformat() == "2026-03-09T02:30:00-04:00"
+
+
+class TestOccurrenceFields:
+    def test_actions_and_skips_name_their_rule_and_occurrence(self) -> None:
+        result = run([invoice()], date(2026, 2, 16), staged())
+        fields = {a.key: (a.rule_id, a.occurrence) for a in result.actions}
+        assert fields == {
+            "b2c:C1:I1:stage:fee": ("stage:fee", None),
+            "b2c:C1:I1:fee:fee:0": ("stage:fee", 0),
+            "b2c:C1:I1:step:after:2@sms": ("step:after", 2),
+        }
+        skipped = {s.key: (s.rule_id, s.occurrence) for s in result.skipped}
+        assert skipped == {
+            "b2c:C1:I1:step:after:0": ("step:after", 0),
+            "b2c:C1:I1:step:after:1": ("step:after", 1),
+            "b2c:C1:I1:step:due:0": ("step:due", 0),
+            "b2c:C1:I1:step:before:0": ("step:before", 0),
+        }
+
+    def test_a_capped_message_keeps_its_own_rule(self) -> None:
+        sent = [HistoryRecord(key="k", kind="send_message", customer_id="C1", on=DUE)]
+        pol = policy(frequency_cap=FrequencyCap(max_messages=1, days=7))
+        result = run([invoice()], DUE, pol, history=sent)
+        (capped,) = [s for s in result.skipped if s.cause is SkipReason.CAPPED]
+        assert (capped.reason.rule, capped.rule_id, capped.occurrence) == (
+            "frequency_cap",
+            "step:due",
+            0,
+        )
+
+    def test_a_retry_and_a_suspension_count_their_occurrences(self) -> None:
+        first = run([invoice()], date(2026, 5, 5), staged())
+        (suspend,) = [a for a in first.actions if a.kind is ActionKind.SUSPEND_SERVICE]
+        assert (suspend.rule_id, suspend.occurrence) == ("stage:agency", 1)

@@ -92,6 +92,16 @@ class _Action(Model):
         default=(), description="Occurrence keys this action carries out (besides its own)."
     )
     reason: Reason
+    rule_id: str = Field(
+        default="",
+        description="The rule the occurrence comes from: 'step:<id>', 'stage:<id>', "
+        "'interest:<posting>', 'retry' or 'resume'; keys stay opaque.",
+    )
+    occurrence: int | None = Field(
+        default=None,
+        description="The occurrence number of the rule (a reminder's repetition from 0, a "
+        "fee's from 0, a retry's attempt, a suspension's count); None for one-off rules.",
+    )
 
 
 class MessageItem(Model):
@@ -257,6 +267,10 @@ class SkippedOccurrence(Model):
     reason: Reason
     retry_on: date | None = Field(
         default=None, description="For deferrals (quiet day, cap): the next day it may go."
+    )
+    rule_id: str = Field(default="", description="The rule the occurrence comes from.")
+    occurrence: int | None = Field(
+        default=None, description="The occurrence number of the rule (see `SendMessage`)."
     )
 
     @property

@@ -103,8 +103,8 @@ class Message:
     days: int
     """Days overdue on the evaluation date."""
     source: CompiledStep | CompiledStage
-    number: int = 0
-    """The repetition of a reminder step."""
+    number: int | None = None
+    """The repetition of a reminder step (None for a stage message)."""
     replaces: tuple[str, ...] = ()
     fallback: Message | None = None
     """For a stage message, the reminder due the same day: it goes instead when the stage
@@ -128,7 +128,7 @@ class Message:
             if offset == 0
             else f"{offset} days after the due date"
         )
-        repeat = f", repetition {self.number + 1}" if source.every else ""
+        repeat = f", repetition {(self.number or 0) + 1}" if source.every else ""
         due = self.invoice.due_date.isoformat()
         return f"reminder {source.step.id} ({when}{repeat}) for {self.balance} due {due}{self.note}"
 
@@ -336,8 +336,14 @@ def skip(
     rule: str,
     text: str,
     retry_on: date | None = None,
+    occurrence: int | None = None,
+    rule_id: str | None = None,
 ) -> SkippedOccurrence:
-    """An occurrence of `invoice` not carried out, with its cause and reason."""
+    """An occurrence of `invoice` not carried out, with its cause and reason.
+
+    `rule` is the rule of the reason (the cap that held it back, for instance); `rule_id`
+    the rule the occurrence comes from, when it differs.
+    """
     return SkippedOccurrence._construct(
         key=key,
         customer_id=invoice.customer_id,
@@ -346,4 +352,6 @@ def skip(
         cause=cause,
         reason=reason(rule, text),
         retry_on=retry_on,
+        rule_id=rule if rule_id is None else rule_id,
+        occurrence=occurrence,
     )

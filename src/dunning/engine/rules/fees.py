@@ -79,7 +79,9 @@ def fees(
                 if capped
                 else f"the fee rule gives no amount in {currency}"
             )
-            ctx.skipped.append(skip(key, invoice, on, cause, f"stage:{spec.id}", text))
+            ctx.skipped.append(
+                skip(key, invoice, on, cause, f"stage:{spec.id}", text, occurrence=number)
+            )
             continue
         note = f" (reduced to the fee cap of {cap} {currency})" if capped else ""
         ctx.actions.append(
@@ -95,6 +97,7 @@ def fees(
                     principal=principal.amount,
                     occurrence=number,
                 ),
+                rule_id=f"stage:{spec.id}",
                 stage_id=spec.id,
                 occurrence=number,
                 amount=money(amount, currency),

@@ -77,6 +77,7 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
                     f"interest from {first.isoformat()} to {last.isoformat()}: {amount}",
                     days=(last - first).days + 1,
                 ),
+                rule_id=f"interest:{cp.posting}",
                 amount=amount,
                 first_day=first,
                 last_day=last,

@@ -48,6 +48,7 @@ def messages(ctx: CustomerContext) -> None:
                     message.rule,
                     f"{as_of.isoformat()} is a quiet day; the message waits",
                     retry_on=next_day,
+                    occurrence=message.number,
                 )
             )
         return
@@ -102,6 +103,7 @@ def messages(ctx: CustomerContext) -> None:
                     SkipReason.NO_CHANNEL,
                     message.rule,
                     text,
+                    occurrence=message.number,
                 )
             )
             continue
@@ -159,6 +161,7 @@ def _supersede(ctx: CustomerContext, message: Message, reminder: Message) -> Non
             SkipReason.SUPERSEDED,
             reminder.rule,
             f"reminder replaced by the message of {message.rule}",
+            occurrence=reminder.number,
         )
     )
 
@@ -173,6 +176,8 @@ def _capped(message: Message, text: str, retry: date | None) -> SkippedOccurrenc
         "frequency_cap",
         text,
         retry_on=retry,
+        occurrence=message.number,
+        rule_id=message.rule,
     )
 
 
@@ -258,6 +263,8 @@ def _send(
         due_on=min(m.due_on for m in members),
         covers=covers,
         reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures()),
+        rule_id=lead.rule,
+        occurrence=lead.number,
         channel=channel,
         address=address,
         template=lead.template,

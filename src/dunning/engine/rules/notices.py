@@ -82,6 +82,7 @@ def waiting(
             cause=SkipReason.AWAITING_NOTICE,
             reason=reason(rule, text),
             retry_on=retry_on,
+            rule_id=rule,
         )
     )
 

@@ -45,6 +45,7 @@ def offers(ctx: CustomerContext, active: Sequence[tuple[Invoice, Decimal, Decima
                     f"stage:{stage_id}",
                     f"offer an installment plan of {terms.installments} installments for {amount}",
                 ),
+                rule_id=f"stage:{stage_id}",
                 stage_id=stage_id,
                 amount=amount,
                 terms=terms,
@@ -83,6 +84,7 @@ def tasks(ctx: CustomerContext) -> None:
                     f"{spec.kind.value} {customer.name} about {len(ids)} invoice(s) at "
                     f"stage {stage_id}",
                 ),
+                rule_id=f"stage:{stage_id}",
                 stage_id=stage_id,
                 task=spec,
             )

@@ -68,6 +68,7 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
                 SkipReason.STALE,
                 step.rule,
                 f"reminder {step.step.id} of {on.isoformat()} is too late to send",
+                occurrence=number,
             )
         )
         return None
@@ -80,6 +81,7 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
                 SkipReason.BELOW_MINIMUM,
                 step.rule,
                 f"balance {balance} is below the minimum of reminder {step.step.id}",
+                occurrence=number,
             )
         )
         return None
@@ -124,6 +126,7 @@ def _superseded(
                     SkipReason.SUPERSEDED,
                     step.rule,
                     f"reminder {step.step.id} of {on.isoformat()} replaced by a later one",
+                    occurrence=number,
                 )
             )
             number -= 1

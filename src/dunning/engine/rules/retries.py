@@ -51,6 +51,7 @@ def retries(ctx: CustomerContext, invoice: Invoice, balance: Money, failed_on: d
                 SkipReason.SUPERSEDED,
                 "retry",
                 f"retry {number + 1} of {attempts[number].isoformat()} replaced by a later one",
+                occurrence=number + 1,
             )
         )
     ctx.actions.append(
@@ -67,6 +68,8 @@ def retries(ctx: CustomerContext, invoice: Invoice, balance: Money, failed_on: d
                 failed_on=failed_on,
                 attempt=latest + 1,
             ),
+            rule_id="retry",
+            occurrence=latest + 1,
             attempt=latest + 1,
             amount=balance,
         )

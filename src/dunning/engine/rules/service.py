@@ -77,6 +77,8 @@ def service(ctx: CustomerContext) -> None:
                 due_on=due_on,
                 covers=(),
                 reason=reason(rule, f"suspend service: an invoice is at stage {stage.stage.id}"),
+                rule_id=rule,
+                occurrence=suspends + 1,
                 stage_id=stage.stage.id,
             )
         )
@@ -94,5 +96,7 @@ def service(ctx: CustomerContext) -> None:
                         "resume",
                         "resume service: no open invoice is at a suspending stage any more",
                     ),
+                    rule_id="resume",
+                    occurrence=resumes + 1,
                 )
             )

@@ -268,6 +268,7 @@ def _enter(ctx: CustomerContext, invoice: Invoice, stage: CompiledStage, entry: 
                 days_overdue=(entry - invoice.due_date).days,
                 principal=principal_on(invoice, entry),
             ),
+            rule_id=f"stage:{spec.id}",
             stage_id=spec.id,
             level=stage.level,
         )
@@ -326,6 +327,7 @@ def _escalate(
                 due_on=due_on,
                 covers=(),
                 reason=reason(rule, text, days_overdue=days),
+                rule_id=rule,
                 stage_id=spec.id,
                 amount=balance,
                 **extra,
