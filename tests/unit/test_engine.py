@@ -1027,6 +1027,19 @@ class TestQuietCustomers:
         assert kinds(result) == [("suspend_service", "b2c:C1:suspend:2")]
         assert result.actions[0].due_on == date(2026, 2, 10)
 
+    def test_a_quiet_invoice_named_by_a_suspension_is_acted_on(self) -> None:
+        # The stage entries are in the history, the suspension is not: the quick path finds
+        # the invoice quiet, and the suspension names it.
+        history = [
+            r for r in self.daily(date(2026, 3, 9)) if r.kind is not ActionKind.SUSPEND_SERVICE
+        ]
+        result = run([invoice()], date(2026, 3, 10), policy(stages=[self.CUT]), history=history)
+        assert kinds(result) == [("suspend_service", "b2c:C1:suspend:1")]
+        assert result.actions[0].invoice_ids == ("I1",)
+        assert (result.acted, result.quiet) == (("I1",), ())
+        assert result.outcome("I1") is InvoiceOutcome.ACTED
+        assert "1 acted on" in result.explain()
+
     def test_paid_while_suspended(self) -> None:
         history = self.daily(date(2026, 3, 9))
         paid = invoice(status=InvoiceStatus.PAID, payments=[pay("1000.00", date(2026, 3, 5))])

@@ -44,8 +44,15 @@ class Outcomes:
             touched = {i for a in ctx.actions for i in a.invoice_ids}
             skipped_ids = {s.invoice_id for s in ctx.skipped}
             paused_ids = {p.invoice_id for p in ctx.paused}
-            for invoice in rest:
-                invoice_id = invoice.id
+            ids = [invoice.id for invoice in rest]
+            # An invoice the quick check found quiet may still be named by a customer-level
+            # action or skip (a suspension): it is then acted on (or skipped), as the full
+            # evaluation would file it.
+            named = [i for i in still if i in touched or i in skipped_ids] if still else ()
+            if named:
+                still = [i for i in still if not (i in touched or i in skipped_ids)]
+                ids = sorted([*ids, *named])
+            for invoice_id in ids:
                 if invoice_id in paused_ids:
                     continue
                 if invoice_id in touched:
