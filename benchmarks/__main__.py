@@ -530,7 +530,7 @@ def breakdown(size: int, seed: int) -> None:
     del history
     offsets = step_offsets(policy)
     prefix = escape(policy.id) + ":"
-    done_of = {c: index.occurrences(prefix + escape(c)) for c in customer_index}
+    done_of = {c: index._occurrences(prefix + escape(c)) for c in customer_index}
 
     def quick_check() -> object:
         return first_pass(Run(policy, AS_OF, index, {}), invoices, customer_index, {}, [])

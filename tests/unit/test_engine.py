@@ -1295,3 +1295,34 @@ class TestOccurrenceFields:
         first = run([invoice()], date(2026, 5, 5), staged())
         (suspend,) = [a for a in first.actions if a.kind is ActionKind.SUSPEND_SERVICE]
         assert (suspend.rule_id, suspend.occurrence) == ("stage:agency", 1)
+
+
+class TestProcessState:
+    def test_evaluate_leaves_the_garbage_collector_alone(self) -> None:
+        import gc
+
+        seen: list[bool] = []
+
+        def invoices() -> Any:
+            # Read while the evaluation consumes its input.
+            seen.append(gc.isenabled())
+            yield invoice()
+            seen.append(gc.isenabled())
+
+        assert gc.isenabled()
+        run(invoices(), date(2026, 2, 2))  # type: ignore[arg-type]
+        assert seen == [True, True]
+        assert gc.isenabled()
+
+    def test_history_occurrences_are_read_only_views(self) -> None:
+        from dunning import HistoryIndex
+
+        index = HistoryIndex(run([invoice()], DUE).history())
+        done = index.occurrences("b2c:C1")
+        assert dict(done["I1"]) == {"step:due:0": DUE}
+        with pytest.raises(TypeError):
+            done["I1"]["step:due:0"] = date(2099, 1, 1)  # type: ignore[index]
+        with pytest.raises(TypeError):
+            index.occurrences("b2c:nobody")["I1"] = {}  # type: ignore[index]
+        assert index.done_on("b2c:C1:I1:step:due:0") == DUE
+        assert run([invoice()], DUE, history=index).actions == ()

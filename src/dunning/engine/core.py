@@ -17,7 +17,6 @@ family, and the fast paths in `dunning.engine.fast`:
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -93,25 +92,8 @@ def evaluate(
     >>> [(a.kind.value, a.key) for a in result.actions]
     [('send_message', 'p:C:I:step:due:0@email')]
     """
-    # The engine builds many small objects and no reference cycles: the cyclic garbage
-    # collector would only walk the caller's whole heap (millions of invoices) again and again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _evaluate(invoices, policy, as_of, customers, history, plans)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _evaluate(
-    invoices: Iterable[Invoice | Mapping[str, Any]],
-    policy: Policy | PolicySet,
-    as_of: date,
-    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
-    history: Iterable[HistoryRecord] | HistoryIndex,
-    plans: Iterable[InstallmentPlan],
-) -> Evaluation:
+    # No process-wide state is touched (the garbage collector included): other threads of
+    # the host run on while an evaluation does.
     customer_index, customer_problems = _customers(customers)
     plan_index: dict[str, list[InstallmentPlan]] = defaultdict(list)
     for plan in plans:

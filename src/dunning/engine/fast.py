@@ -73,7 +73,7 @@ def screen(run: Run, customer: Customer) -> Screened:
     cp = run.compiled_for(customer)
     pauses = cp.policy.pauses
     quick = cp.fast and not cp.pause_min and not (pauses.do_not_contact and customer.do_not_contact)
-    done_of = run.history.occurrences(cp.prefix + escape(customer.id))
+    done_of = run.history._occurrences(cp.prefix + escape(customer.id))
     return Screened(customer, cp, done_of, quick)
 
 
