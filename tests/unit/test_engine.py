@@ -1326,3 +1326,21 @@ class TestProcessState:
             index.occurrences("b2c:nobody")["I1"] = {}  # type: ignore[index]
         assert index.done_on("b2c:C1:I1:step:due:0") == DUE
         assert run([invoice()], DUE, history=index).actions == ()
+
+
+class TestIssueDate:
+    def test_nothing_is_due_before_the_invoice_is_issued(self) -> None:
+        # Issued 2026-01-29, due 01-31: the "3 days before" reminder would fall on 01-28.
+        late_issue = invoice(issue_date=date(2026, 1, 29))
+        before = run([late_issue], date(2026, 1, 28))
+        assert (before.actions, before.skipped, before.quiet) == ((), (), ("I1",))
+        issued = run([late_issue], date(2026, 1, 29))
+        assert (issued.actions, issued.skipped, issued.quiet) == ((), (), ("I1",))
+        on_due = run([late_issue], DUE)
+        assert [a.key for a in on_due.actions] == ["b2c:C1:I1:step:due:0@email"]
+        assert on_due.skipped == ()
+
+    def test_the_full_evaluation_agrees(self) -> None:
+        late_issue = invoice(issue_date=date(2026, 1, 29), disputed=True)
+        result = run([late_issue], date(2026, 1, 28), policy(pauses=Pauses(disputed=False)))
+        assert (result.actions, result.quiet) == ((), ("I1",))

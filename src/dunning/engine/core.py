@@ -159,8 +159,8 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
     pause_min = cp.pause_min
     done_of = screened.done_of
     for invoice in screened.rest:
-        if invoice.status is not open_status:
-            continue
+        if invoice.status is not open_status or invoice.issue_date > as_of:
+            continue  # nothing is due before the invoice is issued
         if invoice.payments or invoice.credit_notes:
             principal = principal_on(invoice, as_of)
         else:

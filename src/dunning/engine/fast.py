@@ -173,8 +173,8 @@ def first_pass(
             plan_of = plans_of.setdefault(cp.id, {})
             check_promise = cp.policy.pauses.promise_to_pay
             check_disputed = cp.policy.pauses.disputed
-        if invoice.status is not open_status:
-            slot.quiet.append(invoice_id)
+        if invoice.status is not open_status or invoice.issue_date > as_of:
+            slot.quiet.append(invoice_id)  # nothing is due before the invoice is issued
             continue
         promise = invoice.promise_to_pay
         if (

@@ -51,6 +51,8 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
     step = steps[position]
     number = step.occurrence((as_of - base).days)
     on = base + timedelta(days=number * step.every)
+    if on < invoice.issue_date:
+        return None  # nothing fell due before the invoice was issued
     tail = step.tail(number)
     if tail in ctx.mine:
         return None
@@ -109,6 +111,7 @@ def _superseded(
     mine = ctx.mine
     steps = cp.steps
     due = invoice.due_date
+    issued = invoice.issue_date
     number -= 1
     while position >= 0:
         step = steps[position]
@@ -118,6 +121,8 @@ def _superseded(
                 return
             key = ctx.prefix + tail
             on = base + timedelta(days=number * step.every)
+            if on < issued:
+                return  # earlier occurrences never fell due
             ctx.skipped.append(
                 skip(
                     key,
