@@ -399,6 +399,13 @@ class TestStages:
         result = run([invoice()], date(2026, 2, 3), policy(stages=[stage]))
         (enter,) = [a for a in result.actions if a.kind is ActionKind.ENTER_STAGE]
         assert enter.due_on == date(2026, 2, 1)
+        # Entered by its balance: the reason names the condition that held, not every one.
+        assert enter.reason.text == (
+            "entered stage either on 2026-02-01: invoice balance at or above 500.00"
+        )
+        later = run([invoice()], date(2026, 4, 2), policy(stages=[stage]))
+        (enter,) = [a for a in later.actions if a.kind is ActionKind.ENTER_STAGE]
+        assert enter.reason.text.endswith(": invoice balance at or above 500.00")
 
     def test_customer_level_unpaid_invoices(self) -> None:
         stage = Stage(id="many", trigger=StageTrigger(unpaid_invoices=2))

@@ -95,7 +95,8 @@ def stages(
         if rules.stop_reminders:
             ctx.reminders_stopped.add(invoice.id)
         if new:
-            _enter(ctx, invoice, stage, entry)
+            trigger = _trigger_text(stage, invoice, entry, overdue_total, overdue_count, failed_on)
+            _enter(ctx, invoice, stage, entry, trigger)
         if rules.hand_off is not None or rules.propose_write_off:
             _escalate(ctx, invoice, stage, entry, balance, days, entered)
     fees(ctx, invoice, entered)
@@ -248,13 +249,14 @@ def _steady(ctx: CustomerContext, invoice: Invoice) -> bool:
     return True
 
 
-def _enter(ctx: CustomerContext, invoice: Invoice, stage: CompiledStage, entry: date) -> None:
-    """The entry into `stage` on `entry`.
+def _enter(
+    ctx: CustomerContext, invoice: Invoice, stage: CompiledStage, entry: date, trigger: str
+) -> None:
+    """The entry into `stage` on `entry`, explained by `trigger`.
 
     Its installment-plan offer is noted, to be made once per customer (see `offers`).
     """
     spec = stage.stage
-    trigger = _trigger_text(stage, invoice, entry)
     ctx.actions.append(
         EnterStage._construct(
             key=ctx.prefix + stage.key,
@@ -340,17 +342,39 @@ def _escalate(
             ctx.actions.append(build(entry))
 
 
-def _trigger_text(stage: CompiledStage, invoice: Invoice, entry: date) -> str:
-    parts: list[str] = []
+def _trigger_text(
+    stage: CompiledStage,
+    invoice: Invoice,
+    entry: date,
+    overdue_total: Mapping[str, Decimal],
+    overdue_count: int,
+    failed_on: date | None,
+) -> str:
+    """The conditions of the trigger that explain the entry.
+
+    All of them for ``match="all"``; else those that held on the entry day.
+    """
+    parts: list[tuple[bool, str]] = []
     trigger = stage.trigger
+    currency = invoice.currency
+    days = (entry - invoice.due_date).days
     if trigger.days_overdue is not None:
-        parts.append(f"{(entry - invoice.due_date).days} days overdue (>= {trigger.days_overdue})")
+        text = f"{days} days overdue (>= {trigger.days_overdue})"
+        parts.append((days >= trigger.days_overdue, text))
     if trigger.invoice_balance:
-        parts.append(f"invoice balance at or above {stage.invoice_balance.get(invoice.currency)}")
+        threshold = stage.invoice_balance.get(currency)
+        held = threshold is not None and days > 0 and principal_on(invoice, entry) >= threshold
+        parts.append((held, f"invoice balance at or above {threshold}"))
     if trigger.customer_overdue_balance:
-        parts.append("customer overdue balance at or above the threshold")
+        limit = stage.customer_balance.get(currency)
+        held = limit is not None and overdue_total.get(currency, ZERO) >= limit
+        parts.append((held, "customer overdue balance at or above the threshold"))
     if trigger.unpaid_invoices is not None:
-        parts.append(f"at least {trigger.unpaid_invoices} unpaid invoices")
+        text = f"at least {trigger.unpaid_invoices} unpaid invoices"
+        parts.append((overdue_count >= trigger.unpaid_invoices, text))
     if trigger.failed_payment:
-        parts.append("an automatic charge failed")
-    return (" and " if trigger.match == "all" else " or ").join(parts)
+        parts.append((failed_on is not None and failed_on <= entry, "an automatic charge failed"))
+    if trigger.match == "all":
+        return " and ".join(text for _, text in parts)
+    held_ones = [text for held, text in parts if held]
+    return " or ".join(held_ones or [text for _, text in parts])
