@@ -1351,3 +1351,21 @@ class TestIssueDate:
         late_issue = invoice(issue_date=date(2026, 1, 29), disputed=True)
         result = run([late_issue], date(2026, 1, 28), policy(pauses=Pauses(disputed=False)))
         assert (result.actions, result.quiet) == ((), ("I1",))
+
+
+class TestBadCustomers:
+    def test_one_bad_customer_record_rejects_its_invoices_only(self) -> None:
+        bad = {"id": "C9", "name": "Mars", "time_zone": "Mars/Olympus"}
+        invoices = [invoice(), invoice("I9", customer_id="C9")]
+        result = run(invoices, DUE, customers=[bad, customer()])  # type: ignore[list-item]
+        assert [a.key for a in result.actions] == ["b2c:C1:I1:step:due:0@email"]
+        (rejected,) = result.rejected
+        assert (rejected.invoice_id, rejected.customer_id) == ("I9", "C9")
+        assert rejected.error == (
+            "customer 'C9': time_zone: 'Mars/Olympus' is not an IANA time zone (use a name "
+            "such as 'America/Bogota')"
+        )
+
+    def test_a_customer_record_without_an_id_is_reported_with_the_batch_going_on(self) -> None:
+        result = run([invoice()], DUE, customers=[{"name": "nobody"}, customer()])  # type: ignore[list-item]
+        assert [a.key for a in result.actions] == ["b2c:C1:I1:step:due:0@email"]

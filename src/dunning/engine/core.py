@@ -30,7 +30,7 @@ from dunning.engine.actions import (
 )
 from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.evaluation import Evaluation
-from dunning.engine.fast import Screened, first_pass, reject_unfiled
+from dunning.engine.fast import Screened, first_pass, index_customers, reject_unfiled
 from dunning.engine.history import HistoryIndex
 from dunning.engine.outcomes import Outcomes
 from dunning.engine.rules.context import (
@@ -94,14 +94,14 @@ def evaluate(
     """
     # No process-wide state is touched (the garbage collector included): other threads of
     # the host run on while an evaluation does.
-    customer_index, customer_problems = _customers(customers)
+    rejected: list[Rejection] = []
+    customer_index, customer_problems = index_customers(customers, rejected)
     plan_index: dict[str, list[InstallmentPlan]] = defaultdict(list)
     for plan in plans:
         for invoice_id in plan.invoice_ids:
             plan_index[invoice_id].append(plan)
     index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
     run = Run(policy, as_of, index, plan_index)
-    rejected: list[Rejection] = []
     # 1. Screen: file every invoice under its customer, quiet or to evaluate in full.
     slots, unknown, copies = first_pass(run, invoices, customer_index, customer_problems, rejected)
     reject_unfiled(slots, unknown, copies, customer_index, customer_problems, rejected)
@@ -242,19 +242,3 @@ def _invoice(
 
 
 _ID = attrgetter("id")
-
-
-def _customers(
-    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
-) -> tuple[dict[str, Customer], dict[str, str]]:
-    """Index customers by id; ids given twice with different data are ambiguous."""
-    index: dict[str, Customer] = {}
-    problems: dict[str, str] = {}
-    items = customers.values() if isinstance(customers, Mapping) else customers
-    for item in items:
-        customer = item if isinstance(item, Customer) else Customer.model_validate(item)
-        known = index.get(customer.id)
-        if known is not None and known != customer:
-            problems[customer.id] = f"customer {customer.id!r} is given twice with different data"
-        index[customer.id] = customer
-    return index, problems

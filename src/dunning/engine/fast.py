@@ -25,7 +25,15 @@ from dunning.engine.keys import escape
 from dunning.engine.rules.context import NO_TAILS, Run, principal_on
 from dunning.invoices import Customer, Invoice, InvoiceStatus
 
-__all__ = ["QuickPlan", "Screened", "first_pass", "quick_plan", "reject_unfiled", "screen"]
+__all__ = [
+    "QuickPlan",
+    "Screened",
+    "first_pass",
+    "index_customers",
+    "quick_plan",
+    "reject_unfiled",
+    "screen",
+]
 
 
 class Screened:
@@ -228,7 +236,7 @@ def reject_unfiled(
         _reject_copies(slots, unknown, copies, rejected)
     for customer_id, group in unknown.items():
         problem = customer_problems.get(customer_id)
-        if customer_id not in customer_index:
+        if problem is None and customer_id not in customer_index:
             problem = f"customer {customer_id!r} is not among the customers given"
         rejected.extend(
             Rejection._construct(invoice_id=invoice.id, customer_id=customer_id, error=problem)
@@ -267,13 +275,51 @@ def _reject_copies(
         )
 
 
+def index_customers(
+    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
+    rejected: list[Rejection],
+) -> tuple[dict[str, Customer], dict[str, str]]:
+    """Index customers by id, with the problem of each id that cannot be used.
+
+    Mappings are validated here: an invalid record makes its id a problem (its invoices are
+    rejected with the error, never aborting the batch), and a record without a usable id is
+    rejected on its own. Ids given twice with different data are ambiguous.
+    """
+    index: dict[str, Customer] = {}
+    problems: dict[str, str] = {}
+    items = customers.values() if isinstance(customers, Mapping) else customers
+    for position, item in enumerate(items):
+        if isinstance(item, Customer):
+            customer = item
+        else:
+            try:
+                customer = Customer.model_validate(item)
+            except ValidationError as error:
+                data = item if isinstance(item, Mapping) else {}
+                customer_id = _str_or_none(data.get("id"))
+                if customer_id is None:
+                    text = f"customer record {position + 1}: {_one_line(error, 'customer')}"
+                    rejected.append(
+                        Rejection._construct(invoice_id=None, customer_id=None, error=text)
+                    )
+                else:
+                    text = f"customer {customer_id!r}: {_one_line(error, 'customer')}"
+                    problems[customer_id] = text
+                continue
+        known = index.get(customer.id)
+        if known is not None and known != customer:
+            problems[customer.id] = f"customer {customer.id!r} is given twice with different data"
+        index[customer.id] = customer
+    return index, problems
+
+
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _one_line(error: ValidationError) -> str:
+def _one_line(error: ValidationError, what: str = "invoice") -> str:
     parts = []
     for entry in error.errors():
-        location = ".".join(str(part) for part in entry["loc"]) or "invoice"
+        location = ".".join(str(part) for part in entry["loc"]) or what
         parts.append(f"{location}: {entry['msg']}")
     return "; ".join(parts)
