@@ -18,13 +18,19 @@ from dunning import (
     ChargeFee,
     Evaluation,
     HistoryRecord,
+    InterestRule,
+    InterestSettings,
     Invoice,
     InvoiceOutcome,
     InvoiceStatus,
+    PercentFee,
     Policy,
     PostInterest,
+    ReminderStep,
     SendMessage,
     SkipReason,
+    Stage,
+    StageFee,
     StageTrigger,
     evaluate,
 )
@@ -368,3 +374,81 @@ def test_the_quick_check_of_quiet_invoices_agrees_with_the_full_evaluation(
             portfolio.invoices, policy, as_of, customers=portfolio.customers, history=history
         )
     assert quick.model_dump_json() == full.model_dump_json()
+
+
+_EXTREMES = st.fixed_dictionaries(
+    {},
+    optional={
+        "total": st.sampled_from(["1e30", "9" * 27 + ".99", "0.01"]),
+        "due_date": st.sampled_from([date(1, 1, 2), date(9999, 12, 30), date(2026, 1, 1)]),
+        "payments": st.sampled_from(
+            [
+                [{"id": "P", "date": date(9999, 12, 31), "amount": "1.00"}],
+                [{"id": "P", "date": date(1, 1, 1), "amount": "1.00"}],
+            ]
+        ),
+    },
+)
+
+
+@given(portfolios(max_customers=2, max_invoices=3), engine_policies(), _EXTREMES, AS_OF)
+def test_one_hostile_invoice_never_aborts_the_batch(
+    portfolio: Portfolio, policy: Policy, extreme: dict[str, object], as_of: date
+) -> None:
+    """An invoice with extreme values is evaluated or rejected with its reason; the other
+    customers' evaluation is exactly what it is without it."""
+    template = portfolio.invoices[0]
+    data = template.model_dump() | {"id": "HX-1", "customer_id": "HX"}
+    data |= {
+        "issue_date": date(1, 1, 1),
+        "status": "open",
+        "disputed": False,
+        "promise_to_pay": None,
+        "payments": [],
+        "credit_notes": [],
+        "charges": [],
+    } | extreme
+    if "payments" in extreme:
+        data["payments"] = [
+            p | {"amount": {"amount": p["amount"], "currency": template.currency}}
+            for p in extreme["payments"]  # type: ignore[attr-defined]
+        ]
+    hostile = Invoice.model_validate(data)
+    # Rules that reach the extremes: a percent fee, a reminder before the due date, interest.
+    policy = policy.evolve(
+        steps=(
+            *policy.steps,
+            ReminderStep(id="hx-before", offset_days=-3, channels=["email"], template="t"),
+        ),
+        stages=(
+            *policy.stages,
+            Stage(
+                id="hx",
+                trigger=StageTrigger(days_overdue=1),
+                fee=StageFee(rule=PercentFee(percent=Decimal(5))),
+            ),
+        ),
+        interest=policy.interest
+        or InterestSettings(rule=InterestRule(annual_rate=Decimal(24)), posting="payment"),
+    )
+    owner = portfolio.customers[0].evolve(id="HX")
+    customers = (*portfolio.customers, owner)
+    calm = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    result = evaluate((*portfolio.invoices, hostile), policy, as_of, customers=customers)
+    assert result.invoice_count == len(portfolio.invoices) + 1
+    others = Evaluation._construct(
+        **{
+            name: tuple(
+                item
+                for item in value
+                if getattr(item, "customer_id", "") != "HX" and item != "HX-1"
+            )
+            if isinstance(value, tuple)
+            else value
+            for name, value in result.__dict__.items()
+        }
+    )
+    assert others.model_dump_json() == calm.model_dump_json()
+    for rejection in result.rejected:
+        assert rejection.invoice_id == "HX-1"
+        assert "cannot be evaluated" in rejection.error

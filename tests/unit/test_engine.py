@@ -1369,3 +1369,43 @@ class TestBadCustomers:
     def test_a_customer_record_without_an_id_is_reported_with_the_batch_going_on(self) -> None:
         result = run([invoice()], DUE, customers=[{"name": "nobody"}, customer()])  # type: ignore[list-item]
         assert [a.key for a in result.actions] == ["b2c:C1:I1:step:due:0@email"]
+
+
+class TestHostileInvoices:
+    INTEREST = InterestSettings(rule=InterestRule(annual_rate=Decimal(24)))
+
+    @pytest.mark.parametrize(
+        ("hostile", "pol", "why"),
+        [
+            (
+                {"total": "1e30"},
+                "staged",
+                "an amount its rules compute is beyond the precision of decimal arithmetic",
+            ),
+            (
+                {"issue_date": date(1, 1, 1), "due_date": date(1, 1, 2)},
+                "staged",
+                "a date its rules reach falls outside the calendar (years 1 to 9999)",
+            ),
+            (
+                {"payments": [pay("10.00", date(9999, 12, 31))]},
+                "interest",
+                "a date its rules reach falls outside the calendar (years 1 to 9999)",
+            ),
+        ],
+    )
+    def test_one_hostile_invoice_is_rejected_and_the_batch_goes_on(
+        self, hostile: dict[str, Any], pol: str, why: str
+    ) -> None:
+        chosen = staged() if pol == "staged" else policy(interest=self.INTEREST)
+        calm = invoice("I2")
+        alone = run([calm], date(2026, 5, 5), chosen)
+        result = run([invoice(**hostile), calm], date(2026, 5, 5), chosen)
+        (rejected,) = result.rejected
+        assert rejected.invoice_id == "I1"
+        assert rejected.error.startswith(f"invoice 'I1' cannot be evaluated: {why} (due date")
+        assert result.outcome("I1") is InvoiceOutcome.REJECTED
+        assert [a for a in result.actions if "I1" in a.invoice_ids] == []
+        assert [a.key for a in result.actions if a.kind is not ActionKind.SUSPEND_SERVICE] == [
+            a.key for a in alone.actions if a.kind is not ActionKind.SUSPEND_SERVICE
+        ]

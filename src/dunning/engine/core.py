@@ -123,6 +123,7 @@ def evaluate(
                 rest.sort(key=_ID)
             ctx = _customer(run, slot)
         out.file(slot, ctx)
+    rejected.extend(out.rejected)
     # 3. The evaluation.
     rejected.sort(key=lambda r: (r.customer_id or "", r.invoice_id or "", r.error))
     return Evaluation._construct(
@@ -186,10 +187,18 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
         active.append((invoice, principal, owed))
     for invoice, _, owed in active:
         ctx.focus(customer_prefix, done_of, invoice)
-        _invoice(ctx, cp, invoice, owed, overdue_total, overdue_count)
+        marks = ctx.marks()
+        try:
+            _invoice(ctx, cp, invoice, owed, overdue_total, overdue_count)
+        except (ArithmeticError, ValueError) as error:
+            ctx.reject(invoice, marks, error)  # one hostile invoice never aborts the batch
     for invoice in settled:
         ctx.focus(customer_prefix, done_of, invoice)
-        interest(ctx, invoice)
+        marks = ctx.marks()
+        try:
+            interest(ctx, invoice)
+        except (ArithmeticError, ValueError) as error:
+            ctx.reject(invoice, marks, error)
     if ctx.offers:
         offers(ctx, active)
     if ctx.tasks:

@@ -200,7 +200,11 @@ def first_pass(
         due = invoice.due_date
         plan = plan_of.get(due)
         if plan is None:
-            plan = plan_of[due] = quick_plan(cp, due, as_of)
+            try:
+                plan = plan_of[due] = quick_plan(cp, due, as_of)
+            except (ArithmeticError, ValueError):
+                slot.rest.append(invoice)  # a date out of range: the full evaluation says why
+                continue
         needs, level, suspension = plan
         if needs:
             part = (

@@ -7,7 +7,13 @@ whatever the order of the inputs).
 
 from __future__ import annotations
 
-from dunning.engine.actions import Action, ActionKind, PausedInvoice, SkippedOccurrence
+from dunning.engine.actions import (
+    Action,
+    ActionKind,
+    PausedInvoice,
+    Rejection,
+    SkippedOccurrence,
+)
 from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.evaluation import CustomerStage
 from dunning.engine.fast import Screened
@@ -29,12 +35,13 @@ class Outcomes:
         self.acted: list[str] = []
         self.skipped_only: list[str] = []
         self.stages: list[CustomerStage] = []
+        self.rejected: list[Rejection] = []
 
     def file(self, slot: Screened, ctx: CustomerContext | None) -> None:
         """File every invoice of one customer in exactly one outcome."""
         rest = slot.rest
         still = slot.quiet
-        if ctx is None or (not ctx.actions and not ctx.skipped and not ctx.paused):
+        if ctx is None or not (ctx.actions or ctx.skipped or ctx.paused or ctx.rejected):
             still.extend(invoice.id for invoice in rest)
         else:
             if len(ctx.actions) > 1:
@@ -44,6 +51,9 @@ class Outcomes:
             touched = {i for a in ctx.actions for i in a.invoice_ids}
             skipped_ids = {s.invoice_id for s in ctx.skipped}
             paused_ids = {p.invoice_id for p in ctx.paused}
+            if ctx.rejected:
+                self.rejected.extend(ctx.rejected)
+                paused_ids.update(r.invoice_id or "" for r in ctx.rejected)
             ids = [invoice.id for invoice in rest]
             # An invoice the quick check found quiet may still be named by a customer-level
             # action or skip (a suspension): it is then acted on (or skipped), as the full

@@ -17,6 +17,7 @@ from dunning.engine.actions import (
     Action,
     PausedInvoice,
     Reason,
+    Rejection,
     SkippedOccurrence,
     SkipReason,
 )
@@ -187,6 +188,7 @@ class CustomerContext:
         "offers",
         "paused",
         "prefix",
+        "rejected",
         "reminders_stopped",
         "run",
         "sent",
@@ -227,6 +229,8 @@ class CustomerContext:
         """Hand-offs and write-off proposals that take effect once their notice is out."""
         self.sent: set[str] = set()
         """The occurrences the messages of this evaluation carry out."""
+        self.rejected: list[Rejection] = []
+        """Invoices whose rules failed on extreme values (see `reject`)."""
         self.prefix = ""
         """The start of the keys of the invoice being evaluated."""
         self.mine: Mapping[str, date] = NO_TAILS
@@ -237,6 +241,47 @@ class CustomerContext:
         for invoice_id, (stage, on) in suspending.items():
             reached = compiled.stages[first : levels[invoice_id]]
             note_suspension(self, stage, on, invoice_id, reached)
+
+    def marks(self) -> tuple[int, int, int, int, int]:
+        """How much the rules have produced so far (see `reject`)."""
+        return (
+            len(self.actions),
+            len(self.skipped),
+            len(self.messages),
+            len(self.tasks),
+            len(self.held),
+        )
+
+    def reject(
+        self, invoice: Invoice, marks: tuple[int, int, int, int, int], error: Exception
+    ) -> None:
+        """Undo what the rules produced for `invoice` since `marks` and reject it.
+
+        For values the arithmetic cannot carry (a date out of the calendar's range, an amount
+        beyond the decimal precision): the invoice is rejected with the reason, and the rest
+        of the batch is evaluated.
+        """
+        actions, skipped, messages, tasks, held = marks
+        del self.actions[actions:]
+        del self.skipped[skipped:]
+        del self.messages[messages:]
+        del self.tasks[tasks:]
+        del self.held[held:]
+        self.levels.pop(invoice.id, None)
+        self.entries.pop(invoice.id, None)
+        self.reminders_stopped.discard(invoice.id)
+        if isinstance(error, OverflowError) or "out of range" in str(error):
+            why = "a date its rules reach falls outside the calendar (years 1 to 9999)"
+        else:
+            why = "an amount its rules compute is beyond the precision of decimal arithmetic"
+        self.rejected.append(
+            Rejection._construct(
+                invoice_id=invoice.id,
+                customer_id=invoice.customer_id,
+                error=f"invoice {invoice.id!r} cannot be evaluated: {why} (due date "
+                f"{invoice.due_date.isoformat()}, total {invoice.total}; {error})",
+            )
+        )
 
     def focus(
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
