@@ -57,8 +57,9 @@ from dunning import (
     Policy,
     evaluate,
 )
-from dunning.engine.core import _Engine, _first_pass
+from dunning.engine.fast import first_pass
 from dunning.engine.keys import escape
+from dunning.engine.rules.context import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -529,17 +530,16 @@ def breakdown(size: int, seed: int) -> None:
     del history
     offsets = step_offsets(policy)
     prefix = escape(policy.id) + ":"
-    done_of = {c: index.occurrences(prefix + escape(c)) for c in customer_index}
+    done_of = {c: index._occurrences(prefix + escape(c)) for c in customer_index}
 
-    def first_pass() -> object:
-        engine = _Engine(policy, AS_OF, index, {})
-        return _first_pass(engine, invoices, customer_index, {}, [])
+    def quick_check() -> object:
+        return first_pass(Run(policy, AS_OF, index, {}), invoices, customer_index, {}, [])
 
     figures = [
         ("floor: days overdue and the due step", lambda: floor(invoices, offsets, AS_OF)),
         ("touch: what a quick check reads", lambda: touch(invoices, customer_index)),
         ("lookup: touch and the done keys", lambda: touch(invoices, customer_index, done_of)),
-        ("engine first pass: the quick check", first_pass),
+        ("engine first pass: the quick check", quick_check),
         (
             "evaluate, kept history index",
             lambda: evaluate(invoices, policy, AS_OF, customers=customer_index, history=index),

@@ -386,9 +386,7 @@ def _customer_history(
         key = (
             f"{covers[0]}@{channel.value}"
             if len(covers) == 1
-            else consolidated_key(
-                pid, customer_id, "message", channel.value, on.isoformat(), covers
-            )
+            else consolidated_key(pid, customer_id, "message", channel.value, covers)
         )
         ids = tuple(sorted(invoice_id for _, invoice_id in members))
         yield _record(key, ActionKind.SEND_MESSAGE, customer_id, on, ids, covers, channel)
@@ -398,7 +396,7 @@ def _customer_history(
         if len(covers) == 1:
             yield _record(covers[0], ActionKind.CREATE_TASK, customer_id, on, ids)
         else:
-            key = consolidated_key(pid, customer_id, "task", stage_id, on.isoformat(), covers)
+            key = consolidated_key(pid, customer_id, "task", stage_id, covers)
             yield _record(key, ActionKind.CREATE_TASK, customer_id, on, ids, covers)
     if suspended is not None:
         key = customer_key(pid, customer_id, "suspend", 1)

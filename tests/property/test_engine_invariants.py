@@ -18,11 +18,19 @@ from dunning import (
     ChargeFee,
     Evaluation,
     HistoryRecord,
+    InterestRule,
+    InterestSettings,
+    Invoice,
     InvoiceOutcome,
     InvoiceStatus,
+    PercentFee,
     Policy,
     PostInterest,
+    ReminderStep,
     SendMessage,
+    SkipReason,
+    Stage,
+    StageFee,
     StageTrigger,
     evaluate,
 )
@@ -141,8 +149,21 @@ def _money_actions(actions: list[object], keep: set[str]) -> dict[str, object]:
     return found
 
 
+def _task_occurrences(actions: list[object], keep: set[str]) -> set[str]:
+    """The task occurrences (one per invoice and stage) the actions carry out."""
+    found: set[str] = set()
+    for action in actions:
+        if getattr(action, "kind", None) is ActionKind.CREATE_TASK:
+            found.update(
+                key
+                for key in action.covers or (action.key,)  # type: ignore[attr-defined]
+                if key.split(":")[2] in keep
+            )
+    return found
+
+
 @given(portfolios(max_customers=2, max_invoices=3), engine_policies())
-def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
+def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_tasks_and_interest(
     portfolio: Portfolio, policy: Policy
 ) -> None:
     last = portfolio.start + timedelta(days=119)
@@ -165,6 +186,21 @@ def test_daily_runs_and_one_catch_up_reach_the_same_stages_fees_and_interest(
         if i.total.amount > sum((p.amount.amount for p in i.payments if p.date <= last), Decimal(0))
     }
     assert _money_actions(daily_actions, owed) == _money_actions(list(catch_up.actions), owed)
+    # Tasks: the catch-up creates every task daily runs created, but for those it reports as
+    # replaced by the task of a more severe stage of the same invoice (which it creates),
+    # and creates no other.
+    daily_tasks = _task_occurrences(daily_actions, owed)
+    caught_up = _task_occurrences(list(catch_up.actions), owed)
+    replaced = {
+        s.key
+        for s in catch_up.skipped
+        if s.cause is SkipReason.SUPERSEDED and ":task:" in s.key and s.invoice_id in owed
+    }
+    assert caught_up <= daily_tasks
+    missing = daily_tasks - caught_up
+    assert missing <= replaced
+    with_a_task = {key.split(":")[2] for key in caught_up}
+    assert {key.split(":")[2] for key in missing} <= with_a_task
     replay = evaluate(
         portfolio.invoices, policy, last, customers=portfolio.customers, history=history
     )
@@ -193,7 +229,10 @@ def test_frequency_caps_hold_in_every_window_of_a_120_day_run(
 @given(portfolios(max_customers=2, max_invoices=3), engine_policies(invoice_level_only=False))
 def test_stages_never_step_down_while_unpaid(portfolio: Portfolio, policy: Policy) -> None:
     history: list[HistoryRecord] = []
-    levels: dict[str, int] = {}
+    # Per customer: the top level reached so far and the invoices at it. The customer's level
+    # may only fall when one of those invoices is paid off (the others never reached it).
+    levels: dict[str, tuple[int, tuple[str, ...]]] = {}
+    by_id = {invoice.id: invoice for invoice in portfolio.invoices}
     day = portfolio.start
     while day <= portfolio.start + timedelta(days=119):
         result = evaluate(
@@ -201,9 +240,18 @@ def test_stages_never_step_down_while_unpaid(portfolio: Portfolio, policy: Polic
         )
         history.extend(HistoryRecord.of(a, on=day) for a in result.actions)
         for stage in result.stages:
-            assert stage.level >= levels.get(stage.customer_id, 0)
-            levels[stage.customer_id] = stage.level
+            level, at_top = levels.get(stage.customer_id, (0, ()))
+            if all(_unpaid_on(by_id[i], day) for i in at_top):
+                assert stage.level >= level
+            levels[stage.customer_id] = (stage.level, stage.invoice_ids)
         day += timedelta(days=1)
+
+
+def _unpaid_on(invoice: Invoice, day: date) -> bool:
+    """Whether something of `invoice`'s principal is still owed on `day`."""
+    paid = sum(p.amount.amount for p in invoice.payments if p.date <= day)
+    paid += sum(c.amount.amount for c in invoice.credit_notes if c.date <= day)
+    return invoice.total.amount - paid > 0
 
 
 def _built_values(value: object) -> list[BaseModel]:
@@ -297,7 +345,7 @@ def test_the_quick_check_of_quiet_invoices_agrees_with_the_full_evaluation(
 ) -> None:
     """Judging quiet invoices on their done keys gives exactly what evaluating them in full
     gives, with histories left by daily runs (where most invoices are quiet), some of their
-    records lost."""
+    records lost and some written days late."""
     if simple:
         policy = _simple(policy)
     first = portfolio.start + timedelta(days=data.draw(st.integers(0, 30)))
@@ -307,13 +355,100 @@ def test_the_quick_check_of_quiet_invoices_agrees_with_the_full_evaluation(
     # Some records lost (a host outage, a stage added to the policy later): an occurrence
     # done without the ones the quick check also needs.
     lost = data.draw(st.sets(st.integers(0, max(len(history) - 1, 0)), max_size=len(history)))
-    history = tuple(record for index, record in enumerate(history) if index not in lost)
+    # Some records written late (the host carried the action out days after it fell due).
+    late = data.draw(
+        st.dictionaries(st.integers(0, max(len(history) - 1, 0)), st.integers(1, 10), max_size=5)
+    )
+    history = tuple(
+        record.evolve(on=record.on + timedelta(days=late[index])) if index in late else record
+        for index, record in enumerate(history)
+        if index not in lost
+    )
     as_of = max((r.on for r in history), default=portfolio.start) + timedelta(days=later)
     quick = evaluate(
         portfolio.invoices, policy, as_of, customers=portfolio.customers, history=history
     )
-    with patch("dunning.engine.core.compile_policy", lambda p: _in_full(compile_policy(p))):
+    in_full = lambda p: _in_full(compile_policy(p))  # noqa: E731  (a one-line stand-in)
+    with patch("dunning.engine.rules.context.compile_policy", in_full):
         full = evaluate(
             portfolio.invoices, policy, as_of, customers=portfolio.customers, history=history
         )
     assert quick.model_dump_json() == full.model_dump_json()
+
+
+_EXTREMES = st.fixed_dictionaries(
+    {},
+    optional={
+        "total": st.sampled_from(["1e30", "9" * 27 + ".99", "0.01"]),
+        "due_date": st.sampled_from([date(1, 1, 2), date(9999, 12, 30), date(2026, 1, 1)]),
+        "payments": st.sampled_from(
+            [
+                [{"id": "P", "date": date(9999, 12, 31), "amount": "1.00"}],
+                [{"id": "P", "date": date(1, 1, 1), "amount": "1.00"}],
+            ]
+        ),
+    },
+)
+
+
+@given(portfolios(max_customers=2, max_invoices=3), engine_policies(), _EXTREMES, AS_OF)
+def test_one_hostile_invoice_never_aborts_the_batch(
+    portfolio: Portfolio, policy: Policy, extreme: dict[str, object], as_of: date
+) -> None:
+    """An invoice with extreme values is evaluated or rejected with its reason; the other
+    customers' evaluation is exactly what it is without it."""
+    template = portfolio.invoices[0]
+    data = template.model_dump() | {"id": "HX-1", "customer_id": "HX"}
+    data |= {
+        "issue_date": date(1, 1, 1),
+        "status": "open",
+        "disputed": False,
+        "promise_to_pay": None,
+        "payments": [],
+        "credit_notes": [],
+        "charges": [],
+    } | extreme
+    if "payments" in extreme:
+        data["payments"] = [
+            p | {"amount": {"amount": p["amount"], "currency": template.currency}}
+            for p in extreme["payments"]  # type: ignore[attr-defined]
+        ]
+    hostile = Invoice.model_validate(data)
+    # Rules that reach the extremes: a percent fee, a reminder before the due date, interest.
+    policy = policy.evolve(
+        steps=(
+            *policy.steps,
+            ReminderStep(id="hx-before", offset_days=-3, channels=["email"], template="t"),
+        ),
+        stages=(
+            *policy.stages,
+            Stage(
+                id="hx",
+                trigger=StageTrigger(days_overdue=1),
+                fee=StageFee(rule=PercentFee(percent=Decimal(5))),
+            ),
+        ),
+        interest=policy.interest
+        or InterestSettings(rule=InterestRule(annual_rate=Decimal(24)), posting="payment"),
+    )
+    owner = portfolio.customers[0].evolve(id="HX")
+    customers = (*portfolio.customers, owner)
+    calm = evaluate(portfolio.invoices, policy, as_of, customers=portfolio.customers)
+    result = evaluate((*portfolio.invoices, hostile), policy, as_of, customers=customers)
+    assert result.invoice_count == len(portfolio.invoices) + 1
+    others = Evaluation._construct(
+        **{
+            name: tuple(
+                item
+                for item in value
+                if getattr(item, "customer_id", "") != "HX" and item != "HX-1"
+            )
+            if isinstance(value, tuple)
+            else value
+            for name, value in result.__dict__.items()
+        }
+    )
+    assert others.model_dump_json() == calm.model_dump_json()
+    for rejection in result.rejected:
+        assert rejection.invoice_id == "HX-1"
+        assert "cannot be evaluated" in rejection.error

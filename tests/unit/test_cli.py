@@ -29,7 +29,7 @@ def test_due_table(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert lines[0].split() == ["customer", "action", "invoices", "due", "on", "detail"]
     assert "cobranzas-andinas" in out
-    assert lines[-1].startswith("180 actions; invoices: 76 acted on")
+    assert lines[-1].startswith("198 actions; invoices: 76 acted on")
     assert err == ""
 
 

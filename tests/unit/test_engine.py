@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -337,11 +338,14 @@ class TestStages:
         assert ActionKind.HAND_OFF in by_kind
         assert ActionKind.PROPOSE_WRITE_OFF in by_kind
         assert ActionKind.SUSPEND_SERVICE in by_kind
-        # The call stage's task and message are superseded by the agency stage, which has no
-        # message of its own: the last reminder of the cadence goes instead.
-        assert ActionKind.CREATE_TASK not in by_kind
+        # The call stage's message is superseded by the agency stage, which has no message of
+        # its own: the last reminder of the cadence goes instead. The agency stage has no
+        # task, so the call stage's task is created, as daily runs would have on 03-02.
+        (task,) = [a for a in result.actions if a.kind is ActionKind.CREATE_TASK]
+        assert (task.key, task.due_on) == ("b2c:C1:I1:task:call", date(2026, 3, 2))
         superseded = {s.key for s in result.skipped if s.cause is SkipReason.SUPERSEDED}
-        assert {"b2c:C1:I1:task:call", "b2c:C1:I1:stage-message:call"} <= superseded
+        assert "b2c:C1:I1:stage-message:call" in superseded
+        assert "b2c:C1:I1:task:call" not in superseded
         again = run([invoice()], date(2026, 5, 5), staged(), history=result.history())
         assert again.actions == ()
 
@@ -395,6 +399,13 @@ class TestStages:
         result = run([invoice()], date(2026, 2, 3), policy(stages=[stage]))
         (enter,) = [a for a in result.actions if a.kind is ActionKind.ENTER_STAGE]
         assert enter.due_on == date(2026, 2, 1)
+        # Entered by its balance: the reason names the condition that held, not every one.
+        assert enter.reason.text == (
+            "entered stage either on 2026-02-01: invoice balance at or above 500.00"
+        )
+        later = run([invoice()], date(2026, 4, 2), policy(stages=[stage]))
+        (enter,) = [a for a in later.actions if a.kind is ActionKind.ENTER_STAGE]
+        assert enter.reason.text.endswith(": invoice balance at or above 500.00")
 
     def test_customer_level_unpaid_invoices(self) -> None:
         stage = Stage(id="many", trigger=StageTrigger(unpaid_invoices=2))
@@ -578,7 +589,8 @@ class TestCustomerRules:
         assert message.invoice_ids == ("I1", "I2")
         assert message.total == Money("1250.50", "USD")
         assert message.covers == ("b2c:C1:I1:step:due:0", "b2c:C1:I2:step:due:0")
-        assert message.key.startswith("b2c:C1:message:email:2026-01-31:")
+        digest = hashlib.sha256("\n".join(message.covers).encode()).hexdigest()[:16]
+        assert message.key == f"b2c:C1:message:email:{digest}"
         again = run(invoices, DUE, history=run(invoices, DUE).history())
         assert again.actions == ()
 
@@ -1022,6 +1034,19 @@ class TestQuietCustomers:
         assert kinds(result) == [("suspend_service", "b2c:C1:suspend:2")]
         assert result.actions[0].due_on == date(2026, 2, 10)
 
+    def test_a_quiet_invoice_named_by_a_suspension_is_acted_on(self) -> None:
+        # The stage entries are in the history, the suspension is not: the quick path finds
+        # the invoice quiet, and the suspension names it.
+        history = [
+            r for r in self.daily(date(2026, 3, 9)) if r.kind is not ActionKind.SUSPEND_SERVICE
+        ]
+        result = run([invoice()], date(2026, 3, 10), policy(stages=[self.CUT]), history=history)
+        assert kinds(result) == [("suspend_service", "b2c:C1:suspend:1")]
+        assert result.actions[0].invoice_ids == ("I1",)
+        assert (result.acted, result.quiet) == (("I1",), ())
+        assert result.outcome("I1") is InvoiceOutcome.ACTED
+        assert "1 acted on" in result.explain()
+
     def test_paid_while_suspended(self) -> None:
         history = self.daily(date(2026, 3, 9))
         paid = invoice(status=InvoiceStatus.PAID, payments=[pay("1000.00", date(2026, 3, 5))])
@@ -1043,3 +1068,344 @@ def test_a_kept_history_index_gives_the_same_result() -> None:
     index.add(later.history())
     assert index.done_on("b2c:C1:I1:stage:call") == date(2026, 3, 2)
     assert index.done_on("nope") is None
+
+
+WEEKLY = [
+    ReminderStep(
+        id="weekly", offset_days=2, channels=["email"], template="late", repeat=Repeat(every_days=7)
+    )
+]
+
+
+def executed_but_messages_failed(result: Evaluation, on: date) -> list[HistoryRecord]:
+    """The host's records of `result`: every message attempted and failed, the rest done."""
+    return [
+        HistoryRecord.of(
+            a, HistoryStatus.FAILED if a.kind is ActionKind.SEND_MESSAGE else "executed", on
+        )
+        for a in result.actions
+    ]
+
+
+class TestFailedDeliveries:
+    def test_a_failed_stage_message_supersedes_nothing(self) -> None:
+        # Email is the customer's only channel; the stage message of 2026-03-02 failed on it.
+        only_email = customer(contacts=[Contact(channel="email", address="a@x.example")])
+        pol = staged(steps=WEEKLY)
+        first = run([invoice()], date(2026, 3, 2), pol, customers=[only_email])
+        history = executed_but_messages_failed(first, date(2026, 3, 2))
+        later = run([invoice()], date(2026, 3, 9), pol, customers=[only_email], history=history)
+        (message,) = [a for a in later.actions if a.kind is ActionKind.SEND_MESSAGE]
+        assert message.key == "b2c:C1:I1:step:weekly:5@email"
+        assert message.covers == ("b2c:C1:I1:step:weekly:5",)
+        assert message.reason.text == (
+            "reminder weekly (2 days after the due date, repetition 6) for 1000.00 USD due "
+            "2026-01-31; in place of the message of stage call, which failed on every channel"
+        )
+        (skip,) = [s for s in later.skipped if s.cause is not SkipReason.SUPERSEDED]
+        assert (skip.key, skip.cause) == ("b2c:C1:I1:stage-message:call", SkipReason.NO_CHANNEL)
+        assert skip.reason.text == (
+            "delivery failed on email; no other usable address on email; the next reminder "
+            "due goes instead"
+        )
+
+    def test_a_failed_stage_message_goes_on_the_next_channel(self) -> None:
+        spec = MessageSpec(channels=["email", "sms"], template="final", tone="final")
+        pol = staged(steps=WEEKLY)
+        call = pol.stages[1].model_dump() | {"message": spec}
+        pol = staged(steps=WEEKLY, stages=[pol.stages[0], Stage(**call), pol.stages[2]])
+        first = run([invoice()], date(2026, 3, 2), pol)
+        (sent,) = [a for a in first.actions if a.kind is ActionKind.SEND_MESSAGE]
+        assert sent.channel is Channel.EMAIL
+        history = executed_but_messages_failed(first, date(2026, 3, 2))
+        later = run([invoice()], date(2026, 3, 3), pol, history=history)
+        (message,) = later.actions
+        assert (message.key, message.channel) == ("b2c:C1:I1:stage-message:call@sms", "sms")
+        assert message.reason.text.endswith("; delivery failed before on email")
+
+
+class TestKeys:
+    def test_a_consolidated_message_keeps_its_key_on_a_rerun_the_next_day(self) -> None:
+        # The run of 2026-01-31 crashed before recording anything; the re-run of 02-01 covers
+        # the same occurrences, so a provider that de-duplicates by key sends it once.
+        invoices = [invoice(), invoice("I2", total="250.50")]
+        (first,) = run(invoices, DUE).actions
+        (rerun,) = run(invoices, date(2026, 2, 1)).actions
+        assert rerun.covers == first.covers
+        assert rerun.key == first.key
+
+    def test_a_consolidated_task_keeps_its_key_on_a_rerun_the_next_day(self) -> None:
+        invoices = [invoice(), invoice("I2", total="250.50")]
+        tasks = [
+            [a for a in run(invoices, day, staged()).actions if a.kind is ActionKind.CREATE_TASK]
+            for day in (date(2026, 3, 2), date(2026, 3, 3))
+        ]
+        ((first,), (rerun,)) = tasks
+        assert first.covers == ("b2c:C1:I1:task:call", "b2c:C1:I2:task:call")
+        assert rerun.key == first.key
+        assert "2026" not in first.key
+
+
+class TestHistoryDates:
+    def test_the_history_of_an_evaluation_is_dated_the_day_of_the_run(self) -> None:
+        # The reminder due on Saturday 2026-01-31 waits for Monday 02-02 (quiet days).
+        pol = policy(steps=CADENCE[1:2], quiet_days=QuietDays())
+        monday = run([invoice()], date(2026, 2, 2), pol)
+        (message,) = monday.actions
+        assert message.due_on == DUE
+        (record,) = monday.history()
+        assert record.on == date(2026, 2, 2)
+        assert [r.on for r in monday.history(on=date(2026, 2, 3))] == [date(2026, 2, 3)]
+
+
+def test_a_catch_up_replaces_a_task_only_by_a_later_stage_task() -> None:
+    visit = Stage(id="visit", trigger=StageTrigger(days_overdue=60), task=Task(kind="visit"))
+    pol = staged()
+    pol = staged(stages=[*pol.stages[:2], visit, pol.stages[2]])
+    result = run([invoice()], date(2026, 5, 5), pol)
+    (task,) = [a for a in result.actions if a.kind is ActionKind.CREATE_TASK]
+    assert (task.key, task.due_on) == ("b2c:C1:I1:task:visit", date(2026, 4, 1))
+    (skip,) = [s for s in result.skipped if s.key == "b2c:C1:I1:task:call"]
+    assert skip.reason.text == "the task of stage call is replaced by stage visit"
+
+
+def cut_off(**changes: Any) -> Policy:
+    """Suspension at 30 days overdue, announced by the stage's message; weekends quiet."""
+    data: dict[str, Any] = {
+        "id": "cut",
+        "trigger": StageTrigger(days_overdue=30),
+        "message": MessageSpec(channels=["email"], template="suspension", tone="final"),
+        "suspend_service": True,
+        "hand_off": HandOff(agency="Cobranzas SA"),
+        "propose_write_off": True,
+    }
+    data.update(changes)
+    return policy(steps=[], stages=[Stage(**data)], quiet_days=QuietDays())
+
+
+def executed(result: Evaluation) -> list[HistoryRecord]:
+    return list(result.history())
+
+
+class TestNoticeBeforeSuspension:
+    # Due 2026-01-31; 30 days overdue on Monday 2026-03-02. Due 2026-01-29 reaches the stage
+    # on Saturday 2026-02-28.
+    SATURDAY_DUE = date(2026, 1, 29)
+
+    def test_nothing_takes_effect_before_the_notice_can_go_out(self) -> None:
+        inv = invoice(due_date=self.SATURDAY_DUE)
+        saturday = run([inv], date(2026, 2, 28), cut_off())
+        assert kinds(saturday) == [("enter_stage", "b2c:C1:I1:stage:cut")]
+        waiting = {s.key: (s.cause, s.retry_on) for s in saturday.skipped}
+        monday = date(2026, 3, 2)
+        assert waiting == {
+            "b2c:C1:I1:stage-message:cut": (SkipReason.QUIET_DAY, monday),
+            "b2c:C1:I1:hand-off:cut": (SkipReason.AWAITING_NOTICE, monday),
+            "b2c:C1:I1:write-off:cut": (SkipReason.AWAITING_NOTICE, monday),
+            "b2c:C1:suspend:1": (SkipReason.AWAITING_NOTICE, monday),
+        }
+        history = executed(saturday)
+        sunday = run([inv], date(2026, 3, 1), cut_off(), history=history)
+        assert sunday.actions == ()
+        on_monday = run([inv], monday, cut_off(), history=history)
+        assert [(a.kind.value, a.due_on) for a in on_monday.actions] == [
+            ("send_message", date(2026, 2, 28)),
+            ("suspend_service", monday),
+            ("hand_off", monday),
+            ("propose_write_off", monday),
+        ]
+
+    def test_clear_days_between_notice_and_suspension(self) -> None:
+        pol = cut_off(notice_days=2)
+        monday = date(2026, 3, 2)
+        first = run([invoice()], monday, pol)
+        assert [a.kind.value for a in first.actions] == ["enter_stage", "send_message"]
+        (suspend,) = [s for s in first.skipped if s.key == "b2c:C1:suspend:1"]
+        assert suspend.retry_on == date(2026, 3, 5)
+        assert suspend.reason.text == (
+            "suspend service: waits for 2 clear days after the notice of stage cut "
+            "(sent on 2026-03-02)"
+        )
+        history = executed(first)
+        wednesday = run([invoice()], date(2026, 3, 4), pol, history=history)
+        assert wednesday.actions == ()
+        thursday = run([invoice()], date(2026, 3, 5), pol, history=history)
+        assert [(a.kind.value, a.due_on) for a in thursday.actions] == [
+            ("suspend_service", date(2026, 3, 5)),
+            ("hand_off", date(2026, 3, 5)),
+            ("propose_write_off", date(2026, 3, 5)),
+        ]
+        done = run([invoice()], date(2026, 3, 5), pol, history=history + executed(thursday))
+        assert done.actions == ()
+
+    def test_a_stage_without_a_message_suspends_on_entry(self) -> None:
+        pol = cut_off(message=None)
+        result = run([invoice(due_date=self.SATURDAY_DUE)], date(2026, 2, 28), pol)
+        assert ("suspend_service", "b2c:C1:suspend:1") in kinds(result)
+
+
+class TestSendWindows:
+    def test_both_bounds_of_the_window_in_the_customer_time_zone(self) -> None:
+        pol = policy(send_window=SendWindow(start=time(8, 0), end=time(17, 30)))
+        (message,) = run([invoice()], date(2026, 1, 28), pol).actions
+        assert message.not_before.isoformat() == "2026-01-28T08:00:00-05:00"
+        assert message.not_after is not None
+        assert message.not_after.isoformat() == "2026-01-28T17:30:00-05:00"
+
+    def test_without_a_window_there_is_no_end(self) -> None:
+        (message,) = run([invoice()], date(2026, 1, 28)).actions
+        assert message.not_after is None
+
+    def test_a_start_in_a_daylight_saving_gap_is_the_first_valid_instant(self) -> None:
+        # New York skips 02:00-03:00 on 2026-03-08: 02:30 does not exist that day.
+        york = customer(time_zone="America/New_York")
+        pol = policy(send_window=SendWindow(start=time(2, 30), end=time(2, 45)))
+        inv = invoice(due_date=date(2026, 3, 8))
+        (message,) = run([inv], date(2026, 3, 8), pol, customers=[york]).actions
+        assert message.not_before.isoformat() == "2026-03-08T03:00:00-04:00"
+        assert message.not_after is not None
+        assert message.not_after.isoformat() == "2026-03-08T03:00:00-04:00"
+        # The day after, the same window is an ordinary one.
+        (later,) = run([inv], date(2026, 3, 9), pol, customers=[york]).actions
+        assert later.not_before.isoformat() == "2026-03-09T02:30:00-04:00"
+
+
+class TestOccurrenceFields:
+    def test_actions_and_skips_name_their_rule_and_occurrence(self) -> None:
+        result = run([invoice()], date(2026, 2, 16), staged())
+        fields = {a.key: (a.rule_id, a.occurrence) for a in result.actions}
+        assert fields == {
+            "b2c:C1:I1:stage:fee": ("stage:fee", None),
+            "b2c:C1:I1:fee:fee:0": ("stage:fee", 0),
+            "b2c:C1:I1:step:after:2@sms": ("step:after", 2),
+        }
+        skipped = {s.key: (s.rule_id, s.occurrence) for s in result.skipped}
+        assert skipped == {
+            "b2c:C1:I1:step:after:0": ("step:after", 0),
+            "b2c:C1:I1:step:after:1": ("step:after", 1),
+            "b2c:C1:I1:step:due:0": ("step:due", 0),
+            "b2c:C1:I1:step:before:0": ("step:before", 0),
+        }
+
+    def test_a_capped_message_keeps_its_own_rule(self) -> None:
+        sent = [HistoryRecord(key="k", kind="send_message", customer_id="C1", on=DUE)]
+        pol = policy(frequency_cap=FrequencyCap(max_messages=1, days=7))
+        result = run([invoice()], DUE, pol, history=sent)
+        (capped,) = [s for s in result.skipped if s.cause is SkipReason.CAPPED]
+        assert (capped.reason.rule, capped.rule_id, capped.occurrence) == (
+            "frequency_cap",
+            "step:due",
+            0,
+        )
+
+    def test_a_retry_and_a_suspension_count_their_occurrences(self) -> None:
+        first = run([invoice()], date(2026, 5, 5), staged())
+        (suspend,) = [a for a in first.actions if a.kind is ActionKind.SUSPEND_SERVICE]
+        assert (suspend.rule_id, suspend.occurrence) == ("stage:agency", 1)
+
+
+class TestProcessState:
+    def test_evaluate_leaves_the_garbage_collector_alone(self) -> None:
+        import gc
+
+        seen: list[bool] = []
+
+        def invoices() -> Any:
+            # Read while the evaluation consumes its input.
+            seen.append(gc.isenabled())
+            yield invoice()
+            seen.append(gc.isenabled())
+
+        assert gc.isenabled()
+        run(invoices(), date(2026, 2, 2))  # type: ignore[arg-type]
+        assert seen == [True, True]
+        assert gc.isenabled()
+
+    def test_history_occurrences_are_read_only_views(self) -> None:
+        from dunning import HistoryIndex
+
+        index = HistoryIndex(run([invoice()], DUE).history())
+        done = index.occurrences("b2c:C1")
+        assert dict(done["I1"]) == {"step:due:0": DUE}
+        with pytest.raises(TypeError):
+            done["I1"]["step:due:0"] = date(2099, 1, 1)  # type: ignore[index]
+        with pytest.raises(TypeError):
+            index.occurrences("b2c:nobody")["I1"] = {}  # type: ignore[index]
+        assert index.done_on("b2c:C1:I1:step:due:0") == DUE
+        assert run([invoice()], DUE, history=index).actions == ()
+
+
+class TestIssueDate:
+    def test_nothing_is_due_before_the_invoice_is_issued(self) -> None:
+        # Issued 2026-01-29, due 01-31: the "3 days before" reminder would fall on 01-28.
+        late_issue = invoice(issue_date=date(2026, 1, 29))
+        before = run([late_issue], date(2026, 1, 28))
+        assert (before.actions, before.skipped, before.quiet) == ((), (), ("I1",))
+        issued = run([late_issue], date(2026, 1, 29))
+        assert (issued.actions, issued.skipped, issued.quiet) == ((), (), ("I1",))
+        on_due = run([late_issue], DUE)
+        assert [a.key for a in on_due.actions] == ["b2c:C1:I1:step:due:0@email"]
+        assert on_due.skipped == ()
+
+    def test_the_full_evaluation_agrees(self) -> None:
+        late_issue = invoice(issue_date=date(2026, 1, 29), disputed=True)
+        result = run([late_issue], date(2026, 1, 28), policy(pauses=Pauses(disputed=False)))
+        assert (result.actions, result.quiet) == ((), ("I1",))
+
+
+class TestBadCustomers:
+    def test_one_bad_customer_record_rejects_its_invoices_only(self) -> None:
+        bad = {"id": "C9", "name": "Mars", "time_zone": "Mars/Olympus"}
+        invoices = [invoice(), invoice("I9", customer_id="C9")]
+        result = run(invoices, DUE, customers=[bad, customer()])  # type: ignore[list-item]
+        assert [a.key for a in result.actions] == ["b2c:C1:I1:step:due:0@email"]
+        (rejected,) = result.rejected
+        assert (rejected.invoice_id, rejected.customer_id) == ("I9", "C9")
+        assert rejected.error == (
+            "customer 'C9': time_zone: 'Mars/Olympus' is not an IANA time zone (use a name "
+            "such as 'America/Bogota')"
+        )
+
+    def test_a_customer_record_without_an_id_is_reported_with_the_batch_going_on(self) -> None:
+        result = run([invoice()], DUE, customers=[{"name": "nobody"}, customer()])  # type: ignore[list-item]
+        assert [a.key for a in result.actions] == ["b2c:C1:I1:step:due:0@email"]
+
+
+class TestHostileInvoices:
+    INTEREST = InterestSettings(rule=InterestRule(annual_rate=Decimal(24)))
+
+    @pytest.mark.parametrize(
+        ("hostile", "pol", "why"),
+        [
+            (
+                {"total": "1e30"},
+                "staged",
+                "an amount its rules compute is beyond the precision of decimal arithmetic",
+            ),
+            (
+                {"issue_date": date(1, 1, 1), "due_date": date(1, 1, 2)},
+                "staged",
+                "a date its rules reach falls outside the calendar (years 1 to 9999)",
+            ),
+            (
+                {"payments": [pay("10.00", date(9999, 12, 31))]},
+                "interest",
+                "a date its rules reach falls outside the calendar (years 1 to 9999)",
+            ),
+        ],
+    )
+    def test_one_hostile_invoice_is_rejected_and_the_batch_goes_on(
+        self, hostile: dict[str, Any], pol: str, why: str
+    ) -> None:
+        chosen = staged() if pol == "staged" else policy(interest=self.INTEREST)
+        calm = invoice("I2")
+        alone = run([calm], date(2026, 5, 5), chosen)
+        result = run([invoice(**hostile), calm], date(2026, 5, 5), chosen)
+        (rejected,) = result.rejected
+        assert rejected.invoice_id == "I1"
+        assert rejected.error.startswith(f"invoice 'I1' cannot be evaluated: {why} (due date")
+        assert result.outcome("I1") is InvoiceOutcome.REJECTED
+        assert [a for a in result.actions if "I1" in a.invoice_ids] == []
+        assert [a.key for a in result.actions if a.kind is not ActionKind.SUSPEND_SERVICE] == [
+            a.key for a in alone.actions if a.kind is not ActionKind.SUSPEND_SERVICE
+        ]

@@ -92,6 +92,16 @@ class _Action(Model):
         default=(), description="Occurrence keys this action carries out (besides its own)."
     )
     reason: Reason
+    rule_id: str = Field(
+        default="",
+        description="The rule the occurrence comes from: 'step:<id>', 'stage:<id>', "
+        "'interest:<posting>', 'retry' or 'resume'; keys stay opaque.",
+    )
+    occurrence: int | None = Field(
+        default=None,
+        description="The occurrence number of the rule (a reminder's repetition from 0, a "
+        "fee's from 0, a retry's attempt, a suspension's count); None for one-off rules.",
+    )
 
 
 class MessageItem(Model):
@@ -116,6 +126,11 @@ class SendMessage(_Action):
     tone: Tone
     locale: str
     not_before: AwareDatetime
+    not_after: AwareDatetime | None = Field(
+        default=None,
+        description="The end of the policy's send window on the evaluation date, in the "
+        "customer's time zone (None without a send window).",
+    )
     total: Money = Field(description="Sum of the balances listed (one currency).")
     items: tuple[MessageItem, ...]
 
@@ -236,6 +251,9 @@ class SkipReason(StrEnum):
     """The balance is below the rule's minimum."""
     NO_AMOUNT = "no_amount"
     """The fee rule has no amount for the invoice's currency, or it comes to zero."""
+    AWAITING_NOTICE = "awaiting_notice"
+    """A suspension, hand-off or write-off proposal waits until the stage's message (the
+    notice) has gone out, and the stage's clear days after it have passed."""
 
 
 class SkippedOccurrence(Model):
@@ -249,6 +267,10 @@ class SkippedOccurrence(Model):
     reason: Reason
     retry_on: date | None = Field(
         default=None, description="For deferrals (quiet day, cap): the next day it may go."
+    )
+    rule_id: str = Field(default="", description="The rule the occurrence comes from.")
+    occurrence: int | None = Field(
+        default=None, description="The occurrence number of the rule (see `SendMessage`)."
     )
 
     @property
@@ -317,7 +339,12 @@ class HistoryRecord(Model):
         status: HistoryStatus = HistoryStatus.EXECUTED,
         on: date | None = None,
     ) -> HistoryRecord:
-        """The record of `action` executed (or failed) on `on` (by default its `due_on`)."""
+        """The record of `action` executed (or failed) on `on`.
+
+        `on` is the day the host carried the action out (what frequency caps count); without
+        it the record is dated the action's `due_on`, which is only right when the host acted
+        on the day it fell due.
+        """
         return cls._construct(
             key=action.key,
             kind=action.kind,

@@ -123,6 +123,8 @@ class CompiledPolicy:
     calendar: BusinessCalendar
     quiet: BusinessCalendar | None
     window_start: time
+    window_end: time | None
+    """The end of the send window (None without a window)."""
     pause_min: dict[str, Decimal]
     fast: bool
     """Whether an invoice can be found quiet from its done keys alone: calendar-day steps,
@@ -131,7 +133,8 @@ class CompiledPolicy:
     """For simple stages, the days overdue of each stage in ascending order."""
     stage_needs: tuple[tuple[str, ...], ...]
     """For simple stages, by level reached (0 to all): the key tails that must be done for
-    nothing about stages to be due (every entry, the top stage's message and task)."""
+    nothing about stages to be due (every entry, hand-off and write-off proposal, the top
+    stage's message, and the task of the most severe stage that has one)."""
     stage_stops: tuple[bool, ...]
     """By level reached: whether a stage up to it stops reminders."""
     suspend_from: int
@@ -233,6 +236,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         calendar=quiet if quiet is not None else WeekendCalendar(),
         quiet=quiet,
         window_start=policy.send_window.start if policy.send_window else time(0, 0),
+        window_end=policy.send_window.end if policy.send_window else None,
         pause_min=per_currency(policy.pauses.min_balance),
         fast=offsets is not None and (simple or not stages) and interest is None,
         stage_days=tuple(stage_days) if simple else (),
@@ -258,8 +262,14 @@ def _needs(reached: tuple[CompiledStage, ...]) -> tuple[str, ...]:
     top = reached[-1]
     if top.stage.message is not None:
         needs.append(f"stage-message:{top.sid}")
-    if top.stage.task is not None:
-        needs.append(f"task:{top.sid}")
+    for stage in reached:
+        if stage.stage.hand_off is not None:
+            needs.append(f"hand-off:{stage.sid}")
+        if stage.stage.propose_write_off:
+            needs.append(f"write-off:{stage.sid}")
+    tasked = [stage for stage in reached if stage.stage.task is not None]
+    if tasked:
+        needs.append(f"task:{tasked[-1].sid}")
     return tuple(needs)
 
 

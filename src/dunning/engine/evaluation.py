@@ -109,12 +109,14 @@ class Evaluation(Model):
         return tuple(a for a in self.actions if a.customer_id == customer_id)
 
     def history(self, on: date | None = None) -> tuple[HistoryRecord, ...]:
-        """Records of every action as executed (on `on`, or each on its due date).
+        """Records of every action as executed on `on`, by default the evaluation date.
 
-        Feeding them back as `history` makes a new evaluation on the same date return no
-        action.
+        A record is dated the day the host carried the action out, not the day it fell due:
+        a message due on a quiet Saturday and sent on Monday counts against the frequency
+        cap on Monday. Feeding the records back as `history` makes a new evaluation on the
+        same date return no action.
         """
-        return records_of(self.actions, on)
+        return records_of(self.actions, self.as_of if on is None else on)
 
     def customers(self) -> tuple[str, ...]:
         """Every customer the evaluation mentions, sorted."""

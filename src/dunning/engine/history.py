@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Final
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
@@ -14,6 +15,7 @@ __all__ = ["HistoryIndex"]
 
 #: What an owner without any record maps to (never mutated).
 _NOTHING: Final[dict[str, dict[str, date]]] = {}
+_EMPTY: Final[Mapping[str, Mapping[str, date]]] = MappingProxyType({})
 
 
 def _split(key: str) -> tuple[str, str, str] | None:
@@ -75,7 +77,7 @@ class HistoryIndex:
     ...                          on=date(2026, 1, 2))])
     >>> index.done_on("p:C:I:stage:call"), index.done_on("p:C:I:stage:other"), len(index)
     (datetime.date(2026, 1, 2), None, 1)
-    >>> index.occurrences("p:C")
+    >>> {part: dict(tails) for part, tails in index.occurrences("p:C").items()}
     {'I': {'stage:call': datetime.date(2026, 1, 2)}}
     """
 
@@ -99,13 +101,21 @@ class HistoryIndex:
         """The first day the occurrence `key` was carried out (or skipped), or None."""
         return self.done.get(key)
 
-    def occurrences(self, owner: str) -> dict[str, dict[str, date]]:
+    def occurrences(self, owner: str) -> Mapping[str, Mapping[str, date]]:
         """Everything done for one policy and customer (``policy:customer``, escaped).
 
         Maps each invoice id (escaped) to the rest of its done keys and their first dates;
         customer-level occurrences are under their kind (``suspend``, ``offer``, ...).
-        Read-only: the dicts belong to the index.
+        A read-only view: changing it raises `TypeError`, so no caller can hide an
+        occurrence from the index (or from another caller).
         """
+        parts = self._owners.get(owner)
+        if parts is None:
+            return _EMPTY
+        return MappingProxyType({part: MappingProxyType(tails) for part, tails in parts.items()})
+
+    def _occurrences(self, owner: str) -> Mapping[str, Mapping[str, date]]:
+        """`occurrences` without the views, for the engine, which only reads it."""
         return self._owners.get(owner, _NOTHING)
 
     def _mark(self, key: str, on: date) -> None:

@@ -42,8 +42,16 @@ def customer_key(policy_id: str, customer_id: str, kind: str, *rest: object) -> 
 
 
 def consolidated_key(
-    policy_id: str, customer_id: str, kind: str, channel: str, day: str, covers: Iterable[str]
+    policy_id: str, customer_id: str, kind: str, channel: str, covers: Iterable[str]
 ) -> str:
-    """The key of one consolidated message or task: a digest of the occurrences it covers."""
+    """The key of one consolidated message or task: a digest of the occurrences it covers.
+
+    A function of what it covers only (never of the run date), so that a re-run the next day
+    after a crash gives the same key to the same message and a provider's duplicate check
+    stops a second send.
+
+    >>> consolidated_key("b2c", "C-1", "message", "email", ["b2c:C-1:I2:x", "b2c:C-1:I1:x"])
+    'b2c:C-1:message:email:4210752919c9297e'
+    """
     digest = hashlib.sha256("\n".join(sorted(covers)).encode()).hexdigest()[:16]
-    return customer_key(policy_id, customer_id, kind, channel, day, digest)
+    return customer_key(policy_id, customer_id, kind, channel, digest)

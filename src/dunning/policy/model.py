@@ -502,6 +502,14 @@ class Stage(Model):
         description="Reminder steps stop once an invoice has entered this stage "
         "(e.g. after a hand-off to an agency).",
     )
+    notice_days: int = Field(
+        default=0,
+        ge=0,
+        le=365,
+        description="Clear days between the day the stage's message (the notice) goes out and "
+        "the day its suspension, hand-off or write-off proposal takes effect; with 0 they may "
+        "take effect the day the notice goes out, never before.",
+    )
 
 
 class StatutoryInterest(Model):

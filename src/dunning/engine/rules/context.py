@@ -1,0 +1,402 @@
+"""What the rules share: the evaluation run, one customer's context and small builders.
+
+A `Run` holds what does not change during one evaluation (DESIGN.md rule 4: the inputs,
+never the clock); a `CustomerContext` collects what the rules decide for one customer and
+points at the invoice being evaluated, whose done keys the rules look up (rule 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from dunning.engine.actions import (
+    Action,
+    PausedInvoice,
+    Reason,
+    Rejection,
+    SkippedOccurrence,
+    SkipReason,
+)
+from dunning.engine.compiled import CompiledPolicy, CompiledStage, CompiledStep, compile_policy
+from dunning.engine.history import HistoryIndex
+from dunning.engine.keys import escape
+from dunning.invoices import Channel, Customer, Invoice
+from dunning.money import Money
+from dunning.plans import InstallmentPlan
+from dunning.policy.model import Policy, PolicySet
+
+__all__ = [
+    "NO_TAILS",
+    "ZERO",
+    "CustomerContext",
+    "Held",
+    "Message",
+    "Run",
+    "Scoped",
+    "Task",
+    "balance_on",
+    "money",
+    "note_suspension",
+    "notice_keys",
+    "principal_on",
+    "reason",
+    "skip",
+]
+
+ZERO = Decimal(0)
+NO_TAILS: Mapping[str, date] = {}
+
+
+class Run:
+    """What one evaluation reads, shared by every customer.
+
+    The policies (compiled once), the evaluation date, the history and the installment plans.
+    """
+
+    __slots__ = ("_compiled", "as_of", "history", "plans", "policies", "windows")
+
+    def __init__(
+        self,
+        policies: Policy | PolicySet,
+        as_of: date,
+        history: HistoryIndex,
+        plans: Mapping[str, list[InstallmentPlan]],
+    ) -> None:
+        self.policies = policies
+        self.as_of = as_of
+        self.history = history
+        self.plans = plans
+        self._compiled: dict[str, CompiledPolicy] = {}
+        self.windows: dict[tuple[str, time, time | None], tuple[datetime, datetime | None]] = {}
+        """Send-window bounds on the evaluation date, by time zone, start and end."""
+
+    def compiled_for(self, customer: Customer) -> CompiledPolicy:
+        """The compiled policy that applies to `customer`."""
+        policies = self.policies
+        policy = policies.for_customer(customer) if isinstance(policies, PolicySet) else policies
+        compiled = self._compiled.get(policy.id)
+        if compiled is None:
+            compiled = self._compiled[policy.id] = compile_policy(policy)
+        return compiled
+
+
+@dataclass(slots=True)
+class Message:
+    """A message occurrence waiting for consolidation, channel choice and caps.
+
+    Its text is written only when it goes out (`text`): a capped or unreachable message
+    never needs it.
+    """
+
+    severity: tuple[int, int]
+    invoice: Invoice
+    key: str
+    rule: str
+    template: str
+    tone: Any
+    channels: tuple[Channel, ...]
+    due_on: date
+    balance: Money
+    days: int
+    """Days overdue on the evaluation date."""
+    source: CompiledStep | CompiledStage
+    number: int | None = None
+    """The repetition of a reminder step (None for a stage message)."""
+    replaces: tuple[str, ...] = ()
+    fallback: Message | None = None
+    """For a stage message, the reminder due the same day: it goes instead when the stage
+    message has no channel left (its deliveries failed), else the stage message replaces it."""
+    note: str = ""
+    """Appended to the text (why it goes in place of another message, failed deliveries)."""
+
+    def text(self) -> str:
+        """The one-line reason of the message."""
+        source = self.source
+        if isinstance(source, CompiledStage):
+            return (
+                f"stage {source.stage.id} entered on {self.due_on.isoformat()} "
+                f"({self.days} days overdue, balance {self.balance}){self.note}"
+            )
+        offset = source.offset
+        when = (
+            f"{-offset} days before the due date"
+            if offset < 0
+            else "on the due date"
+            if offset == 0
+            else f"{offset} days after the due date"
+        )
+        repeat = f", repetition {(self.number or 0) + 1}" if source.every else ""
+        due = self.invoice.due_date.isoformat()
+        return f"reminder {source.step.id} ({when}{repeat}) for {self.balance} due {due}{self.note}"
+
+    def figures(self) -> tuple[tuple[str, str], ...]:
+        """The figures of the message's reason."""
+        return (("days_overdue", str(self.days)), ("balance", str(self.balance.amount)))
+
+
+@dataclass(slots=True)
+class Task:
+    """A task for a person, waiting to be grouped per stage."""
+
+    invoice: Invoice
+    key: str
+    stage: CompiledStage
+    due_on: date
+
+
+class Scoped:
+    """The done keys of the invoice being evaluated, looked up by whole key.
+
+    One per customer context, pointed at each invoice in turn (see `CustomerContext.focus`).
+    """
+
+    __slots__ = ("prefix_length", "tails")
+
+    def __init__(self) -> None:
+        self.prefix_length = 0
+        self.tails: Mapping[str, date] = NO_TAILS
+
+    def get(self, key: str) -> date | None:
+        """The day the occurrence `key` was done, or None."""
+        return self.tails.get(key[self.prefix_length :])
+
+    def __contains__(self, key: str) -> bool:
+        return key[self.prefix_length :] in self.tails
+
+
+class CustomerContext:
+    """What the rules decide for one customer, and the invoice they are looking at."""
+
+    __slots__ = (
+        "actions",
+        "as_of",
+        "compiled",
+        "customer",
+        "customer_prefix",
+        "done",
+        "entries",
+        "held",
+        "history",
+        "levels",
+        "messages",
+        "mine",
+        "notices",
+        "offers",
+        "paused",
+        "prefix",
+        "rejected",
+        "reminders_stopped",
+        "run",
+        "sent",
+        "skipped",
+        "suspend_on",
+        "suspend_stage",
+        "tasks",
+    )
+
+    def __init__(
+        self,
+        run: Run,
+        compiled: CompiledPolicy,
+        customer: Customer,
+        levels: dict[str, int],
+        suspending: Mapping[str, tuple[CompiledStage, date]],
+    ) -> None:
+        self.run = run
+        self.as_of = run.as_of
+        self.history = run.history
+        self.compiled = compiled
+        self.customer = customer
+        self.actions: list[Action] = []
+        self.skipped: list[SkippedOccurrence] = []
+        self.paused: list[PausedInvoice] = []
+        self.messages: list[Message] = []
+        self.tasks: list[Task] = []
+        self.offers: dict[tuple[str, str], tuple[CompiledStage, date]] = {}
+        self.levels = levels
+        self.entries: dict[str, dict[str, date]] = {}
+        self.suspend_stage: CompiledStage | None = None
+        self.suspend_on: date | None = None
+        self.reminders_stopped: set[str] = set()
+        self.customer_prefix = f"{compiled.prefix}{escape(customer.id)}:"
+        self.notices: list[tuple[str, tuple[str, ...]]] = []
+        """Per invoice at a suspending stage: the keys of the messages that announce it."""
+        self.held: list[Held] = []
+        """Hand-offs and write-off proposals that take effect once their notice is out."""
+        self.sent: set[str] = set()
+        """The occurrences the messages of this evaluation carry out."""
+        self.rejected: list[Rejection] = []
+        """Invoices whose rules failed on extreme values (see `reject`)."""
+        self.prefix = ""
+        """The start of the keys of the invoice being evaluated."""
+        self.mine: Mapping[str, date] = NO_TAILS
+        """Its done keys, after the prefix."""
+        self.done = Scoped()
+        """The same, looked up by whole key."""
+        first = compiled.suspend_from - 1
+        for invoice_id, (stage, on) in suspending.items():
+            reached = compiled.stages[first : levels[invoice_id]]
+            note_suspension(self, stage, on, invoice_id, reached)
+
+    def marks(self) -> tuple[int, int, int, int, int]:
+        """How much the rules have produced so far (see `reject`)."""
+        return (
+            len(self.actions),
+            len(self.skipped),
+            len(self.messages),
+            len(self.tasks),
+            len(self.held),
+        )
+
+    def reject(
+        self, invoice: Invoice, marks: tuple[int, int, int, int, int], error: Exception
+    ) -> None:
+        """Undo what the rules produced for `invoice` since `marks` and reject it.
+
+        For values the arithmetic cannot carry (a date out of the calendar's range, an amount
+        beyond the decimal precision): the invoice is rejected with the reason, and the rest
+        of the batch is evaluated.
+        """
+        actions, skipped, messages, tasks, held = marks
+        del self.actions[actions:]
+        del self.skipped[skipped:]
+        del self.messages[messages:]
+        del self.tasks[tasks:]
+        del self.held[held:]
+        self.levels.pop(invoice.id, None)
+        self.entries.pop(invoice.id, None)
+        self.reminders_stopped.discard(invoice.id)
+        if isinstance(error, OverflowError) or "out of range" in str(error):
+            why = "a date its rules reach falls outside the calendar (years 1 to 9999)"
+        else:
+            why = "an amount its rules compute is beyond the precision of decimal arithmetic"
+        self.rejected.append(
+            Rejection._construct(
+                invoice_id=invoice.id,
+                customer_id=invoice.customer_id,
+                error=f"invoice {invoice.id!r} cannot be evaluated: {why} (due date "
+                f"{invoice.due_date.isoformat()}, total {invoice.total}; {error})",
+            )
+        )
+
+    def focus(
+        self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
+    ) -> None:
+        """Make `invoice` the one whose keys are built and looked up."""
+        part = escape(invoice.id)
+        self.prefix = prefix = f"{customer_prefix}{part}:"
+        self.mine = mine = done_of.get(part, NO_TAILS)
+        done = self.done
+        done.prefix_length = len(prefix)
+        done.tails = mine
+
+
+def note_suspension(
+    ctx: CustomerContext,
+    stage: CompiledStage,
+    on: date,
+    invoice_id: str,
+    reached: Iterable[CompiledStage],
+) -> None:
+    """Record that invoice `invoice_id` is at suspending `stage`, entered on `on`.
+
+    `reached` are the stages from `stage` up to the invoice's top stage: the message of any
+    of them announces the suspension (see `notice_keys`).
+    """
+    if ctx.suspend_stage is None or stage.level > ctx.suspend_stage.level:
+        ctx.suspend_stage = stage
+    if ctx.suspend_on is None or on < ctx.suspend_on:
+        ctx.suspend_on = on
+    ctx.notices.append((invoice_id, notice_keys(ctx, invoice_id, reached)))
+
+
+def notice_keys(
+    ctx: CustomerContext, invoice_id: str, reached: Iterable[CompiledStage]
+) -> tuple[str, ...]:
+    """The keys of the stage messages of `reached` (for one invoice): the notices."""
+    prefix = f"{ctx.customer_prefix}{escape(invoice_id)}:stage-message:"
+    return tuple(prefix + stage.sid for stage in reached if stage.stage.message is not None)
+
+
+@dataclass(slots=True)
+class Held:
+    """An action that takes effect only once a notice has gone out (see `rules.notices`)."""
+
+    invoice: Invoice
+    key: str
+    entry: date
+    notices: tuple[str, ...]
+    clear_days: int
+    rule: str
+    text: str
+    build: Callable[[date], Action]
+
+
+def principal_on(invoice: Invoice, day: date) -> Decimal:
+    """The invoice total less payments and credit notes dated on or before `day`."""
+    owed = invoice.total.amount
+    if not invoice.payments and not invoice.credit_notes:
+        return owed
+    for payment in invoice.payments:
+        if payment.date <= day:
+            owed -= payment.amount.amount
+    for note in invoice.credit_notes:
+        if note.date <= day:
+            owed -= note.amount.amount
+    return owed
+
+
+def balance_on(invoice: Invoice, day: date) -> Decimal:
+    """The principal owed on `day` plus the charges posted up to then."""
+    owed = principal_on(invoice, day)
+    for charge in invoice.charges:
+        if charge.date <= day:
+            owed += charge.amount.amount
+    return owed
+
+
+def money(amount: Decimal, currency: str) -> Money:
+    """`amount` in `currency`, trusted (already exact)."""
+    return Money._trusted(amount, currency)
+
+
+def reason(rule: str, text: str, **figures: object) -> Reason:
+    """The reason of an action or skip: its rule, one-line text and figures."""
+    return Reason._construct(
+        rule=rule,
+        text=text,
+        figures=tuple([(k, str(v)) for k, v in figures.items()]) if figures else (),
+    )
+
+
+def skip(
+    key: str,
+    invoice: Invoice,
+    due_on: date,
+    cause: SkipReason,
+    rule: str,
+    text: str,
+    retry_on: date | None = None,
+    occurrence: int | None = None,
+    rule_id: str | None = None,
+) -> SkippedOccurrence:
+    """An occurrence of `invoice` not carried out, with its cause and reason.
+
+    `rule` is the rule of the reason (the cap that held it back, for instance); `rule_id`
+    the rule the occurrence comes from, when it differs.
+    """
+    return SkippedOccurrence._construct(
+        key=key,
+        customer_id=invoice.customer_id,
+        invoice_id=invoice.id,
+        due_on=due_on,
+        cause=cause,
+        reason=reason(rule, text),
+        retry_on=retry_on,
+        rule_id=rule if rule_id is None else rule_id,
+        occurrence=occurrence,
+    )

@@ -1,0 +1,125 @@
+"""The interest rule.
+
+Late interest accrues day by day on the principal owed at the start of each
+day, from the day after the due date (after any grace days), and is posted monthly, on
+each payment or on entering a stage, rounded once per posting.
+
+Every posting period that ended and is not in the history is posted, back to the last one
+that was (DESIGN.md rule 5, and "Interest": annual rate or rate table, day count, cap).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from dateutil.relativedelta import relativedelta
+
+from dunning.engine.actions import PostInterest
+from dunning.engine.keys import escape
+from dunning.engine.rules.context import CustomerContext, principal_on, reason
+from dunning.invoices import Invoice
+from dunning.money import Money, minor_unit, round_half_up
+from dunning.penalties import InterestRule, InterestSegment
+from dunning.policy.model import InterestPosting
+
+__all__ = ["interest"]
+
+_DAY = timedelta(days=1)
+
+
+def interest(ctx: CustomerContext, invoice: Invoice) -> None:
+    """Post the interest of `invoice` for every posting period ended and not yet done."""
+    cp = ctx.compiled
+    rule = cp.interest
+    assert rule is not None
+    as_of = ctx.as_of
+    due = invoice.due_date
+    ends: list[tuple[date, str]] = []
+    if cp.posting is InterestPosting.MONTHLY:
+        end = _month_end(due + _DAY)
+        while end <= as_of:
+            ends.append((end, end.strftime("%Y-%m")))
+            end = _month_end(end + _DAY)
+    elif cp.posting is InterestPosting.PAYMENT:
+        days = sorted({p.date for p in invoice.payments if due < p.date <= as_of})
+        ends = [(day, day.isoformat()) for day in days]
+    else:
+        entries = ctx.entries.get(invoice.id, {})
+        for stage in cp.stages:
+            entry = entries.get(stage.stage.id)
+            if stage.stage.post_interest and entry is not None:
+                ends.append((entry, f"stage-{stage.stage.id}"))
+        ends.sort()
+    done = ctx.done
+    start = due + _DAY
+    pending: list[tuple[date, date, str]] = []
+    for end, label in ends:
+        pending.append((start, end, label))
+        start = end + _DAY
+    for first, last, label in reversed(pending):
+        key = f"{ctx.prefix}interest:{escape(label)}"
+        if key in done:
+            break
+        amount, segments = _accrue(rule, invoice, first, last)
+        if amount.amount <= 0:
+            continue
+        ctx.actions.append(
+            PostInterest._construct(
+                key=key,
+                customer_id=invoice.customer_id,
+                invoice_ids=(invoice.id,),
+                due_on=last,
+                covers=(),
+                reason=reason(
+                    f"interest:{cp.posting}",
+                    f"interest from {first.isoformat()} to {last.isoformat()}: {amount}",
+                    days=(last - first).days + 1,
+                ),
+                rule_id=f"interest:{cp.posting}",
+                amount=amount,
+                first_day=first,
+                last_day=last,
+                segments=segments,
+            )
+        )
+
+
+def _month_end(day: date) -> date:
+    return day + relativedelta(day=31)
+
+
+def _principal_runs(invoice: Invoice, first: date, last: date) -> list[tuple[date, date, Decimal]]:
+    """Runs of days in [first, last] with a constant principal (payments reduce it the next day).
+
+    Interest for a day accrues on what was owed at the start of that day, so a payment on day
+    p still bears interest for p itself (days late run to the payment date inclusive).
+    """
+    changes = sorted(
+        {p.date + _DAY for p in invoice.payments}
+        | {c.date + _DAY for c in invoice.credit_notes}
+        | {first},
+    )
+    runs: list[tuple[date, date, Decimal]] = []
+    starts = [day for day in changes if first <= day <= last]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] - _DAY if index + 1 < len(starts) else last
+        runs.append((start, end, principal_on(invoice, start - _DAY)))
+    return runs
+
+
+def _accrue(
+    rule: InterestRule, invoice: Invoice, first: date, last: date
+) -> tuple[Money, tuple[InterestSegment, ...]]:
+    """Interest on the invoice's varying principal over [first, last], rounded once."""
+    first = max(first, rule.first_day(invoice.due_date))
+    total = Fraction(0)
+    segments: list[InterestSegment] = []
+    if first <= last:
+        for start, end, principal in _principal_runs(invoice, first, last):
+            exact, pieces = rule.accrue(principal, start, end)
+            total += exact
+            segments.extend(pieces)
+    amount = round_half_up(total, minor_unit(invoice.currency))
+    return Money._trusted(amount, invoice.currency), tuple(segments)

@@ -1,0 +1,286 @@
+"""The message rules: quiet days, caps, consolidation, channels and send windows.
+
+The reminders and stage messages due for a customer wait on quiet days, go out
+on the first channel of the customer that has an address and did not fail before, are
+consolidated per channel and currency when the policy says so, and respect the frequency
+cap (the most severe first), with the send window's start as `not_before`.
+
+A capped, quiet-day or unreachable message is reported as skipped, with when to retry
+(DESIGN.md "Pauses": frequency caps, consolidation, quiet days and send windows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dunning.calendars import next_business_day
+from dunning.engine.actions import MessageItem, Reason, SendMessage, SkippedOccurrence, SkipReason
+from dunning.engine.keys import consolidated_key
+from dunning.engine.rules.context import ZERO, CustomerContext, Message, money, skip
+from dunning.invoices import Channel, Customer
+
+__all__ = ["messages"]
+
+_DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
+
+
+def messages(ctx: CustomerContext) -> None:
+    """Send, consolidate, cap or hold back the customer's messages due."""
+    cp = ctx.compiled
+    customer = ctx.customer
+    as_of = ctx.as_of
+    history = ctx.history
+    if cp.quiet is not None and not cp.quiet.is_business_day(as_of):
+        next_day = next_business_day(as_of, cp.quiet)
+        for message in ctx.messages:
+            if message.fallback is not None:
+                _supersede(ctx, message, message.fallback)
+            ctx.skipped.append(
+                skip(
+                    message.key,
+                    message.invoice,
+                    message.due_on,
+                    SkipReason.QUIET_DAY,
+                    message.rule,
+                    f"{as_of.isoformat()} is a quiet day; the message waits",
+                    retry_on=next_day,
+                    occurrence=message.number,
+                )
+            )
+        return
+    # The frequency cap first: with no room left, every message that has a channel is
+    # capped, and nothing needs grouping or ranking.
+    allowed: int | None = None
+    retry: date | None = None
+    cap = cp.policy.frequency_cap
+    capped = ""
+    if cap is not None:
+        window_start = as_of - timedelta(days=cap.days - 1)
+        recent = [d for d in history.messages.get(customer.id, ()) if window_start <= d <= as_of]
+        recent.sort()
+        allowed = max(cap.max_messages - len(recent), 0)
+        if recent:
+            retry = recent[max(len(recent) - cap.max_messages, 0)] + timedelta(days=cap.days)
+        else:
+            retry = as_of + _DAY
+        capped = f"at most {cap.max_messages} messages in {cap.days} days"
+    groups: dict[tuple[Channel, str, str], list[Message]] = defaultdict(list)
+    consolidate = cp.policy.consolidate
+    pending = ctx.messages
+    index = 0
+    while index < len(pending):
+        message = pending[index]
+        index += 1
+        failed = history.failed_channels.get(message.key) if history.failed_channels else None
+        channels = message.channels
+        if failed:
+            channels = tuple(c for c in channels if c not in failed)
+            message.note += "; delivery failed before on " + _names(sorted(failed))
+        channel = customer.pick_channel(channels)
+        fallback = message.fallback
+        if channel is None:
+            text = f"no usable address on {_names(message.channels)}"
+            if failed:
+                text = f"delivery failed on {_names(sorted(failed))}; no other {text[3:]}"
+            if fallback is not None:
+                # A message that was not delivered supersedes nothing: the reminder due
+                # today goes in its place, on its own channels.
+                text += "; the next reminder due goes instead"
+                fallback.note = (
+                    f"; in place of the message of {message.rule.replace(':', ' ', 1)}, "
+                    "which failed on every channel"
+                )
+                pending.append(fallback)
+            ctx.skipped.append(
+                skip(
+                    message.key,
+                    message.invoice,
+                    message.due_on,
+                    SkipReason.NO_CHANNEL,
+                    message.rule,
+                    text,
+                    occurrence=message.number,
+                )
+            )
+            continue
+        if fallback is not None:
+            _supersede(ctx, message, fallback)
+        if allowed == 0:
+            ctx.skipped.append(_capped(message, capped, retry))
+        else:
+            slot = "" if consolidate else message.key
+            groups[(channel, message.invoice.currency, slot)].append(message)
+    if not groups:
+        return
+    # Each group is one message; the most severe go first when the frequency cap leaves
+    # room for only some. Messages are built only for the groups that go out.
+    ranked: list[tuple[tuple[int, ...], str, tuple[str, ...], Channel, str, list[Message]]]
+    ranked = []
+    for (channel, currency, _), members in groups.items():
+        members.sort(key=_severity_order)
+        lead = members[0]
+        if len(members) == 1:
+            key = f"{lead.key}@{channel.value}"
+            covers: tuple[str, ...] = tuple(sorted((lead.key, *lead.replaces)))
+        else:
+            covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
+            key = consolidated_key(cp.id, customer.id, "message", channel.value, covers)
+        severity = (-lead.severity[0], -lead.severity[1])
+        ranked.append((severity, key, covers, channel, currency, members))
+    if allowed is None:
+        allowed = len(ranked)
+    if len(ranked) > 1:
+        ranked.sort(key=lambda item: (item[0], item[1]))
+    window = _window(ctx)
+    for index, (_, key, covers, channel, currency, members) in enumerate(ranked):
+        if index < allowed:
+            ctx.actions.append(
+                _send(ctx, customer, key, covers, channel, currency, members, window)
+            )
+            ctx.sent.update(covers)
+        else:
+            ctx.skipped.extend(_capped(message, capped, retry) for message in members)
+
+
+def _names(channels: Iterable[Channel]) -> str:
+    return ", ".join(c.value for c in channels)
+
+
+def _supersede(ctx: CustomerContext, message: Message, reminder: Message) -> None:
+    """The stage `message` carries `reminder` out: one message, not two."""
+    message.replaces = (reminder.key,)
+    ctx.skipped.append(
+        skip(
+            reminder.key,
+            reminder.invoice,
+            reminder.due_on,
+            SkipReason.SUPERSEDED,
+            reminder.rule,
+            f"reminder replaced by the message of {message.rule}",
+            occurrence=reminder.number,
+        )
+    )
+
+
+def _capped(message: Message, text: str, retry: date | None) -> SkippedOccurrence:
+    """`message` held back by the frequency cap until `retry`."""
+    return skip(
+        message.key,
+        message.invoice,
+        message.due_on,
+        SkipReason.CAPPED,
+        "frequency_cap",
+        text,
+        retry_on=retry,
+        occurrence=message.number,
+        rule_id=message.rule,
+    )
+
+
+def _window(ctx: CustomerContext) -> tuple[datetime, datetime | None]:
+    """The send window on the evaluation date, in the customer's time zone.
+
+    Its start (midnight without a window) and its end (None without a window); a bound that
+    falls in a daylight-saving gap is the first valid instant after it.
+    """
+    cp = ctx.compiled
+    zone = ctx.customer.time_zone
+    windows = ctx.run.windows
+    slot = (zone, cp.window_start, cp.window_end)
+    known = windows.get(slot)
+    if known is None:
+        tz = ZoneInfo(zone)
+        end = cp.window_end
+        known = windows[slot] = (
+            _local(ctx.as_of, cp.window_start, tz),
+            None if end is None else _local(ctx.as_of, end, tz),
+        )
+    return known
+
+
+def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`at` on `day` in `tz`, or, when the clocks skip it, the first instant after the gap."""
+    wall = datetime.combine(day, at, tzinfo=tz)
+    utc = wall.astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return wall
+    # In a gap: the offset before the change puts `utc` after it, the offset after the change
+    # (fold=1) puts it before; the change is the first instant with the new offset.
+    low = wall.replace(fold=1).astimezone(UTC)
+    high = utc
+    after = high.astimezone(tz).utcoffset()
+    while high - low > _SECOND:
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return high.astimezone(tz).replace(microsecond=0)
+
+
+def _send(
+    ctx: CustomerContext,
+    customer: Customer,
+    key: str,
+    covers: tuple[str, ...],
+    channel: Channel,
+    currency: str,
+    members: list[Message],
+    window: tuple[datetime, datetime | None],
+) -> SendMessage:
+    """One message (consolidated when it has several members) to `customer`."""
+    as_of = ctx.as_of
+    lead = members[0]
+    address = customer.address(channel)
+    assert address is not None  # pick_channel only returns channels with an address
+    total = sum((m.balance.amount for m in members), ZERO)
+    ordered = members if len(members) == 1 else sorted(members, key=_invoice_of)
+    items = tuple(
+        MessageItem._construct(
+            invoice_id=m.invoice.id,
+            occurrence=m.key,
+            template=m.template,
+            tone=m.tone,
+            balance=m.balance,
+            days_overdue=(as_of - m.invoice.due_date).days,
+            due_date=m.invoice.due_date,
+        )
+        for m in ordered
+    )
+    text = (
+        lead.text()
+        if len(members) == 1
+        else f"{len(members)} invoices in one {channel.value} message; led by {lead.text()}"
+    )
+    return SendMessage._construct(
+        key=key,
+        customer_id=customer.id,
+        invoice_ids=tuple(item.invoice_id for item in items),
+        due_on=min(m.due_on for m in members),
+        covers=covers,
+        reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures()),
+        rule_id=lead.rule,
+        occurrence=lead.number,
+        channel=channel,
+        address=address,
+        template=lead.template,
+        tone=lead.tone,
+        locale=customer.locale,
+        not_before=window[0],
+        not_after=window[1],
+        total=money(total, currency),
+        items=items,
+    )
+
+
+def _severity_order(message: Message) -> tuple[int, int, str, str]:
+    """Most severe first, then by invoice and key."""
+    return (-message.severity[0], -message.severity[1], message.invoice.id, message.key)
+
+
+def _invoice_of(message: Message) -> str:
+    return message.invoice.id
