@@ -91,6 +91,7 @@ from dunning.penalties import (
     LateFee,
     PercentFee,
     RateFixing,
+    RateQuote,
     TieredFee,
 )
 from dunning.plans import (
@@ -251,6 +252,7 @@ __all__ = [
     "RateFixing",
     "RateNotFoundError",
     "RatePoint",
+    "RateQuote",
     "RateSegment",
     "RateTable",
     "Reason",
