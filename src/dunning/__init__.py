@@ -96,6 +96,7 @@ from dunning.penalties import (
     LateFee,
     PercentFee,
     RateFixing,
+    RateQuote,
     TieredFee,
 )
 from dunning.plans import (
@@ -276,6 +277,7 @@ __all__ = [
     "RateFixing",
     "RateNotFoundError",
     "RatePoint",
+    "RateQuote",
     "RateSegment",
     "RateTable",
     "Reason",

@@ -30,7 +30,7 @@ from decimal import (
 )
 from enum import StrEnum
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -38,7 +38,7 @@ from pydantic_core import PydanticCustomError
 from dunning._model import Model
 from dunning.daycount import DayCount, year_fraction
 from dunning.money import Amount, Currency, Money, exact_context, minor_unit, round_half_up
-from dunning.rates import RateTable, ReferenceRate
+from dunning.rates import RateTable, ReferenceRate, effective_monthly_from_annual
 
 __all__ = [
     "FeeBand",
@@ -50,6 +50,7 @@ __all__ = [
     "PerCurrency",
     "PercentFee",
     "RateFixing",
+    "RateQuote",
     "RateRun",
     "TieredFee",
     "amount_in",
@@ -450,6 +451,27 @@ def _limited(
 RateRun = tuple[date, date, Decimal, bool, bool]
 
 
+class RateQuote(StrEnum):
+    """How the rates of an `InterestRule` (rate, reference, spread, ceiling, floor) are quoted.
+
+    Interest always accrues day by day as simple interest at a nominal annual rate on the
+    rule's day count; an effective quote is converted to that rate first.
+    """
+
+    NOMINAL_ANNUAL = "nominal_annual"
+    """A nominal annual percentage, accrued as given on the day count (the default)."""
+    EFFECTIVE_ANNUAL = "effective_annual"
+    """An effective annual rate (E.A., as Colombia and Chile quote them): converted to its
+    effective monthly rate ``(1 + EA)^(1/12) - 1`` (10 decimals of percent), accrued as 12
+    times that on ACT/360, so a 30-day month costs exactly the effective monthly rate."""
+    EFFECTIVE_MONTHLY = "effective_monthly"
+    """An effective monthly rate (tasa mensual): accrued as 12 times it on ACT/360."""
+
+
+#: The day counts an effective quote accrues on: a 30-day month is one twelfth of the year.
+_MONTHLY_BASES = (DayCount.ACT_360, DayCount.THIRTY_360)
+
+
 class InterestRule(Model):
     """Simple late-payment interest: a rate, a day count, grace days, a ceiling and a floor.
 
@@ -485,6 +507,23 @@ class InterestRule(Model):
     floor: RateTable | Amount | None = Field(
         default=None, description="Annual percent the rate is raised to at least."
     )
+    quoted: RateQuote = Field(
+        default=RateQuote.NOMINAL_ANNUAL,
+        description="How every rate of the rule is quoted; effective quotes accrue on ACT/360.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _monthly_basis(cls, data: Any) -> Any:
+        # An effective quote is a monthly convention: default its day count to ACT/360 rather
+        # than silently accruing it on ACT/365F.
+        if (
+            isinstance(data, dict)
+            and data.get("quoted") in (RateQuote.EFFECTIVE_ANNUAL, RateQuote.EFFECTIVE_MONTHLY)
+            and "basis" not in data
+        ):
+            return {**data, "basis": DayCount.ACT_360}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> InterestRule:
@@ -517,7 +556,27 @@ class InterestRule(Model):
             value = getattr(self, field)
             if isinstance(value, Decimal):
                 _percent(value, field)
+        if self.quoted is not RateQuote.NOMINAL_ANNUAL and self.basis not in _MONTHLY_BASES:
+            raise PydanticCustomError(
+                "dunning.quoted_basis",
+                "quoted is {quoted} but basis is {basis}; an effective rate accrues by 30-day "
+                "months, on ACT/360 or 30/360 (leave basis out for ACT/360)",
+                {"quoted": self.quoted.value, "basis": self.basis.value},
+            )
         return self
+
+    def accrual_rate(self, rate: Decimal) -> Decimal:
+        """The nominal annual percent that accrues a rate quoted as `quoted`.
+
+        >>> InterestRule(annual_rate=Decimal("28.37"), quoted="effective_annual").accrual_rate(
+        ...     Decimal("28.37"))
+        Decimal('25.2363545628')
+        """
+        if self.quoted is RateQuote.EFFECTIVE_ANNUAL:
+            return 12 * effective_monthly_from_annual(rate)
+        if self.quoted is RateQuote.EFFECTIVE_MONTHLY:
+            return 12 * rate
+        return rate
 
     @property
     def effective_fixing(self) -> RateFixing | None:
@@ -561,10 +620,14 @@ class InterestRule(Model):
             RateNotFoundError: when a reference, ceiling or floor table has no rate on a day.
         """
         runs: list[RateRun] = []
-        for first, last, rate, low in _limited(self._pieces(first_day, last_day), self.floor):
+        convert = self.accrual_rate
+        pieces = [(f, t, convert(r)) for f, t, r in self._pieces(first_day, last_day)]
+        for first, last, rate, quoted_low in _limited(pieces, self.floor):
+            low = None if quoted_low is None else convert(quoted_low)
             floored = low is not None and rate < low
             lifted = low if low is not None and floored else rate
-            for start, end, value, high in _limited([(first, last, lifted)], self.ceiling):
+            for start, end, value, quoted_high in _limited([(first, last, lifted)], self.ceiling):
+                high = None if quoted_high is None else convert(quoted_high)
                 capped = high is not None and value > high
                 final = max(high if high is not None and capped else value, _ZERO)
                 if (
@@ -617,6 +680,45 @@ class InterestRule(Model):
             )
         return total, tuple(segments)
 
+    def permitted(self, principal: Decimal, first_day: date, last_day: date) -> Fraction | None:
+        """The exact interest the ceiling allows on `principal` over the days, or None.
+
+        What a usury ceiling permits is an amount, not only a rate: the sum of every posting
+        of a debt stays within this figure for the whole period (see `capped_total`).
+
+        Raises:
+            RateNotFoundError: when a ceiling table has no rate on a day.
+        """
+        if self.ceiling is None:
+            return None
+        if last_day < first_day or principal <= 0:
+            return Fraction(0)
+        base = Fraction(principal)
+        total = Fraction(0)
+        for start, end, _, high in _limited([(first_day, last_day, _ZERO)], self.ceiling):
+            assert high is not None  # a ceiling is set
+            rate = max(self.accrual_rate(high), _ZERO)
+            total += base * Fraction(rate) / 100 * year_fraction(start - _ONE_DAY, end, self.basis)
+        return total
+
+    def capped_total(self, exact: Fraction, permitted: Fraction | None, places: int) -> Decimal:
+        """Round a cumulative interest `exact` (half up) without passing what is `permitted`.
+
+        Rounding each posting half up could add up to more than a ceiling allows (twelve
+        monthly postings, each up to half a unit over); rounding the running total instead,
+        and never above the permitted amount rounded down, keeps every partial sum within it.
+
+        >>> rule = InterestRule(annual_rate=Decimal("30"), ceiling=Decimal("28"))
+        >>> rule.capped_total(Fraction(28370_6, 10), Fraction(28370_6, 10), 0)
+        Decimal('28370')
+        """
+        total = round_half_up(exact, places)
+        if permitted is not None:
+            scaled = permitted * 10**places
+            allowed = Decimal(max(scaled.numerator // scaled.denominator, 0)).scaleb(-places)
+            total = min(total, allowed)
+        return total
+
     def compute(self, principal: Money, due_date: date, until: date) -> InterestComputation:
         """Return the interest on `principal`, due on `due_date`, accrued up to `until`.
 
@@ -642,10 +744,11 @@ class InterestRule(Model):
                 amount=_trusted(Decimal(0).scaleb(-places), currency),
             )
         total, segments = self.accrue(principal.amount, first, until)
+        permitted = self.permitted(principal.amount, first, until)
         return InterestComputation.model_construct(
             principal=principal,
             first_day=first,
             last_day=until,
             segments=segments,
-            amount=_trusted(round_half_up(total, places), currency),
+            amount=_trusted(self.capped_total(total, permitted, places), currency),
         )

@@ -198,7 +198,8 @@ def test_co_agreed_rate_above_ceiling_is_capped() -> None:
     # COP 10,000,000 due 15 Oct 2024, until 14 Nov 2024 (16 + 14 days), a day = i_m / 30:
     #   10,000,000 x 2.8549337604 % x 16 / 30 = 152,263.133888
     #   10,000,000 x 2.7609146743 % x 14 / 30 = 128,842.6848...
-    #   281,105.8187... -> COP 281,106
+    #   281,105.8187... at the ceiling itself: rounding half up (281,106) would charge more than
+    #   the usury ceiling permits, so the amount is rounded down to COP 281,105.
     claim = get_jurisdiction("CO").claim(
         Money(10_000_000, "COP"),
         date(2024, 10, 15),
@@ -211,9 +212,9 @@ def test_co_agreed_rate_above_ceiling_is_capped() -> None:
         (date(2024, 11, 1), date(2024, 11, 14), 14, Decimal("33.1309760916"), True),
     ]
     assert claim.interest.segments[0].amount == Decimal("152263.133888")
-    assert claim.interest.amount == Money(281_106, "COP")
+    assert claim.interest.amount == Money(281_105, "COP")
     assert claim.compensation is None
-    assert claim.total == Money(281_106, "COP")
+    assert claim.total == Money(281_105, "COP")
 
 
 def test_co_agreed_rate_below_ceiling() -> None:
@@ -236,8 +237,9 @@ def test_co_without_agreed_rate_is_the_maximum() -> None:
     claim = get_jurisdiction("CO").claim(
         Money(10_000_000, "COP"), date(2024, 10, 15), date(2024, 11, 14), certified_rate=IBC
     )
+    # Charged at the ceiling: 281,105.8187 permitted, never rounded above it.
     assert [s.capped for s in claim.interest.segments] == [False, False]
-    assert claim.total == Money(281_106, "COP")
+    assert claim.total == Money(281_105, "COP")
 
 
 def test_co_shipped_certifications_across_the_move_to_monthly_periods() -> None:

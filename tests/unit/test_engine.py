@@ -481,14 +481,15 @@ class TestInterest:
     def test_monthly_postings_on_a_varying_principal(self) -> None:
         # 12 % a year, ACT/365F. February: 10,000.00 x 0.12 x 28/365 = 92.0548 -> 92.05.
         # March: 10 days on 10,000.00 (the payment day bears interest) = 32.8767, then 21
-        # days on 6,000.00 = 41.4247; together 74.3014 -> 74.30.
+        # days on 6,000.00 = 41.4247; together 74.3014. The running total is rounded once:
+        # 166.3562 -> 166.36, so March posts 166.36 - 92.05 = 74.31.
         inv = invoice(total="10000.00", payments=[pay("4000.00", date(2026, 3, 10))])
         pol = policy(steps=[], interest=InterestSettings(rule=InterestRule(annual_rate="12")))
         result = run([inv], date(2026, 3, 31), pol)
         posts = [(a.first_day, a.last_day, a.amount.amount) for a in result.actions]
         assert posts == [
             (date(2026, 2, 1), date(2026, 2, 28), Decimal("92.05")),
-            (date(2026, 3, 1), date(2026, 3, 31), Decimal("74.30")),
+            (date(2026, 3, 1), date(2026, 3, 31), Decimal("74.31")),
         ]
         march = result.actions[1]
         assert [(s.days, s.annual_rate) for s in march.segments] == [

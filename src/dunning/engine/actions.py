@@ -254,6 +254,8 @@ class SkipReason(StrEnum):
     AWAITING_NOTICE = "awaiting_notice"
     """A suspension, hand-off or write-off proposal waits until the stage's message (the
     notice) has gone out, and the stage's clear days after it have passed."""
+    HARD_DECLINE = "hard_decline"
+    """The automatic charge was declined for good (stolen card, closed account): no retry."""
 
 
 class SkippedOccurrence(Model):
@@ -331,6 +333,12 @@ class HistoryRecord(Model):
     invoice_ids: tuple[str, ...] = ()
     covers: tuple[str, ...] = ()
     channel: Channel | None = None
+    decline: Literal["soft", "hard"] | None = Field(
+        default=None,
+        description="For a failed automatic charge or retry: a soft decline may be retried, a "
+        "hard one (stolen card, closed account) never is. See dunning.adapters.classify_decline.",
+    )
+    decline_code: str | None = Field(default=None, description="The provider's decline code.")
 
     @classmethod
     def of(

@@ -91,6 +91,8 @@ class HistoryIndex:
         self.suspends: dict[str, int] = defaultdict(int)
         self.resumes: dict[str, int] = defaultdict(int)
         self.failed_charges: dict[str, date] = {}
+        #: Invoices whose automatic charge or retry was declined for good: day and code.
+        self.hard_declines: dict[str, tuple[date, str | None]] = {}
         self.records = 0
         self.add(records)
 
@@ -175,6 +177,11 @@ class HistoryIndex:
 
     def _charge(self, record: HistoryRecord) -> None:
         kind = record.kind
+        if record.status is HistoryStatus.FAILED and record.decline == "hard":
+            for invoice_id in record.invoice_ids:
+                declined = self.hard_declines.get(invoice_id)
+                if declined is None or record.on < declined[0]:
+                    self.hard_declines[invoice_id] = (record.on, record.decline_code)
         if record.status is HistoryStatus.FAILED and kind is ActionKind.AUTOMATIC_CHARGE:
             for invoice_id in record.invoice_ids:
                 known = self.failed_charges.get(invoice_id)

@@ -20,7 +20,7 @@ from dunning.engine.actions import PostInterest
 from dunning.engine.keys import escape
 from dunning.engine.rules.context import CustomerContext, principal_on, reason
 from dunning.invoices import Invoice
-from dunning.money import Money, minor_unit, round_half_up
+from dunning.money import Money, minor_unit
 from dunning.penalties import InterestRule, InterestSegment
 from dunning.policy.model import InterestPosting
 
@@ -58,13 +58,29 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
     for end, label in ends:
         pending.append((start, end, label))
         start = end + _DAY
-    for first, last, label in reversed(pending):
+    # Posted amounts are differences of the running total rounded once (and never above what
+    # a ceiling permits over the whole period), so the postings of a year add up exactly to
+    # the year's interest instead of gaining up to half a unit each (DESIGN.md: caps).
+    places = minor_unit(invoice.currency)
+    exact = Fraction(0)
+    permitted: Fraction | None = None if rule.ceiling is None else Fraction(0)
+    posted = Decimal(0)
+    due_now: list[tuple[date, date, str, Decimal, tuple[InterestSegment, ...]]] = []
+    for first, last, label in pending:
+        accrued, segments, allowed = _accrue(rule, invoice, first, last)
+        exact += accrued
+        if permitted is not None and allowed is not None:
+            permitted += allowed
+        total = rule.capped_total(exact, permitted, places)
+        due_now.append((first, last, label, total - posted, segments))
+        posted = total
+    for first, last, label, amount, segments in reversed(due_now):
         key = f"{ctx.prefix}interest:{escape(label)}"
         if key in done:
             break
-        amount, segments = _accrue(rule, invoice, first, last)
-        if amount.amount <= 0:
+        if amount <= 0:
             continue
+        money = Money._trusted(amount, invoice.currency)
         ctx.actions.append(
             PostInterest._construct(
                 key=key,
@@ -74,11 +90,11 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
                 covers=(),
                 reason=reason(
                     f"interest:{cp.posting}",
-                    f"interest from {first.isoformat()} to {last.isoformat()}: {amount}",
+                    f"interest from {first.isoformat()} to {last.isoformat()}: {money}",
                     days=(last - first).days + 1,
                 ),
                 rule_id=f"interest:{cp.posting}",
-                amount=amount,
+                amount=money,
                 first_day=first,
                 last_day=last,
                 segments=segments,
@@ -111,15 +127,20 @@ def _principal_runs(invoice: Invoice, first: date, last: date) -> list[tuple[dat
 
 def _accrue(
     rule: InterestRule, invoice: Invoice, first: date, last: date
-) -> tuple[Money, tuple[InterestSegment, ...]]:
-    """Interest on the invoice's varying principal over [first, last], rounded once."""
+) -> tuple[Fraction, tuple[InterestSegment, ...], Fraction | None]:
+    """Exact interest on the invoice's varying principal over [first, last], and its segments.
+
+    The third figure is what a ceiling permits over those days (None without a ceiling).
+    """
     first = max(first, rule.first_day(invoice.due_date))
     total = Fraction(0)
+    allowed: Fraction | None = None if rule.ceiling is None else Fraction(0)
     segments: list[InterestSegment] = []
     if first <= last:
         for start, end, principal in _principal_runs(invoice, first, last):
             exact, pieces = rule.accrue(principal, start, end)
             total += exact
             segments.extend(pieces)
-    amount = round_half_up(total, minor_unit(invoice.currency))
-    return Money._trusted(amount, invoice.currency), tuple(segments)
+            if allowed is not None:
+                allowed += rule.permitted(principal, start, end) or 0
+    return total, tuple(segments), allowed

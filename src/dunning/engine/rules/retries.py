@@ -4,7 +4,9 @@ After an automatic charge fails, it is retried on the policy's schedule (days
 after the failure, optionally moved to the next payday), up to the maximum number of tries.
 
 Only the latest retry due is emitted; earlier ones not carried out are superseded, as for
-reminders (DESIGN.md rule 5 and "Retries of failed automatic charges").
+reminders (DESIGN.md rule 5 and "Retries of failed automatic charges"). A charge declined for
+good (a history record with ``decline="hard"``) is never retried: the retry due is skipped,
+citing the decline.
 """
 
 from __future__ import annotations
@@ -39,6 +41,23 @@ def retries(ctx: CustomerContext, invoice: Invoice, balance: Money, failed_on: d
         return
     keys = [f"{ctx.prefix}retry:attempt:{number + 1}" for number in range(latest + 1)]
     if keys[latest] in done:
+        return
+    hard = ctx.history.hard_declines.get(invoice.id)
+    if hard is not None:
+        # Retrying a hard decline only repeats the refusal (and card networks penalise it).
+        declined_on, code = hard
+        ctx.skipped.append(
+            skip(
+                keys[latest],
+                invoice,
+                attempts[latest],
+                SkipReason.HARD_DECLINE,
+                "retry",
+                f"no retry {latest + 1}: the charge was declined for good on "
+                f"{declined_on.isoformat()}" + (f" ({code})" if code else ""),
+                occurrence=latest + 1,
+            )
+        )
         return
     for number in range(latest - 1, -1, -1):
         if keys[number] in done:

@@ -1,0 +1,108 @@
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from dunning import Customer, InterestRule, Invoice, Policy, RateQuote, evaluate
+from dunning.engine.actions import PostInterest
+from dunning.policy.model import InterestSettings
+
+CUSTOMER = Customer(id="C", name="Ana")
+
+
+def _postings(rule: InterestRule, total: str, due: date, as_of: date, payments=()):
+    invoice = Invoice(
+        id="I", customer_id="C", currency="COP", total=total, issue_date=date(2023, 12, 1),
+        due_date=due, payments=list(payments),
+    )  # fmt: skip
+    policy = Policy(id="p", interest=InterestSettings(rule=rule))
+    result = evaluate([invoice], policy, as_of, customers=[CUSTOMER])
+    return [a for a in result.actions if isinstance(a, PostInterest)]
+
+
+def test_monthly_postings_at_the_usury_ceiling_add_up_to_what_it_permits():
+    # 100,000 COP charged at the ceiling for a year (2024, a leap year: 366 days on ACT/365F):
+    # 28.37 % x 366 / 365 = 28,447.73 permitted. Rounding each of the 12 postings half up
+    # used to post 28,452, more than the law allows.
+    rule = InterestRule(annual_rate=Decimal("35"), ceiling=Decimal("28.37"))
+    postings = _postings(rule, "100000", date(2023, 12, 31), date(2024, 12, 31))
+    assert len(postings) == 12
+    posted = sum(p.amount.amount for p in postings)
+    permitted = rule.permitted(Decimal(100000), date(2024, 1, 1), date(2024, 12, 31))
+    assert permitted == Fraction(100000) * Fraction("28.37") / 100 * Fraction(366, 365)
+    assert posted == 28447  # floor(28,447.73): never above the ceiling's amount
+    assert all(p.segments[0].capped for p in postings)
+    # The first month alone: 31 days at the ceiling, 2,409.51 permitted, 2,409 posted.
+    january = next(p for p in postings if p.last_day == date(2024, 1, 31))
+    assert january.amount.amount == 2409
+
+
+def test_below_the_ceiling_the_running_total_is_rounded_once():
+    rule = InterestRule(annual_rate=Decimal("12"))
+    postings = _postings(rule, "100001", date(2023, 12, 31), date(2024, 12, 31))
+    exact = Fraction(100001) * Fraction(12, 100) * Fraction(366, 365)
+    assert sum(p.amount.amount for p in postings) == round(exact)  # 12,032 (12,032.24 exact)
+
+
+@settings(max_examples=150)
+@given(
+    total=st.integers(1, 10**9),
+    rate=st.decimals("0.5", "80", places=2),
+    ceiling=st.decimals("0.5", "60", places=2),
+    months=st.integers(1, 30),
+    paid=st.lists(st.tuples(st.integers(1, 900), st.integers(1, 10**8)), max_size=3),
+    quoted=st.sampled_from(list(RateQuote)),
+)
+def test_no_sequence_of_postings_exceeds_what_the_ceiling_permits(
+    total, rate, ceiling, months, paid, quoted
+):
+    rule = InterestRule(annual_rate=rate, ceiling=ceiling, quoted=quoted)
+    due = date(2024, 1, 31)
+    as_of = date(2024 + (months // 12), 1 + months % 12, 1)
+    payments = [
+        {"id": f"P{n}", "date": date.fromordinal(due.toordinal() + day),
+         "amount": {"amount": str(amount), "currency": "COP"}}
+        for n, (day, amount) in enumerate(paid)
+    ]  # fmt: skip
+    postings = sorted(_postings(rule, str(total), due, as_of, payments), key=lambda p: p.last_day)
+    invoice = Invoice(
+        id="I", customer_id="C", currency="COP", total=str(total), issue_date=date(2023, 12, 1),
+        due_date=due, payments=payments,
+    )  # fmt: skip
+    from dunning.engine.rules.interest import _accrue
+
+    running = Decimal(0)
+    for posting in postings:
+        assert posting.amount.amount > 0
+        running += posting.amount.amount
+        _, _, allowed = _accrue(rule, invoice, rule.first_day(due), posting.last_day)
+        assert allowed is not None and running <= allowed
+
+
+def test_effective_annual_rates_convert_to_their_monthly_rate():
+    rule = InterestRule(annual_rate=Decimal("26.8241794563"), quoted="effective_annual")
+    assert rule.basis.value == "ACT/360"
+    # (1 + 26.8241794563 %)^(1/12) - 1 = 2 % a month: 30 days on 100,000 cost 2,000.
+    computed = rule.compute(
+        __import__("dunning").Money("100000", "COP"), date(2024, 1, 1), date(2024, 1, 31)
+    )
+    assert computed.amount.amount == 2000
+    monthly = InterestRule(annual_rate=Decimal("2"), quoted="effective_monthly")
+    assert monthly.accrual_rate(Decimal("2")) == Decimal("24")
+    # A ceiling quoted E.A. caps an E.A. rate on the same scale.
+    capped = InterestRule(
+        annual_rate=Decimal("40"), ceiling=Decimal("26.8241794563"), quoted="effective_annual"
+    )
+    assert capped.rates(date(2024, 1, 1), date(2024, 1, 30))[0][2:4] == (
+        Decimal("24.0000000000"),
+        True,
+    )
+
+
+def test_an_effective_rate_on_a_365_day_basis_is_refused():
+    with pytest.raises(ValidationError, match="quoted is effective_annual but basis is ACT/365F"):
+        InterestRule(annual_rate=Decimal("25"), quoted="effective_annual", basis="ACT/365F")
