@@ -16,6 +16,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
+    ├── ContactLawError(ValueError)          contact-law input missing or impossible (zone, consent)
     └── MissingDependencyError(ImportError)  an optional extra is not installed
 
 Validation of models (an `Invoice` with a due date before its issue date, a float given as an
@@ -27,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "AllocationError",
     "CalendarError",
+    "ContactLawError",
     "CurrencyError",
     "CurrencyMismatchError",
     "DunningError",
@@ -92,6 +94,10 @@ class UnknownJurisdictionError(DunningError, LookupError):
 
 class StatutoryOptionError(DunningError, ValueError):
     """An option a statutory preset needs is missing or contradictory."""
+
+
+class ContactLawError(DunningError, ValueError):
+    """Contact-law input that is missing or impossible: no time zone, a consent from the future."""
 
 
 class MissingDependencyError(DunningError, ImportError):
