@@ -379,8 +379,13 @@ def _local(instant: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
-    # Through UTC, so that a wall time skipped by a clock change lands on a real instant.
-    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC).astimezone(zone)
+    # In UTC: arithmetic and comparison of two datetimes that share a ZoneInfo are on wall
+    # time, which is wrong across a clock change; every instant is compared in UTC instead.
+    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+
+
+def _utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC)
 
 
 def _week_start(day: date) -> date:
@@ -414,7 +419,7 @@ def _window_move(
             if window.weekday != candidate_day.weekday():
                 continue
             start = _at(candidate_day, window.start, zone)
-            if start > local:
+            if start > _utc(local):
                 citation = rules.windows_citation
                 if holiday_seen and rules.no_holidays is not None:
                     citation = rules.no_holidays
@@ -429,7 +434,7 @@ def _period_bounds(period: Period, local: datetime, zone: ZoneInfo) -> tuple[dat
     if period is Period.CALENDAR_WEEK:
         start_day = _week_start(local.date())
         return _at(start_day, time(0), zone), _at(start_day + _WEEK, time(0), zone)
-    return local - _WEEK, local
+    return _utc(local) - _WEEK, _utc(local)
 
 
 def _cap_move(cap: Cap, local: datetime, zone: ZoneInfo, prior: Sequence[datetime]) -> _Move | None:
@@ -449,18 +454,20 @@ def _blockers(
     rules: ContactRules,
     instant: datetime,
     channel: Channel,
-    history: Sequence[ContactRecord],
+    contacts: Sequence[ContactRecord],
     zone: ZoneInfo,
     holidays: Collection[date] | None,
 ) -> Iterable[_Move]:
     local = _local(instant, zone)
+    now = _utc(instant)
+    history = [(_utc(c.at), c.channel) for c in contacts]
     if _CLASS_OF[channel] in rules.window_classes:
         move = _window_move(rules, local, zone, holidays)
         if move is not None:
             yield move
     for cap in rules.caps:
         if _applies(cap.channel_class, channel):
-            prior = [c.at for c in history if _applies(cap.channel_class, c.channel)]
+            prior = [when for when, used in history if _applies(cap.channel_class, used)]
             move = _cap_move(cap, local, zone, prior)
             if move is not None:
                 yield move
@@ -468,16 +475,16 @@ def _blockers(
         if not _applies(spacing.channel_class, channel):
             continue
         close = [
-            c.at
-            for c in history
-            if _applies(spacing.channel_class, c.channel) and abs(c.at - instant) < spacing.minimum
+            when
+            for when, used in history
+            if _applies(spacing.channel_class, used) and abs(when - now) < spacing.minimum
         ]
         if close:
             yield spacing.citation, str(spacing.citation), max(close) + spacing.minimum
     if rules.channel_mix is not None:
         low, high = _period_bounds(Period.CALENDAR_WEEK, local, zone)
-        used = {c.channel for c in history if low <= c.at < high} - {channel}
-        if len(used) >= rules.channel_mix.limit:
+        mix = {used for when, used in history if low <= when < high} - {channel}
+        if len(mix) >= rules.channel_mix.limit:
             yield rules.channel_mix.citation, str(rules.channel_mix.citation), high
 
 
@@ -556,20 +563,20 @@ def next_allowed(
     if refused is not None:
         return Allowance(at=None, reason=refused[1], rule=refused[0])
     history = tuple(contacts_so_far)
-    candidate = _local(instant, tz)
+    candidate = _utc(instant)
     first: _Move | None = None
     for _ in range(_MAX_MOVES):
         move = next(iter(_blockers(rules, candidate, wanted, history, tz, holidays)), None)
         if move is None:
             return Allowance(
-                at=candidate,
+                at=_local(candidate, tz),
                 reason=None if first is None else first[1],
                 rule=None if first is None else first[0],
             )
         first = first or move
         if move[2] is None:
             return Allowance(at=None, reason=move[1], rule=move[0])
-        candidate = _local(move[2], tz)
+        candidate = _utc(move[2])
     return Allowance(at=None, reason="no allowed instant found", rule=first[0] if first else None)
 
 
@@ -597,7 +604,7 @@ def check(
         ContactLawError: as `next_allowed`.
     """
     tz = _zone(zone)
-    ordered = sorted(contacts, key=lambda contact: contact.at)
+    ordered = sorted(contacts, key=lambda contact: _utc(contact.at))
     found: list[Violation] = []
     for index, contact in enumerate(ordered):
         refused = _refusal(rules, contact.at, contact.channel, tz, consents, stops)
