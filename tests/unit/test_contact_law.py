@@ -10,8 +10,10 @@ from dunning.policy.model import ReminderStep, Repeat, SendWindow
 from dunning.statutory import contact
 from dunning.statutory.contact import (
     CONTACT_RULES,
+    Cap,
     ContactRecord,
     ContactRules,
+    Period,
     StopKind,
     Window,
     cadence_findings,
@@ -197,6 +199,18 @@ def test_santiago_sunday_of_the_clock_change_moves_to_monday_eight() -> None:
     answer = next_allowed(CL, at(SANTIAGO, 2024, 9, 7, 20, 30), "phone", (), zone=SANTIAGO)
     assert answer.at is not None
     assert answer.at.isoformat() == "2024-09-09T08:00:00-03:00"
+
+
+def test_a_rolling_week_cap_waits_seven_days_from_the_oldest_contact() -> None:
+    citation = CL.caps[0].citation
+    rolling = CL.evolve(
+        caps=(Cap(channel_class="voice", limit=1, period=Period.ROLLING_WEEK, citation=citation),)
+    )
+    history = [made(SANTIAGO, "phone", 2024, 3, 5, 10, 0)]
+    answer = next_allowed(rolling, at(SANTIAGO, 2024, 3, 11, 8, 0), "phone", history, zone=SANTIAGO)
+    assert answer.at == at(SANTIAGO, 2024, 3, 12, 10, 0)
+    assert answer.rule is citation
+    assert check(rolling, [*history, made(SANTIAGO, "phone", 2024, 3, 12, 9, 59)], zone=SANTIAGO)
 
 
 # --- refusals: never allowed --------------------------------------------------------------

@@ -667,8 +667,9 @@ def cadence_findings(steps: Sequence[_Step], rules: ContactRules) -> tuple[Caden
     """Report where a policy's reminder `steps` are denser than `rules` allow.
 
     A step is judged on its first channel (the one it sends on unless that fails), at its
-    offset in days: two occurrences closer than a spacing, or more occurrences in one day or in
-    7 consecutive days than a cap allows, are reported once per step and rule.
+    offset in days (a repeating step on its first 8 occurrences): two occurrences closer than a
+    spacing, or more occurrences in one day or in 7 consecutive days than a cap allows, are
+    reported once per step and rule. Business-day offsets are taken as calendar days.
 
     >>> from dunning.policy.model import ReminderStep
     >>> steps = [ReminderStep(id=name, offset_days=day, channels=["email"], template="t")
