@@ -386,3 +386,96 @@ def test_a_lawful_cadence_has_no_findings() -> None:
     assert cadence_findings([_step("a", 0), _step("b", 3), _step("c", 7)], CL) == ()
     assert cadence_findings([_step("a", 0), _step("b", 0, "sms")], MX) == ()
     assert [f.step for f in cadence_findings([_step("a", 0), _step("b", 0)], CO)] == ["b"]
+
+
+# --- edges pinned by mutation testing ------------------------------------------------------
+
+
+def test_window_end_is_exclusive() -> None:
+    friday = at(BOGOTA, 2024, 3, 8, 19, 0)
+    assert allowed_at(CO, friday, "sms", zone=BOGOTA) == "2024-03-09T08:00:00-05:00"
+
+
+def test_the_daily_cap_counts_the_local_day() -> None:
+    # Monday 18:30 in Bogota is Tuesday 00:30 UTC: it must not fill Tuesday's cap.
+    history = [made(BOGOTA, "sms", 2024, 3, 4, 18, 30)]
+    tuesday = at(BOGOTA, 2024, 3, 5, 7, 0)
+    assert allowed_at(CO, tuesday, "sms", history, zone=BOGOTA) == "2024-03-05T07:00:00-05:00"
+
+
+def test_explicit_holidays_replace_the_package() -> None:
+    friday = at(BOGOTA, 2024, 3, 8, 9, 0)
+    assert allowed_at(CO, friday, "sms", zone=BOGOTA, holidays={date(2024, 3, 8)}) == (
+        "2024-03-09T08:00:00-05:00"
+    )
+    # 25 March 2024 is a holiday in the package, not in the set given.
+    monday = at(BOGOTA, 2024, 3, 25, 9, 0)
+    assert allowed_at(CO, monday, "sms", zone=BOGOTA, holidays=frozenset()) == (
+        "2024-03-25T09:00:00-05:00"
+    )
+
+
+def test_no_window_left_within_two_years_is_never_allowed() -> None:
+    start = date(2024, 3, 4)
+    every_day = {start + timedelta(days=n) for n in range(900)}
+    answer = next_allowed(
+        CO,
+        at(BOGOTA, 2024, 3, 4, 9, 0),
+        "sms",
+        (),
+        zone=BOGOTA,
+        consents=EVERY_CHANNEL,
+        holidays=every_day,
+    )
+    assert (answer.at, answer.reason, answer.rule) == (
+        None,
+        "no window on any day within two years",
+        CO.windows_citation,
+    )
+
+
+def test_consent_is_dated_in_the_debtors_local_day() -> None:
+    # 20:00 on 4 March in Bogota is 01:00 on 5 March in UTC.
+    evening = at(BOGOTA, 2024, 3, 4, 20, 0)
+    same_day = {Channel.SMS: date(2024, 3, 4)}
+    answer = next_allowed(CO, evening, "sms", (), zone=BOGOTA, consents=same_day)
+    assert answer.at == at(BOGOTA, 2024, 3, 5, 7, 0)
+    with pytest.raises(ContactLawError, match="dated 2024-03-05, after the contact day 2024-03-04"):
+        next_allowed(CO, evening, "sms", (), zone=BOGOTA, consents={Channel.SMS: date(2024, 3, 5)})
+
+
+def test_a_stop_gives_its_reason() -> None:
+    answer = next_allowed(
+        CL, at(SANTIAGO, 2024, 3, 4, 9, 0), "sms", (), zone=SANTIAGO, stops={StopKind.INSOLVENCY}
+    )
+    assert answer.reason == (
+        "Ley 19.496, art. 37 (Ley 21.320): no out-of-court collection once insolvency "
+        "proceedings have started"
+    )
+
+
+def test_spacing_and_channel_mix_give_their_reasons() -> None:
+    history = [made(SANTIAGO, "email", 2024, 3, 4, 10, 0)]
+    spaced = next_allowed(CL, at(SANTIAGO, 2024, 3, 5, 9, 0), "sms", history, zone=SANTIAGO)
+    assert spaced.reason == (
+        "Ley 19.496, art. 37 (Ley 21.320): written messages at least two days (48 hours) apart"
+    )
+    bogota = [made(BOGOTA, "email", 2024, 3, 4, 9, 0)]
+    mixed = next_allowed(
+        CO, at(BOGOTA, 2024, 3, 5, 9, 0), "sms", bogota, zone=BOGOTA, consents=EVERY_CHANNEL
+    )
+    assert mixed.reason == "Ley 2300 de 2023, art. 3: contacts of one week through one channel only"
+
+
+def test_cadence_rules_bind_only_their_channel_class() -> None:
+    assert cadence_findings([_step("mail", 0), _step("call", 1, "phone")], CL) == ()
+    assert cadence_findings([_step("a", 0), _step("b", 1)], CO) == ()
+
+
+def test_a_step_breaking_two_rules_is_reported_for_each() -> None:
+    found = cadence_findings([_step("a", 0), _step("b", 2), _step("c", 3)], CL)
+    assert [(f.step, f.rule.text) for f in found] == [
+        ("c", "written messages at least two days (48 hours) apart"),
+        ("c", "at most two written messages a week"),
+    ]
+    assert found[0].path == "steps[2].offset_days"
