@@ -18,6 +18,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
+    ├── ContactLawError(ValueError)          contact-law input missing or impossible (zone, consent)
     ├── UnverifiablePromiseError(ValueError) a declared promise that no simulated run can check
     ├── PromiseBrokenError(AssertionError)   `assert_keeps` found a declared promise broken
     ├── MissingDependencyError(ImportError)  an optional extra is not installed
@@ -45,6 +46,7 @@ __all__ = [
     "CalendarError",
     "ChannelConfigError",
     "ChannelNotConfiguredError",
+    "ContactLawError",
     "CurrencyError",
     "CurrencyMismatchError",
     "DunningError",
@@ -142,6 +144,10 @@ class UnverifiablePromiseError(DunningError, ValueError):
 
 class PromiseBrokenError(DunningError, AssertionError):
     """A policy broke a declared promise in `assert_keeps`; the message is the whole report."""
+
+
+class ContactLawError(DunningError, ValueError):
+    """Contact-law input that is missing or impossible: no time zone, a consent from the future."""
 
 
 class MissingDependencyError(DunningError, ImportError):

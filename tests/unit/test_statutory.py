@@ -42,7 +42,12 @@ IBC = RateTable.from_rows([("2024-10-01", "26.79"), ("2024-11-01", "25.77")], na
 def _preset_modules() -> dict[str, object]:
     found: dict[str, object] = {}
     for info in pkgutil.iter_modules(dunning.statutory.__path__):
-        if info.name.startswith("_") or info.name in ("data", "reference_rates", "tables"):
+        if info.name.startswith("_") or info.name in (
+            "data",
+            "reference_rates",
+            "tables",
+            "contact",
+        ):
             continue
         module = importlib.import_module(f"dunning.statutory.{info.name}")
         presets = [value for value in vars(module).values() if isinstance(value, Jurisdiction)]
