@@ -379,7 +379,8 @@ def test_the_quick_check_of_quiet_invoices_agrees_with_the_full_evaluation(
 _EXTREMES = st.fixed_dictionaries(
     {},
     optional={
-        "total": st.sampled_from(["1e30", "9" * 27 + ".99", "0.01"]),
+        # Whole amounts, valid in every currency (COP and CLP have no cents).
+        "total": st.sampled_from(["1e30", "9" * 29, "1"]),
         "due_date": st.sampled_from([date(1, 1, 2), date(9999, 12, 30), date(2026, 1, 1)]),
         "payments": st.sampled_from(
             [

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from operator import attrgetter
 from typing import Any
 
@@ -50,6 +50,7 @@ from dunning.engine.rules.retries import retries
 from dunning.engine.rules.service import service, service_change
 from dunning.engine.rules.stages import stages
 from dunning.invoices import Customer, Invoice, InvoiceStatus
+from dunning.money import money_context
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
 
@@ -93,7 +94,20 @@ def evaluate(
     [('send_message', 'p:C:I:step:due:0@email')]
     """
     # No process-wide state is touched (the garbage collector included): other threads of
-    # the host run on while an evaluation does.
+    # the host run on while an evaluation does. Decimal arithmetic runs in the library's own
+    # context, whatever precision or traps the caller's thread has set.
+    with localcontext(money_context()):
+        return _evaluate(invoices, policy, as_of, customers, history, plans)
+
+
+def _evaluate(
+    invoices: Iterable[Invoice | Mapping[str, Any]],
+    policy: Policy | PolicySet,
+    as_of: date,
+    customers: Iterable[Customer | Mapping[str, Any]] | Mapping[str, Customer],
+    history: Iterable[HistoryRecord] | HistoryIndex,
+    plans: Iterable[InstallmentPlan],
+) -> Evaluation:
     rejected: list[Rejection] = []
     customer_index, customer_problems = index_customers(customers, rejected)
     plan_index: dict[str, list[InstallmentPlan]] = defaultdict(list)

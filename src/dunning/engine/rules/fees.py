@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 
 from dunning.engine.actions import ChargeFee, SkipReason
 from dunning.engine.compiled import CompiledStage
 from dunning.engine.rules.context import ZERO, CustomerContext, money, principal_on, reason, skip
 from dunning.invoices import Invoice
+from dunning.money import minor_unit, money_context
 from dunning.policy.model import StatutoryCompensation
 
 __all__ = ["fees"]
@@ -48,7 +50,10 @@ def fees(
     currency = invoice.currency
     cap = cp.fee_cap.get(currency)
     if cp.fee_cap_percent is not None:
-        by_percent = invoice.total.percent(cp.fee_cap_percent).quantize().amount
+        # A cap rounds down: 10 % of 105 CLP allows 10 CLP, never 11.
+        exact = invoice.total.percent(cp.fee_cap_percent).amount
+        unit = Decimal(1).scaleb(-minor_unit(currency))
+        by_percent = exact.quantize(unit, rounding=ROUND_DOWN, context=money_context())
         cap = by_percent if cap is None else min(cap, by_percent)
     charged = ZERO
     done = ctx.done
