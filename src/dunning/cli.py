@@ -64,7 +64,12 @@ from dunning.engine.actions import (
     PostInterest,
     SendMessage,
 )
-from dunning.errors import DunningError, TermsParseError
+from dunning.errors import (
+    DunningError,
+    TermsParseError,
+    UnknownJurisdictionError,
+    UnverifiablePromiseError,
+)
 from dunning.invoices import Channel, Customer, Invoice
 from dunning.io import (
     MAX_FILE_BYTES,
@@ -840,7 +845,12 @@ def main(
     except BrokenPipeError:
         _close_quietly(out)
         return EXIT_BROKEN_PIPE
-    except (_UsageError, TermsParseError) as error:
+    except (
+        _UsageError,
+        TermsParseError,
+        UnknownJurisdictionError,
+        UnverifiablePromiseError,
+    ) as error:
         print(f"dunning {args.command}: error: {_terminal(str(error))}", file=err)
         return EXIT_USAGE
     except DunningError as error:

@@ -249,7 +249,8 @@ def test_co_shipped_certifications_across_the_move_to_monthly_periods() -> None:
     #   1-30 Sep, 30 days: Res. 1155 (first monthly), usury 32.22 % -> 2.3547722012 % a month
     #   1-10 Oct, 10 days: Res. 1298, usury 31.73 % -> 2.3231082889 % a month
     #   5,000,000 x (2.4030296638 % x 11 + 2.3547722012 % x 30 + 2.3231082889 % x 10) / 30
-    #   = 44,055.5438... + 117,738.6100... + 38,718.4714... = 200,512.6253... -> COP 200,513
+    #   = 44,055.5438... + 117,738.6100... + 38,718.4714... = 200,512.6253... at the usury
+    #   rate itself, so never rounded above it -> COP 200,512
     claim = get_jurisdiction("CO").claim(
         Money(5_000_000, "COP"), date(2017, 8, 20), date(2017, 10, 10)
     )
@@ -258,7 +259,7 @@ def test_co_shipped_certifications_across_the_move_to_monthly_periods() -> None:
         (date(2017, 9, 1), date(2017, 9, 30), 30, Decimal("28.2572664144"), False),
         (date(2017, 10, 1), date(2017, 10, 10), 10, Decimal("27.8772994668"), False),
     ]
-    assert claim.total == Money(200_513, "COP")
+    assert claim.total == Money(200_512, "COP")
 
 
 # -- Chile ------------------------------------------------------------------------------------

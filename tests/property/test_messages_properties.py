@@ -30,7 +30,10 @@ ADDRESSES = {
     Channel.PHONE: "+56912345678",
 }
 names = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=40
+    # What a name may hold: no control, format, surrogate, private-use or separator characters.
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cs", "Co", "Zl", "Zp"]),
+    min_size=1,
+    max_size=40,
 ).filter(lambda name: name.strip() and "None" not in name)
 invoice_ids = st.from_regex(r"[A-Z]{2,3}-[0-9]{1,6}", fullmatch=True)
 

@@ -76,7 +76,7 @@ def test_a_run_dispatches_every_due_action_once_and_records_it(portfolio, tmp_pa
     report = runner.run(DAY, invoices, customers)
 
     kinds = Counter(action.kind for action in expected.actions)
-    assert report.due == report.written == len(expected.actions) == 180
+    assert report.due == report.written == len(expected.actions) == 198
     assert report.failures == ()
     assert {kind: report.count(kind) for kind in kinds} == dict(kinds)
     messages = kinds[ActionKind.SEND_MESSAGE]
@@ -88,7 +88,7 @@ def test_a_run_dispatches_every_due_action_once_and_records_it(portfolio, tmp_pa
         ActionKind.PROPOSE_WRITE_OFF,
         ActionKind.OFFER_PLAN,
     )
-    assert len(tasks.tasks) == sum(kinds[kind] for kind in for_people) == 13
+    assert len(tasks.tasks) == sum(kinds[kind] for kind in for_people) == 31
     assert len(service.calls) == kinds[ActionKind.SUSPEND_SERVICE] > 0
     assert report.count(outcome=Outcome.RECORDED) == sum(
         kinds[kind]
@@ -115,7 +115,7 @@ def test_a_dry_run_writes_nothing(portfolio, tmp_path) -> None:
     store = SQLiteStore(tmp_path / "outbox.sqlite")
     report = Runner(store, policy, channels).run(DAY, invoices, customers, dry_run=True)
     assert report.dry_run
-    assert report.count(outcome=Outcome.PLANNED) == report.due == 180
+    assert report.count(outcome=Outcome.PLANNED) == report.due == 198
     assert report.written == 0
     assert store.entries() == ()
     assert all(sender.calls == [] for sender in channels.values())
@@ -239,15 +239,15 @@ def test_adopt_takes_everything_due_at_go_live_as_done(portfolio, tmp_path) -> N
     store = SQLiteStore(tmp_path / "o.sqlite")
     runner = Runner(store, policy, channels)
     adopted = runner.adopt(DAY, invoices, customers)
-    # 180 due on the day, and 19 more of invoices paused at go-live (disputes, promises).
-    assert adopted.adopted == adopted.due == 199
+    # 198 due on the day (call tasks included), 19 more of invoices paused at go-live.
+    assert adopted.adopted == adopted.due == 217
     assert runner.run(DAY, invoices, customers).counts == ()
     assert all(sender.calls == [] for sender in channels.values())
     tomorrow = DAY + timedelta(days=1)
     expected = evaluate(invoices, policy, tomorrow, customers=customers, history=store.history())
     later = runner.run(tomorrow, invoices, customers)
     # Only what falls due after go-live goes out: nothing from before it.
-    assert later.due == len(expected.actions) == 6
+    assert later.due == len(expected.actions) == 4
     assert {action.due_on for action in expected.actions} == {tomorrow}
 
 

@@ -47,7 +47,7 @@ def test_run_twice_sends_nothing_new(tmp_path: Path, channels: Path) -> None:
     status, out, _ = call("run", *args)
     assert status == 0
     assert out.startswith(
-        "Run of 2026-11-20: 146 invoices, 180 actions due, 180 new in the outbox\n"
+        "Run of 2026-11-20: 146 invoices, 198 actions due, 198 new in the outbox\n"
     )
     assert "  send_message     delivered       45\n" in out
     assert len(list((tmp_path / "sent").glob("*.json"))) == 45
@@ -61,7 +61,7 @@ def test_a_dry_run_writes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "outbox.sqlite"
     status, out, _ = call("run", *PORTFOLIO, "--db", str(db), "--as-of", "2026-11-20", "--dry-run")
     assert status == 0
-    assert out.startswith("Run of 2026-11-20 (dry run): 146 invoices, 180 actions due, 0 new")
+    assert out.startswith("Run of 2026-11-20 (dry run): 146 invoices, 198 actions due, 0 new")
     assert "  send_message     planned         45\n" in out
     assert SQLiteStore(db).entries() == ()
 
@@ -71,7 +71,7 @@ def test_adopt_then_run_sends_nothing_from_before_go_live(tmp_path: Path) -> Non
     status, out, _ = call("adopt", *PORTFOLIO, "--db", db, "--as-of", "2026-11-20")
     assert (status, out) == (
         0,
-        "adopted 199 records as done on 2026-11-20 (199 found due); the next run sends only "
+        "adopted 217 records as done on 2026-11-20 (217 found due); the next run sends only "
         "what falls due from now on\n",
     )
     status, out, _ = call("run", *PORTFOLIO, "--db", db, "--as-of", "2026-11-20")
@@ -84,15 +84,15 @@ def test_history_export_and_import_round_trip(tmp_path: Path, channels: Path) ->
     call("run", *PORTFOLIO, "--db", db, "--as-of", "2026-11-20", "--channels", str(channels))
     exported = tmp_path / "history.csv"
     status, _, err = call("history", "export", "--db", db, "--output", str(exported))
-    assert (status, err) == (0, f"wrote 180 records to {exported}\n")
+    assert (status, err) == (0, f"wrote 198 records to {exported}\n")
     lines = exported.read_text().splitlines()
     assert lines[0] == "key,kind,customer_id,on,status,invoice_ids,covers,channel"
-    assert len(lines) == 181
+    assert len(lines) == 199
     other = str(tmp_path / "other.sqlite")
     status, out, _ = call("history", "import", "--db", other, str(exported))
-    assert (status, out) == (0, "imported 180 of 180 records\n")
+    assert (status, out) == (0, "imported 198 of 198 records\n")
     status, out, _ = call("history", "export", "--db", other, "--format", "json")
-    assert len(json.loads(out)) == 180
+    assert len(json.loads(out)) == 198
     # The imported history counts as done: nothing is due again.
     status, out, _ = call("run", *PORTFOLIO, "--db", other, "--as-of", "2026-11-20")
     assert "0 actions due" in out
@@ -130,18 +130,18 @@ def test_outbox_list_retry_and_cancel(tmp_path: Path) -> None:
     store.close()
 
 
-def test_bad_channels_file_and_damaged_store_are_usage_errors(tmp_path: Path) -> None:
+def test_bad_channels_file_and_damaged_store_are_input_errors(tmp_path: Path) -> None:
     bad = tmp_path / "channels.toml"
     bad.write_text('[email]\ntype = "smtp"\nhost = "h"\nsender = "a@b"\nport_ = 1\n')
     status, _, err = call(
         "run", *PORTFOLIO, "--db", str(tmp_path / "o.sqlite"), "--channels", str(bad)
     )
-    assert status == 2
+    assert status == 3  # EXIT_INPUT: an input file that cannot be used
     assert err.startswith(f"dunning run: error: {bad}: [email] unknown key 'port_'")
     damaged = tmp_path / "damaged.sqlite"
     damaged.write_bytes(b"\0garbage" * 1000)
     status, _, err = call("outbox", "list", "--db", str(damaged))
-    assert status == 2
+    assert status == 3
     assert err.startswith(f"dunning outbox: error: SQLite store {str(damaged)!r}: cannot open")
 
 

@@ -740,9 +740,10 @@ def test_statutory_options_whose_rates_cannot_be_computed() -> None:
     message = _load_error(
         _CO + f'options = {{ agreed_rate = "1e400", certified_rate = {table} }}', "toml"
     )
-    assert message.splitlines()[1].startswith(
-        "  interest.rule: CO: the rates of these options cannot be computed (agreed_rate=1E+400); "
-        "rates are annual percentages, e.g. 25 for 25 %"
+    # Refused where it is written, before the preset tries to compute with it.
+    assert message.splitlines()[1] == (
+        "  interest.rule.options.agreed_rate: amount 1E+400 needs more than 100 digits in plain "
+        "notation ('1e400')"
     )
 
 
@@ -761,8 +762,8 @@ def test_an_interest_rate_of_1e400_percent_is_refused_at_load_time() -> None:
     message = _load_error('id = "p"\n[interest.rule]\nannual_rate = "1e400"\n', "toml")
     assert message.splitlines() == [
         "policy document has 1 error:",
-        "  interest.rule.annual_rate: annual_rate 1E+400 is beyond 1000, the bound of a policy "
-        "('1E+400')",
+        "  interest.rule.annual_rate: amount 1E+400 needs more than 100 digits in plain notation "
+        "('1e400')",
     ]
 
 
@@ -787,8 +788,12 @@ def test_a_number_beyond_decimal_arithmetic_is_located(field: str, amount: str) 
     lines = _load_error(json.dumps({"id": "p", "steps": [step]}), "json").splitlines()
     assert lines == [
         "policy document has 1 error:",
-        f"  steps[0].{field}[0].amount ({amount!r}): the number is too large or too small to "
-        "compute with",
+        {
+            "1e30": f"  steps[0].{field}[0].amount: amount 1000000000000000000000000000000 is "
+            "beyond 1000000000000000, the bound of a policy ('1000000000000000000000000000000')",
+            "1e999999999": f"  steps[0].{field}[0].amount: amount 1E+999999999 needs more than "
+            "100 digits in plain notation ('1e999999999')",
+        }[amount],
     ]
 
 
@@ -804,8 +809,8 @@ def test_statutory_compensation_options_beyond_the_bounds() -> None:
     text += '[stages.fee.rule]\nkind = "statutory"\njurisdiction = "CL"\n'
     text += 'options = { uf_value = "1e400" }\n'
     assert _load_error(text, "toml").splitlines()[1] == (
-        "  stages[0].fee.rule.options: up_to 1.0E+401 is beyond 1000000000000000, the bound of "
-        "a policy ('1.0E+401')"
+        "  stages[0].fee.rule.options.uf_value: amount 1E+400 needs more than 100 digits in plain "
+        "notation ('1e400')"
     )
 
 

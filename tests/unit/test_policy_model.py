@@ -176,7 +176,11 @@ def _fee(rule: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def test_fee_percent_and_amounts_have_bounds() -> None:
     assert _fee({"kind": "percent", "percent": "1e400"}) == [
-        ("rule.percent", "dunning.bound", "percent 1E+400 is beyond 1000, the bound of a policy")
+        (
+            "rule.percent.percent",
+            "dunning.too_many_digits",
+            "amount 1E+400 needs more than 100 digits in plain notation",
+        )
     ]
     assert _fee({"kind": "fixed", "amounts": [{"amount": "1e16", "currency": "USD"}]}) == [
         (

@@ -241,8 +241,9 @@ def test_co_refuses_days_after_the_last_certification() -> None:
     # Up to the last verified day it computes: April 2026, usury 26.76 %.
     claim = CO.claim(Money(1_000_000, "COP"), date(2026, 3, 31), date(2026, 4, 30))
     assert claim.interest.segments[0].annual_rate == monthly_nominal(Decimal("26.76"))
-    # 1,000,000 x ((1.2676)^(1/12) - 1) = 19,956.98 for the 30 days of April (one month)
-    assert claim.total == Money(19_957, "COP")
+    # 1,000,000 x ((1.2676)^(1/12) - 1) = 19,956.98 for the 30 days of April (one month), at
+    # the usury rate itself: never rounded above what it permits.
+    assert claim.total == Money(19_956, "COP")
 
 
 def test_co_tables() -> None:

@@ -370,7 +370,7 @@ def test_cli_rates_update_reports_bad_files(tmp_path: Path) -> None:
     bad = _newer_ibc(tmp_path, extra="2026-05-01,2026-05-31,18.78,28.20,0693,2026-04-30\n")
     arguments = ["rates", "update", "co-ibc", str(bad), "--data-dir", str(tmp_path)]
     code = main(arguments, out=out, err=err)
-    assert code == 2
+    assert code == 3  # EXIT_INPUT: the file given cannot be used
     assert err.getvalue().startswith("dunning rates: error: line 155: usury_percent 28.20 is not")
     err = io.StringIO()
     missing = str(tmp_path / "missing.csv")

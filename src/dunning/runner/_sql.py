@@ -151,6 +151,8 @@ def _history_record(row: Sequence[Any]) -> HistoryRecord:
             "invoice_ids": _tuple(row[5]),
             "covers": _tuple(row[6]),
             "channel": _CHANNELS[row[7]],
+            "decline": None,
+            "decline_code": None,
         }
     )
 

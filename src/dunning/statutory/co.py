@@ -28,8 +28,8 @@ each day takes the rate of the certification period it falls in.
 >>> claim = CO.claim(Money(1_000_000, "COP"), date(2024, 9, 30), date(2024, 10, 30))
 >>> claim.interest.segments[0].annual_rate  # 12 x EM of the usury rate of October 2024, 28.17 %
 Decimal('25.0771647024')
->>> str(claim.total)
-'20898 COP'
+>>> str(claim.total)  # 20,897.64 at the usury rate: never rounded above it
+'20897 COP'
 """
 
 from __future__ import annotations
