@@ -26,6 +26,12 @@ def pytest_configure(config: object) -> None:
     tests (and the doctests of src) must read the shipped ones whatever the machine holds.
     """
     os.environ["DUNNING_DATA_DIR"] = tempfile.mkdtemp(prefix="dunning-tests-")
+    # The package's plugin is off in this run (see addopts), so do what it does at start:
+    # pytest marks the package of an entry-point plugin for assertion rewriting, and a
+    # rewritten module cannot run under runpy (`python -m dunning` in a test).
+    from dunning.testing.pytest_plugin import _leave_the_library_unrewritten
+
+    _leave_the_library_unrewritten(config)  # type: ignore[arg-type]
 
 
 def pytest_unconfigure(config: object) -> None:
