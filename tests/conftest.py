@@ -4,6 +4,7 @@ import os
 import shutil
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # `ci` is what `make test` uses: at least 200 examples per property, no deadline because the
@@ -37,3 +38,15 @@ def pytest_configure(config: object) -> None:
 def pytest_unconfigure(config: object) -> None:
     """Remove the folder of `pytest_configure`."""
     shutil.rmtree(os.environ.pop("DUNNING_DATA_DIR", ""), ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the property tests untraced by coverage (pytest-cov's ``no_cover``).
+
+    Tracing more than doubles the cost of the engine's hundreds of generated portfolios per
+    property, and adds no line the unit, acceptance and fuzz tests do not already reach; the
+    properties still run in full, only their coverage is not recorded.
+    """
+    for item in items:
+        if "property" in item.path.parts:
+            item.add_marker(pytest.mark.no_cover)
