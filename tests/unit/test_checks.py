@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from dunning.engine import Evaluation, SendMessage, evaluate
-from dunning.invoices import Contact, Customer, Invoice, Payment
+from dunning.engine import Evaluation, SendMessage, evaluate, records_of
+from dunning.invoices import Contact, CreditNote, Customer, Invoice, Payment
 from dunning.money import Money
 from dunning.penalties import FixedFee, InterestRule
 from dunning.plans import InstallmentPlan, PlanTerms, build_plan
@@ -22,6 +22,8 @@ from dunning.policy.model import (
     Stage,
     StageFee,
     StageTrigger,
+    Task,
+    TaskKind,
 )
 from dunning.policy.promises import (
     EscalationPromise,
@@ -35,7 +37,7 @@ from dunning.policy.promises import (
     SendWindowPromise,
     SuspensionNoticePromise,
 )
-from dunning.testing._checks import Day, invariant_watchers, watcher_for
+from dunning.testing._checks import Day, Violation, invariant_watchers, watcher_for
 
 DUE = date(2026, 3, 2)
 POLICY = Policy(
@@ -395,3 +397,237 @@ def test_reminder_limit_counts_reminder_steps_per_invoice() -> None:
 def test_a_watcher_is_made_for_promises_only() -> None:
     with pytest.raises(TypeError, match=r"^'late' is not a promise$"):
         watcher_for("late")
+
+
+# -- what a violation says besides its text, and the cases that pinned the mutants ------------
+
+OTHER = Customer(id="D", name="Bea", contacts=[Contact(channel="email", address="b@x")])
+OTHER_INVOICE = INVOICE.evolve(id="J", customer_id="D")
+#: A message to D only, on the due date.
+TO_OTHER = evaluate([OTHER_INVOICE], POLICY, DUE, customers=[OTHER])
+
+
+def both(when: date, evaluation: Evaluation, policy: Policy = POLICY) -> Day:
+    return Day(
+        day=when,
+        evaluation=evaluation,
+        invoices={"I": INVOICE, "J": OTHER_INVOICE},
+        plans={},
+        customers={"C": CUSTOMER, "D": OTHER},
+        policies={"C": policy, "D": policy},
+    )
+
+
+def last(promise: object, *days: Day, **options: Any) -> Violation:
+    watcher = watcher_for(promise, **options)
+    found = [watcher.observe(state) for state in days]
+    violation = found[-1]
+    assert violation is not None
+    return violation
+
+
+@pytest.mark.parametrize(
+    ("promise", "state", "invoice_ids"),
+    [
+        (MessageLimit(max_messages=1, days=1), on(DUE), ()),
+        (QuietDaysPromise(), on(date(2026, 3, 7)), ("I",)),
+        (SendWindowPromise(start=time(8), end=time(20)), on(DUE), ("I",)),
+        (NoContactPromise(), on(DUE, invoice=INVOICE.evolve(disputed=True)), ("I",)),
+        (SuspensionNoticePromise(min_days=1), on(LATE, STAGE_DAY), ("I",)),
+        (FeeLimit(amounts=[Money("1.00", "USD")]), on(LATE, STAGE_DAY), ("I",)),
+        (InterestLimit(max_annual_rate=Decimal(1)), on(LATE, STAGE_DAY), ("I",)),
+        (FirstReminderPromise(within_days=0), on(DUE, NOTHING), ("I",)),
+        (EscalationPromise(stage="late", by_day=10), on(LATE, NOTHING, policy=STAGED), ("I",)),
+        (ReminderLimit(max_reminders=1), on(DUE), ("I",)),
+    ],
+    ids=lambda value: getattr(value, "kind", None) or "",
+)
+def test_a_violation_names_the_day_customer_invoices_and_the_day_actions(
+    promise: object, state: Day, invoice_ids: tuple[str, ...]
+) -> None:
+    days = [state, state] if isinstance(promise, (MessageLimit, ReminderLimit)) else [state]
+    violation = last(promise, *days)
+    assert (violation.day, violation.customer_id, violation.invoice_ids) == (
+        state.day,
+        "C",
+        invoice_ids,
+    )
+    assert violation.actions == state.evaluation.actions_for("C")
+
+
+def test_interest_statutory_violation_names_the_customer_and_invoice() -> None:
+    lower = InterestRule(annual_rate=Decimal(12))
+    violation = last(InterestLimit(statutory=True), on(LATE, STAGE_DAY), statutory_interest=lower)
+    assert (violation.customer_id, violation.invoice_ids) == ("C", ("I",))
+
+
+def test_limits_in_a_window_judge_each_customer_on_the_days_it_is_messaged() -> None:
+    # C was messaged a day before; D twice in two days: D alone breaks the limit.
+    sent = [
+        both(DUE, EVALUATION),
+        both(DUE + timedelta(1), TO_OTHER),
+        both(DUE + timedelta(2), TO_OTHER),
+    ]
+    violation = last(MessageLimit(max_messages=1, days=7), *sent)
+    assert (violation.customer_id, violation.day) == ("D", DUE + timedelta(2))
+    capped = POLICY.evolve(frequency_cap=FrequencyCap(max_messages=1, days=7))
+    watcher = invariant_watchers()["the policy's frequency cap holds in every window"]()
+    found = [watcher.observe(both(d.day, d.evaluation, capped)) for d in sent]
+    assert found[:2] == [None, None]
+    assert found[2] is not None
+    assert (found[2].customer_id, found[2].invoice_ids) == ("D", ())
+    assert found[2].actions == TO_OTHER.actions_for("D")
+
+
+def test_the_policy_cap_window_includes_its_first_day() -> None:
+    capped = POLICY.evolve(frequency_cap=FrequencyCap(max_messages=1, days=7))
+    watcher = invariant_watchers()["the policy's frequency cap holds in every window"]()
+    assert watcher.observe(on(DUE, policy=capped)) is None
+    violation = watcher.observe(on(DUE + timedelta(days=6), policy=capped))
+    assert violation is not None
+    assert violation.text == (
+        "2 messages from 2026-03-02 to 2026-03-08, above the policy's cap of 1 in 7 days"
+    )
+    assert watcher.observe(on(DUE + timedelta(days=13), policy=capped)) is None
+
+
+def test_deadlines_judge_every_invoice_whatever_comes_first() -> None:
+    early = INVOICE.evolve(id="H", due_date=DUE + timedelta(days=5))
+    state = Day(
+        day=DUE,
+        evaluation=NOTHING,
+        invoices={
+            "H": early,
+            "J": OTHER_INVOICE.evolve(
+                payments=[Payment(id="P", date=DUE, amount=Money("10.00", "USD"))]
+            ),
+            "I": INVOICE,
+        },
+        plans={},
+        customers={"C": CUSTOMER, "D": OTHER},
+        policies={"C": POLICY, "D": POLICY},
+    )
+    violation = last(FirstReminderPromise(within_days=0), state)
+    assert (violation.customer_id, violation.invoice_ids) == ("C", ("I",))
+
+
+def test_a_call_task_is_a_contact_and_a_review_is_not() -> None:
+    calling = Policy(
+        id="p", stages=[Stage(id="call", trigger=StageTrigger(days_overdue=10), task=Task())]
+    )
+    called = evaluate([INVOICE], calling, LATE, customers=[CUSTOMER])
+    assert [action.kind.value for action in called.actions] == ["enter_stage", "create_task"]
+    disputed = INVOICE.evolve(disputed=True)
+    assert texts(NoContactPromise(), on(LATE, called, invoice=disputed)) == [
+        "a call task about I while it is disputed"
+    ]
+    reviewing = Policy(
+        id="p",
+        stages=[
+            Stage(
+                id="call",
+                trigger=StageTrigger(days_overdue=10),
+                task=Task(kind=TaskKind.REVIEW),
+            )
+        ],
+    )
+    reviewed = evaluate([INVOICE], reviewing, LATE, customers=[CUSTOMER])
+    assert texts(NoContactPromise(), on(LATE, reviewed, invoice=disputed)) == [None]
+
+
+def test_suspension_notices_are_listed_and_forgotten_when_service_resumes() -> None:
+    suspended = on(LATE, STAGE_DAY)
+    notices = [on(DUE), on(DUE + timedelta(days=1)), suspended]
+    assert texts(SuspensionNoticePromise(min_days=12), *notices)[-1] == (
+        "service suspended on 2026-03-12 with no notice on or before 2026-02-28 "
+        "(notices: 2026-03-02, 2026-03-03)"
+    )
+    paid = INVOICE.evolve(payments=[Payment(id="P", date=LATE, amount=Money("10.00", "USD"))])
+    history = records_of(STAGE_DAY.actions, on=LATE)
+    resumed = evaluate([paid], STAGED, LATE + timedelta(1), customers=[CUSTOMER], history=history)
+    assert [action.kind.value for action in resumed.actions] == ["resume_service"]
+    again = on(LATE + timedelta(days=30), STAGE_DAY)
+    assert texts(
+        SuspensionNoticePromise(min_days=1), on(DUE), on(LATE + timedelta(1), resumed), again
+    ) == [
+        None,
+        None,
+        "service suspended on 2026-04-11 with no notice on or before 2026-04-10 (notices: none)",
+    ]
+
+
+def test_no_statutory_compensation_yet_caps_any_fee() -> None:
+    small = Policy(
+        id="p",
+        stages=[
+            Stage(
+                id="late",
+                trigger=StageTrigger(days_overdue=10),
+                fee=StageFee(rule=FixedFee(amounts=[Money("0.50", "USD")])),
+            )
+        ],
+    )
+    charged = evaluate([INVOICE], small, LATE, customers=[CUSTOMER])
+    assert texts(
+        FeeLimit(statutory=True), on(LATE, charged), compensation=lambda principal, days: None
+    ) == [
+        "fees of 0.50 USD on I (this one 0.50 USD, stage late) above no statutory compensation yet"
+    ]
+
+
+def test_the_interest_principal_counts_credit_notes_and_never_goes_below_zero() -> None:
+    same = InterestRule(annual_rate=Decimal(12))
+    credited = INVOICE.evolve(
+        credit_notes=[CreditNote(id="CN", date=DUE, amount=Money("5.00", "USD"))]
+    )
+    assert texts(
+        InterestLimit(statutory=True),
+        on(LATE, STAGE_DAY, invoice=credited),
+        statutory_interest=same,
+    ) == [
+        "interest of 0.07 USD from 2026-03-03 to 2026-03-12, above the statutory 0.02 USD "
+        "on 5.00 USD"
+    ]
+    over = credited.evolve(payments=[Payment(id="P", date=DUE, amount=Money("10.00", "USD"))])
+    assert texts(
+        InterestLimit(statutory=True), on(LATE, STAGE_DAY, invoice=over), statutory_interest=same
+    ) == [
+        "interest of 0.07 USD from 2026-03-03 to 2026-03-12, above the statutory 0.00 USD on 0 USD"
+    ]
+
+
+def test_accounting_names_the_missing_invoice_and_its_customer_or_the_surplus() -> None:
+    name = "every invoice is accounted for in each evaluation"
+    missing = invariant_watchers()[name]().observe(both(DUE, EVALUATION))
+    assert missing is not None
+    assert (missing.customer_id, missing.invoice_ids, missing.text) == (
+        "D",
+        ("J",),
+        "1 outcomes for 2 invoices",
+    )
+    assert missing.actions == ()
+    surplus_day = Day(
+        day=DUE,
+        evaluation=EVALUATION,
+        invoices={},
+        plans={},
+        customers={"D": OTHER, "C": CUSTOMER},
+        policies={"C": POLICY, "D": POLICY},
+    )
+    surplus = invariant_watchers()[name]().observe(surplus_day)
+    assert surplus is not None
+    assert (surplus.customer_id, surplus.invoice_ids, surplus.text) == (
+        "D",
+        (),
+        "1 outcomes for 0 invoices",
+    )
+
+
+def test_a_message_about_a_settled_invoice_names_it() -> None:
+    paid = INVOICE.evolve(
+        payments=[Payment(id="P", date=DUE, amount=Money(Decimal("10.00"), "USD"))]
+    )
+    name = "no message about a paid or void invoice"
+    violation = invariant_watchers()[name]().observe(day({"I": paid}))
+    assert violation is not None
+    assert (violation.customer_id, violation.invoice_ids) == ("C", ("I",))
