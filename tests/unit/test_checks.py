@@ -631,3 +631,32 @@ def test_a_message_about_a_settled_invoice_names_it() -> None:
     violation = invariant_watchers()[name]().observe(day({"I": paid}))
     assert violation is not None
     assert (violation.customer_id, violation.invoice_ids) == ("C", ("I",))
+
+
+def test_a_pre_due_step_sent_on_or_after_the_due_date_is_caught() -> None:
+    name = "no pre-due reminder on or after the due date"
+    # As if the step sent on the due date were a step of one day before it.
+    early = POLICY.evolve(
+        steps=[ReminderStep(id="due", offset_days=-1, channels=["email"], template="due")]
+    )
+    violation = invariant_watchers()[name]().observe(on(DUE, policy=early))
+    assert violation is not None
+    assert (violation.customer_id, violation.invoice_ids, violation.text) == (
+        "C",
+        ("I",),
+        "pre-due reminder due about I sent 0 days after its due date",
+    )
+    assert invariant_watchers()[name]().observe(on(DUE)) is None
+    other = POLICY.evolve(
+        steps=[
+            *POLICY.steps,
+            ReminderStep(id="du", offset_days=-1, channels=["email"], template="du"),
+        ]
+    )
+    assert invariant_watchers()[name]().observe(on(DUE, policy=other)) is None
+    before = POLICY.evolve(
+        steps=[ReminderStep(id="before", offset_days=-1, channels=["email"], template="soon")]
+    )
+    reminded = evaluate([INVOICE], before, DUE - timedelta(days=1), customers=[CUSTOMER])
+    state = on(DUE - timedelta(days=1), reminded, policy=before)
+    assert invariant_watchers()[name]().observe(state) is None
