@@ -546,6 +546,8 @@ def test_suspension_notices_are_listed_and_forgotten_when_service_resumes() -> N
     history = records_of(STAGE_DAY.actions, on=LATE)
     resumed = evaluate([paid], STAGED, LATE + timedelta(1), customers=[CUSTOMER], history=history)
     assert [action.kind.value for action in resumed.actions] == ["resume_service"]
+    # A resumption without any notice before it is nothing to forget.
+    assert texts(SuspensionNoticePromise(min_days=1), on(LATE + timedelta(1), resumed)) == [None]
     again = on(LATE + timedelta(days=30), STAGE_DAY)
     assert texts(
         SuspensionNoticePromise(min_days=1), on(DUE), on(LATE + timedelta(1), resumed), again
