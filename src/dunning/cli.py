@@ -11,7 +11,7 @@
     dunning schema [--set]
     dunning lint POLICY [--terms "2/10 net 30" ...]
     dunning check POLICY [--promises PROMISES] [--jurisdiction CO] [--examples N] [--days N]
-                  [--seed N]
+                  [--seed N] [--database DIR]
     dunning simulate --policy A [--policy B ...] (--generate N | --invoices I --customers C)
                      [--days 180] [--runs 10] [--seed 1] [--out DIR]
     dunning demo [--examples DIR]
@@ -279,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--days", type=int, help="simulated days per example (default: 90, more if a promise needs)"
     )
     checking.add_argument("--seed", type=int, default=0, help="seed of the search")
+    checking.add_argument(
+        "--database",
+        type=Path,
+        help="keep counterexamples in this directory and run them first next time",
+    )
     return parser
 
 
@@ -506,11 +511,21 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         days=args.days,
         max_examples=args.examples,
         seed=args.seed,
+        database=_example_database(args.database),
     )
     if path is not None:
         print(f"promises: {path}", file=out)
     print(report, file=out)
     return 0 if report.kept else 1
+
+
+def _example_database(directory: Path | None) -> Any:
+    """A Hypothesis directory example database at `directory`, or None."""
+    if directory is None:
+        return None
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    return DirectoryBasedExampleDatabase(directory)
 
 
 def _examples(folder: Path | None) -> Path:

@@ -3,9 +3,11 @@ the policy keeps it; unverifiable promises refused before any example runs."""
 
 from datetime import date, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from dunning.errors import UnverifiablePromiseError
 from dunning.invoices import Channel
@@ -465,3 +467,47 @@ def test_interest_above_the_colombian_usury_ceiling_is_caught() -> None:
 def test_interest_below_the_colombian_usury_ceiling_is_kept() -> None:
     promise = InterestLimit(statutory=True, **_colombian_ceiling())
     assert_kept(check(_interest("20"), promise, currencies=["COP"]))
+
+
+# -- reproduction from an example database ----------------------------------------------------
+
+
+def test_a_counterexample_is_replayed_from_the_example_database_whatever_the_seed(
+    tmp_path: Path,
+) -> None:
+    target = policy(steps=[step(0, every=3)])
+    promises = [ReminderLimit(max_reminders=3)]
+    database = DirectoryBasedExampleDatabase(tmp_path / "examples")
+    first = check_policy(target, promises, days=20, max_examples=25, seed=1, database=database)
+    assert not first.results[0].kept
+    # One example with another seed is the simplest portfolio (a customer without contacts),
+    # which keeps the promise: alone it finds nothing ...
+    alone = check_policy(target, promises, days=20, max_examples=1, seed=2)
+    assert alone.kept, str(alone)
+    # ... but the database replays the saved counterexample first, already minimal.
+    again = check_policy(target, promises, days=20, max_examples=1, seed=2, database=database)
+    assert again.results[0].counterexample == first.results[0].counterexample
+    assert str(again.results[0].counterexample) == str(first.results[0].counterexample)
+
+
+def test_a_saved_counterexample_runs_again_after_a_change_and_goes_once_kept(
+    tmp_path: Path,
+) -> None:
+    database = DirectoryBasedExampleDatabase(tmp_path / "examples")
+    promises = [ReminderLimit(max_reminders=3)]
+    unbounded = policy(steps=[step(0, every=3)])
+    check_policy(unbounded, promises, days=20, max_examples=25, database=database)
+    # Another question (more days): its own search, which one example does not break.
+    longer = check_policy(unbounded, promises, days=21, max_examples=1, database=database)
+    assert longer.kept, str(longer)
+    # The policy changed but still breaks the promise on the saved portfolio.
+    faster = check_policy(
+        policy(steps=[step(0, every=2)]), promises, days=20, max_examples=1, database=database
+    )
+    assert faster.results[0].counterexample is not None
+    assert faster.results[0].counterexample.violation.text == "reminder 4 about I0-0 (template t0)"
+    # Fixed: the saved portfolio keeps the promise and is deleted ...
+    fixed = policy(steps=[step(0, every=3, times=3)])
+    assert check_policy(fixed, promises, days=20, max_examples=1, database=database).kept
+    # ... so one example of the unbounded policy finds nothing any more.
+    assert check_policy(unbounded, promises, days=20, max_examples=1, database=database).kept

@@ -112,3 +112,22 @@ def test_a_policy_set_is_checked_with_customers_in_its_segments(
     assert main(["check", str(portfolio), "--examples", "2", "--days", "20"]) == 0
     out, _ = capsys.readouterr()
     assert out.splitlines()[0] == "policy b2b, b2c: 2 examples of 20 days from 2026-01-05, seed 0"
+
+
+def test_a_database_keeps_the_counterexample_for_the_next_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = write(tmp_path, limit=2)
+    database = tmp_path / "examples"
+    args = ["check", str(policy), "--days", "10", "--database", str(database)]
+    assert main([*args, "--examples", "20"]) == 1
+    first = capsys.readouterr().out
+    assert any(database.iterdir())
+    # One example of another seed finds nothing alone; the database runs the kept one first.
+    assert main(["check", str(policy), "--days", "10", "--examples", "1", "--seed", "3"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--examples", "1", "--seed", "3"]) == 1
+    again = capsys.readouterr().out
+    assert again.split("BROKEN: ")[1] == first.split("BROKEN: ")[1].replace(
+        "max_examples=20, seed=0", "max_examples=1, seed=3"
+    )

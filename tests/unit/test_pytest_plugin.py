@@ -78,4 +78,32 @@ def test_the_marker_and_options_are_declared(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.dunning(**options):*"])
     result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines(["*--dunning-examples=N*", "*--dunning-seed=N*"])
+    result.stdout.fnmatch_lines(
+        ["*--dunning-examples=N*", "*--dunning-seed=N*", "*--dunning-database=DIR*"]
+    )
+
+
+def test_the_database_option_replays_a_counterexample_found_on_an_earlier_run(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        HEADER
+        + """
+@pytest.mark.dunning(days=12)
+def test_broken(dunning_check):
+    dunning_check.assert_keeps(DAILY, [ReminderLimit(max_reminders=3)])
+"""
+    )
+    options = ("-p", "no:cacheprovider", "--dunning-database", "examples")
+    first = pytester.runpytest(*options, "--dunning-examples", "20")
+    first.assert_outcomes(failed=1)
+    assert any((pytester.path / "examples").iterdir())
+    # One example of another seed: the simplest portfolio, which keeps the promise ...
+    alone = pytester.runpytest(
+        "-p", "no:cacheprovider", "--dunning-examples", "1", "--dunning-seed", "5"
+    )
+    alone.assert_outcomes(passed=1)
+    # ... but the counterexample kept in the database is run first.
+    again = pytester.runpytest(*options, "--dunning-examples", "1", "--dunning-seed", "5")
+    again.assert_outcomes(failed=1)
+    again.stdout.fnmatch_lines(["  reminder 4 about I0-0 (template due)"])

@@ -73,6 +73,12 @@ def _received(kind: type[Payment] | type[CreditNote]) -> st.SearchStrategy[objec
 def register_domain_types() -> None:
     """Register a strategy for every domain type with `st.register_type_strategy`.
 
+    Ask for a domain type with ``st.from_type(T)``, or let ``st.builds(f)`` fill the
+    parameters of `f` annotated with domain types. ``st.builds(T)`` itself calls ``T(...)``
+    with each required field drawn from its annotation alone, independently of the other
+    fields, so it cannot satisfy the checks a model makes across fields (an invoice due
+    after its issue date, in the currency of its total).
+
     Registering again replaces the same strategies, so calling it twice is harmless.
 
     >>> from hypothesis import given, settings, strategies as st
@@ -83,7 +89,13 @@ def register_domain_types() -> None:
     ...     assert invoice.due_date >= invoice.issue_date
     >>> test_an_invoice_is_never_due_before_it_is_issued()
     """
-    registered: dict[type[object], st.SearchStrategy[object]] = {
+    for kind, strategy in _domain_strategies().items():
+        st.register_type_strategy(kind, strategy)
+
+
+def _domain_strategies() -> dict[type[object], st.SearchStrategy[object]]:
+    """The strategy of each domain type, as registered."""
+    return {
         Money: money(),
         Payment: _received(Payment),
         CreditNote: _received(CreditNote),
@@ -119,5 +131,3 @@ def register_domain_types() -> None:
         ),
         SuspensionNoticePromise: st.builds(SuspensionNoticePromise, min_days=st.integers(1, 30)),
     }
-    for kind, strategy in registered.items():
-        st.register_type_strategy(kind, strategy)

@@ -23,17 +23,21 @@ reminder 4 about I0-0 (template due)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from random import Random
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
-from pydantic import ValidationError
+from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+from hypothesis.database import ExampleDatabase
+from hypothesis.errors import NoSuchExample
+from pydantic import TypeAdapter, ValidationError
 
 from dunning.engine.actions import Action, records_of
-from dunning.engine.core import evaluate
+from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.core import _evaluate_compiled
 from dunning.engine.evaluation import Evaluation
 from dunning.engine.history import HistoryIndex
 from dunning.errors import (
@@ -181,10 +185,6 @@ class CheckReport:
                 f"max_examples={self.examples}, seed={self.seed})"
             )
         return "\n".join(lines)
-
-
-class _BrokenError(Exception):
-    """Raised inside the search so that Hypothesis shrinks the example."""
 
 
 # -- what the promises need, worked out before any example runs -----------------------------
@@ -382,9 +382,11 @@ def _run(
     scenario: Scenario,
     watchers: Mapping[int, Watcher],
     positions: Mapping[str, int],
+    compiled: dict[str, CompiledPolicy],
 ) -> dict[int, Violation]:
     """Run `policy` over `scenario` day by day, up to the first day a watcher reports.
 
+    `compiled` holds the policy compiled once for every run of the check.
     Returns the violations of that day by the index of their watcher (empty when none).
     """
     customers = {customer.id: customer for customer in scenario.customers}
@@ -418,8 +420,14 @@ def _run(
         if not issued:
             continue
         try:
-            evaluation = evaluate(
-                issued, policy, day, customers=customers, history=history, plans=plans.values()
+            evaluation = _evaluate_compiled(
+                compiled,
+                issued,
+                policy,
+                day,
+                customers=customers,
+                history=history,
+                plans=plans.values(),
             )
         except Exception as error:  # an invariant: the engine never raises
             found[positions[_NO_ERROR]] = Violation(
@@ -455,7 +463,9 @@ def _run(
             unordered = False
             index = positions[_ORDER]
             if index in watching:
-                reverse = _evaluate_again(issued[::-1], policy, day, customers, history, plans)
+                reverse = _evaluate_again(
+                    compiled, issued[::-1], policy, day, customers, history, plans
+                )
                 if _fields(reverse) != _fields(evaluation):
                     found[index] = state.violation(
                         scenario.customers[0].id,
@@ -468,7 +478,7 @@ def _run(
             history.add(records_of(evaluation.actions, on=day))
             index = positions[_IDEMPOTENT]
             if index in watching:
-                again = _evaluate_again(issued, policy, day, customers, history, plans)
+                again = _evaluate_again(compiled, issued, policy, day, customers, history, plans)
                 if again.actions:
                     action = again.actions[0]
                     found[index] = state.violation(
@@ -486,6 +496,7 @@ def _fields(evaluation: Evaluation) -> tuple[object, ...]:
 
 
 def _evaluate_again(
+    compiled: dict[str, CompiledPolicy],
     issued: Sequence[Invoice],
     policy: Policy | PolicySet,
     day: date,
@@ -493,7 +504,76 @@ def _evaluate_again(
     history: HistoryIndex,
     plans: Mapping[str, InstallmentPlan],
 ) -> Evaluation:
-    return evaluate(issued, policy, day, customers=customers, history=history, plans=plans.values())
+    return _evaluate_compiled(
+        compiled, issued, policy, day, customers=customers, history=history, plans=plans.values()
+    )
+
+
+#: Scenarios as saved in an example database: JSON, validated again when read.
+_SAVED: TypeAdapter[Scenario] = TypeAdapter(Scenario)
+
+
+def _database_key(
+    policy: Policy | PolicySet, plan: _Plan, active: Sequence[int], scenario_key: str
+) -> bytes:
+    """The key of one search's counterexamples in an example database.
+
+    It names the question the search asks: the policy ids, the promises and invariants
+    still watched, the days, start and currencies of the scenarios. The policy's content is
+    left out on purpose: after a change to the policy, its saved counterexamples run again,
+    reported if they still break a promise and deleted if they do not.
+    """
+    digest = hashlib.sha256(b"dunning.check_policy")
+    for part in (
+        *(p.id for p in _policies(policy)),
+        *(plan.names[index] for index in active),
+        scenario_key,
+    ):
+        digest.update(b"\x00" + part.encode())
+    return digest.digest()
+
+
+def _breaks(
+    policy: Policy | PolicySet,
+    plan: _Plan,
+    active: Sequence[int],
+    scenario: Scenario,
+    compiled: dict[str, CompiledPolicy],
+) -> tuple[int, Counterexample] | None:
+    """Run `scenario` with fresh watchers: the first promise broken and how, or None."""
+    positions = {name: index for index, name in enumerate(plan.names)}
+    watchers = {index: plan.factories[index]() for index in active}
+    violations = _run(policy, scenario, watchers, positions, compiled)
+    if not violations:
+        return None
+    first = min(violations)
+    return first, Counterexample(scenario, violations[first])
+
+
+def _replay(
+    policy: Policy | PolicySet,
+    plan: _Plan,
+    active: Sequence[int],
+    database: ExampleDatabase,
+    key: bytes,
+    compiled: dict[str, CompiledPolicy],
+) -> tuple[int, Counterexample] | None:
+    """The first saved counterexample (smallest first) that still breaks a promise.
+
+    Saved scenarios that no longer break any (the policy was fixed) or no longer read
+    (saved by another version of the library) are deleted.
+    """
+    for value in sorted(database.fetch(key), key=lambda saved: (len(saved), saved)):
+        try:
+            scenario = _SAVED.validate_json(value)
+        except ValidationError:
+            database.delete(key, value)
+            continue
+        outcome = _breaks(policy, plan, active, scenario, compiled)
+        if outcome is not None:
+            return outcome
+        database.delete(key, value)
+    return None
 
 
 def _search(
@@ -503,37 +583,51 @@ def _search(
     strategy: Any,
     max_examples: int,
     seed: int,
+    database: ExampleDatabase | None,
+    scenario_key: str,
 ) -> tuple[int, Counterexample] | None:
-    """One Hypothesis search for an example that breaks one of the `active` promises."""
-    positions = {name: index for index, name in enumerate(plan.names)}
+    """One search for an example that breaks one of the `active` promises.
+
+    With a `database`, the counterexamples saved there for the same search are run first;
+    otherwise Hypothesis searches from `seed`, and the smallest counterexample it finds is
+    saved in the `database`.
+    """
+    compiled: dict[str, CompiledPolicy] = {}
+    key = _database_key(policy, plan, active, scenario_key)
+    if database is not None:
+        replayed = _replay(policy, plan, active, database, key, compiled)
+        if replayed is not None:
+            return replayed
     found: list[tuple[int, Counterexample]] = []
 
-    @hypothesis_seed(seed)
-    @settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        derandomize=False,
-        phases=(Phase.generate, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-    )
-    @given(strategy)
-    def probe(scenario: Scenario) -> None:
-        watchers = {index: plan.factories[index]() for index in active}
-        violations = _run(policy, scenario, watchers, positions)
-        if violations:
-            first = min(violations)
-            # The last failing call is Hypothesis's replay of the smallest example.
-            found.append((first, Counterexample(scenario, violations[first])))
-            raise _BrokenError
+    def breaks_a_promise(scenario: Scenario) -> bool:
+        outcome = _breaks(policy, plan, active, scenario, compiled)
+        if outcome is None:
+            return False
+        # The last call that returns True is Hypothesis's replay of the smallest example.
+        found.append(outcome)
+        return True
 
     try:
-        probe()
-    except _BrokenError:
-        return found[-1]
-    return None
+        find(
+            strategy,
+            breaks_a_promise,
+            settings=settings(
+                max_examples=max_examples,
+                deadline=None,
+                database=None,
+                derandomize=False,
+                phases=(Phase.generate, Phase.shrink),
+                suppress_health_check=list(HealthCheck),
+                verbosity=Verbosity.quiet,
+            ),
+            random=Random(seed),
+        )
+    except NoSuchExample:
+        return None
+    if database is not None:
+        database.save(key, _SAVED.dump_json(found[-1][1].scenario))
+    return found[-1]
 
 
 def check_policy(
@@ -546,6 +640,7 @@ def check_policy(
     seed: int = 0,
     start: date = _START,
     currencies: Sequence[str] | None = None,
+    database: ExampleDatabase | None = None,
 ) -> CheckReport:
     """Run `policy` over generated portfolios and report each promise kept or broken.
 
@@ -560,6 +655,14 @@ def check_policy(
     broken with it. The search then starts again for the promises not yet broken, until an
     entire search breaks none. The same arguments and `seed` give the same report.
 
+    With a Hypothesis example `database` (such as
+    ``DirectoryBasedExampleDatabase(".hypothesis/dunning")``), each search first runs the
+    counterexamples saved there by an earlier check of the same policy, promises, days,
+    start and currencies (the same policy id, whatever its content), and saves the
+    smallest one it finds: a broken promise is then reproduced whatever the seed or the
+    number of examples, until the policy is fixed (a saved counterexample that breaks
+    nothing any more is deleted).
+
     Args:
         policy: the `Policy`, or a `PolicySet` (customers are drawn in its segments).
         promises: the declared promises (a `Promises` or promise models).
@@ -572,6 +675,8 @@ def check_policy(
         start: the first simulated day.
         currencies: the invoice currencies; by default those the policy states amounts in,
             else USD.
+        database: a Hypothesis `ExampleDatabase` to replay counterexamples from and save
+            them to; None (the default) saves nothing.
 
     Returns:
         The `CheckReport`; ``str(report)`` prints it, counterexamples included.
@@ -598,10 +703,13 @@ def check_policy(
     chosen = tuple(currencies) if currencies else (mentioned_currencies(policy) or ("USD",))
     plan = _verify(policy, declared, jurisdiction, days, start, chosen)
     strategy = scenarios(policy, start=start, days=days, currencies=chosen)
+    scenario_key = f"{start.isoformat()} {days} {' '.join(chosen)}"
     broken: dict[int, Counterexample] = {}
     active = list(range(len(plan.names)))
     while active:
-        outcome = _search(policy, plan, active, strategy, max_examples, seed)
+        outcome = _search(
+            policy, plan, active, strategy, max_examples, seed, database, scenario_key
+        )
         if outcome is None:
             break
         index, counterexample = outcome
@@ -631,7 +739,7 @@ def assert_keeps(
         policy: the `Policy` or `PolicySet`.
         promises: the declared promises.
         **options: the keyword arguments of `check_policy` (`jurisdiction`, `days`,
-            `max_examples`, `seed`, `start`, `currencies`).
+            `max_examples`, `seed`, `start`, `currencies`, `database`).
 
     Returns:
         The report, when everything was kept.

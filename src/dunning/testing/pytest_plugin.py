@@ -6,7 +6,8 @@ It adds:
   `dunning.testing.check_policy` and returns the report; ``dunning_check.assert_keeps(...)``
   fails the test when a promise is broken;
 - the ``--dunning-examples N`` and ``--dunning-seed N`` options, for every check of the run
-  (raise the examples in CI);
+  (raise the examples in CI), and ``--dunning-database DIR``, a directory example database
+  that keeps each counterexample found and runs it first on later runs (keep it in CI);
 - the ``dunning`` marker, whose keywords (``max_examples``, ``days``, ``seed``,
   ``jurisdiction``, ...) set the checks of one test;
 - reports of a broken promise that show the counterexample, not a stack of internals.
@@ -68,7 +69,7 @@ class DunningCheck:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--dunning-examples`` and ``--dunning-seed``."""
+    """Add ``--dunning-examples``, ``--dunning-seed`` and ``--dunning-database``."""
     group = parser.getgroup("dunning", "dunning policy checks")
     group.addoption(
         "--dunning-examples",
@@ -83,6 +84,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help="seed of dunning_check and assert_keeps (default 0)",
+    )
+    group.addoption(
+        "--dunning-database",
+        default=None,
+        metavar="DIR",
+        help="keep the counterexamples of dunning_check and assert_keeps in this directory "
+        "and run them first on later runs (default: none kept)",
     )
 
 
@@ -124,6 +132,11 @@ def dunning_check(request: pytest.FixtureRequest) -> DunningCheck:
     seed = request.config.getoption("--dunning-seed")
     if seed is not None:
         defaults["seed"] = seed
+    directory = request.config.getoption("--dunning-database")
+    if directory is not None:
+        from hypothesis.database import DirectoryBasedExampleDatabase
+
+        defaults["database"] = DirectoryBasedExampleDatabase(directory)
     for marker in reversed(list(request.node.iter_markers("dunning"))):
         defaults.update(marker.kwargs)
     return DunningCheck(defaults)
