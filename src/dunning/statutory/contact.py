@@ -56,6 +56,7 @@ __all__ = [
     "ContactLawError",
     "ContactRecord",
     "ContactRules",
+    "Move",
     "Period",
     "RequiredContent",
     "Spacing",
@@ -277,6 +278,14 @@ class ContactRecord(Model):
         return self
 
 
+class Move(Model):
+    """One step of `next_allowed`: the rule that moved a contact from `start` to `to`."""
+
+    rule: Citation
+    start: datetime
+    to: datetime
+
+
 class Allowance(Model):
     """The answer of `next_allowed`: the instant (None when never), and why it moved."""
 
@@ -285,6 +294,9 @@ class Allowance(Model):
         default=None, description="The first rule that moved or refused the contact."
     )
     rule: Citation | None = None
+    moves: tuple[Move, ...] = Field(
+        default=(), description="Every move from the wanted instant to `at`, in order."
+    )
 
 
 class Violation(Model):
@@ -565,18 +577,24 @@ def next_allowed(
     history = tuple(contacts_so_far)
     candidate = _utc(instant)
     first: _Move | None = None
+    moves: list[Move] = []
     for _ in range(_MAX_MOVES):
         move = next(iter(_blockers(rules, candidate, wanted, history, tz, holidays)), None)
         if move is None:
-            return Allowance(
+            return Allowance._construct(
                 at=_local(candidate, tz),
                 reason=None if first is None else first[1],
                 rule=None if first is None else first[0],
+                moves=tuple(moves),
             )
         first = first or move
         if move[2] is None:
             return Allowance(at=None, reason=move[1], rule=move[0])
-        candidate = _utc(move[2])
+        moved = _utc(move[2])
+        moves.append(
+            Move._construct(rule=move[0], start=_local(candidate, tz), to=_local(moved, tz))
+        )
+        candidate = moved
     return Allowance(at=None, reason="no allowed instant found", rule=first[0] if first else None)
 
 
