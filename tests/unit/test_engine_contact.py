@@ -282,3 +282,28 @@ def test_time_of_a_deferred_action_is_in_the_debtor_zone() -> None:
     [action], _ = send(date(2024, 3, 10), policy("co"), customer("America/Bogota"))
     assert action.not_before.tzinfo is not None
     assert action.not_before.utcoffset() == datetime(2024, 3, 11, tzinfo=BOGOTA).utcoffset()
+
+
+def test_a_policy_window_past_the_law_is_cut_at_the_law_end() -> None:
+    window = SendWindow(start=time(9), end=time(23))
+    pol = policy("mx", send_window=window)
+    [action], _ = send(date(2024, 3, 5), pol, customer("America/Mexico_City"))
+    assert action.not_before.isoformat() == "2024-03-05T09:00:00-06:00"
+    assert action.not_after is not None
+    assert action.not_after.isoformat() == "2024-03-05T22:00:00-06:00"
+    assert "deferred" not in action.reason.text
+
+
+def test_a_deferred_message_counts_where_it_goes_out() -> None:
+    # Sunday's message goes on Monday 07:00-19:00; Monday's own message waits for Tuesday.
+    pol, cust = policy("co"), customer("America/Bogota")
+    sunday = date(2024, 3, 10)
+    _, result = send(sunday, pol, cust)
+    history = [HistoryRecord.of(action, on=sunday) for action in result.actions]
+    assert history[0].sent_by is not None
+    assert history[0].sent_by.isoformat() == "2024-03-11T19:00:00-05:00"
+    [action], _ = send(
+        date(2024, 3, 11), pol, cust, history, invoices=[invoice(date(2024, 3, 11), "J")]
+    )
+    assert action.not_before.isoformat() == "2024-03-12T07:00:00-05:00"
+    assert "at most one contact a day" in action.reason.text

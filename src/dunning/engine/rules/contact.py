@@ -4,7 +4,7 @@ When the customer (or else the policy) names a `jurisdiction`, each message the 
 decided to send is judged by `dunning.statutory.contact.next_allowed` against the contacts of
 the history and the messages already planned in this evaluation:
 
-- allowed at its `not_before`: it goes out unchanged;
+- allowed at its `not_before`: it goes out then, its `not_after` cut to the law's window;
 - allowed later (a Sunday in Colombia, 22:30 in Mexico City, a third written message in a week
   in Chile): it is deferred, keeping its idempotency key; `not_before` becomes the instant
   allowed, `not_after` the end of the window that instant falls in, and the reason cites the
@@ -86,11 +86,12 @@ def contact_law(ctx: CustomerContext) -> None:
             ctx.skipped.extend(_refused(action, allowance.reason or "", code))
             ctx.sent.difference_update(action.covers)
             continue
-        if allowance.at != action.not_before:
+        at = allowance.at
+        end = _window_end(rules, at, action.channel, zone) or action.not_after
+        if at != action.not_before or end != action.not_after:
             changed = True
-            action = _moved(
-                action, allowance.at, _reasons(rules, allowance.moves), rules, zone, code
-            )
+            reasons = _reasons(rules, allowance.moves)
+            action = _moved(action, at, end, reasons, zone, code)
         contacts.append(ContactRecord._construct(at=action.not_before, channel=action.channel))
         kept.append(action)
     if changed:
@@ -167,12 +168,12 @@ def _reasons(rules: ContactRules, moves: tuple[Move, ...]) -> tuple[str, ...]:
 def _moved(
     action: SendMessage,
     at: datetime,
+    end: datetime | None,
     why: tuple[str, ...],
-    rules: ContactRules,
     zone: ZoneInfo,
     code: str,
 ) -> SendMessage:
-    """`action` moved to `at`, with the same key; a deferral's reason cites every rule."""
+    """`action` moved to `at` (until `end`), with the same key; a deferral cites every rule."""
     local = at.astimezone(zone)
     values = dict(action.__dict__)
     if why:
@@ -187,7 +188,7 @@ def _moved(
             ),
         )
     values["not_before"] = local
-    values["not_after"] = _window_end(rules, local, action.channel, zone)
+    values["not_after"] = end
     return SendMessage._from_values(values)
 
 
