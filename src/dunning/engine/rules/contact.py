@@ -21,8 +21,10 @@ so spacing and caps are never under-counted.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from contextlib import suppress
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
+from math import ceil
 from zoneinfo import ZoneInfo
 
 from dunning.engine.actions import Action, Reason, SendMessage, SkippedOccurrence, SkipReason
@@ -42,16 +44,18 @@ from dunning.statutory.contact import (
 __all__ = ["contact_law"]
 
 _LATEST = time(23, 59, 59)
+_DAY = timedelta(days=1)
+_WEEK = timedelta(days=7)
 
 
 def contact_law(ctx: CustomerContext) -> None:
     """Defer or skip the customer's messages that its jurisdiction's contact law forbids now."""
     customer = ctx.customer
     code = customer.jurisdiction or ctx.compiled.policy.jurisdiction
-    if code is None:
+    if code is None or not any(isinstance(action, SendMessage) for action in ctx.actions):
         return
     window = ctx.compiled.policy.send_window
-    rules = _rules(
+    rules, horizon, latest = _rules(
         code, None if window is None else window.start, None if window is None else window.end
     )
     if "time_zone" not in customer.model_fields_set:
@@ -65,12 +69,17 @@ def contact_law(ctx: CustomerContext) -> None:
     zone = ZoneInfo(customer.time_zone)
     as_of = ctx.as_of
     consents = customer.consents(as_of) if rules.consent is not None else None
+    # Older contacts fall outside every period and spacing of the rules from `as_of` on.
+    oldest = as_of - horizon
     contacts = [
         ContactRecord._construct(
-            at=_latest(rules, day, zone) if sent_by is None else sent_by,
+            at=datetime.combine(day, latest[day.weekday()], tzinfo=zone)
+            if sent_by is None
+            else sent_by,
             channel=channel or Channel.EMAIL,
         )
         for day, channel, sent_by in ctx.history.contacts.get(customer.id, ())
+        if day >= oldest or (sent_by is not None and sent_by.date() >= oldest)
     ]
     kept: list[Action] = []
     changed = False
@@ -110,15 +119,26 @@ def _refuse_all(ctx: CustomerContext, why: str, code: str) -> None:
 
 
 @lru_cache(maxsize=256)
-def _rules(code: str, start: time | None, end: time | None) -> ContactRules:
-    """The law of `code` cut to the policy's send window, or the law alone when none is left."""
-    law = get_contact_rules(code)
-    if start is None or end is None:
-        return law
-    try:
-        return strictest(_Window(start, end), law)
-    except ContactLawError:
-        return law
+def _rules(
+    code: str, start: time | None, end: time | None
+) -> tuple[ContactRules, timedelta, tuple[time, ...]]:
+    """The law of `code` cut to the policy's send window (the law alone when none is left).
+
+    With how far back a past contact can still matter (a week and a day, or the longest
+    spacing and a day), and per weekday the latest instant of its hours (where a past contact
+    recorded without one counts).
+    """
+    rules = get_contact_rules(code)
+    if start is not None and end is not None:
+        # A send window outside the law is ignored here and reported by the linter (DUN031).
+        with suppress(ContactLawError):
+            rules = strictest(_Window(start, end), rules)
+    longest = max([_WEEK, *(spacing.minimum for spacing in rules.spacings)])
+    latest = tuple(
+        max((w.end for w in rules.windows if w.weekday == weekday), default=_LATEST)
+        for weekday in range(7)
+    )
+    return rules, timedelta(days=ceil(longest / _DAY) + 1), latest
 
 
 class _Window:
@@ -128,12 +148,6 @@ class _Window:
     def __init__(self, start: time, end: time) -> None:
         self.start = start
         self.end = end
-
-
-def _latest(rules: ContactRules, day: date, zone: ZoneInfo) -> datetime:
-    """The latest instant of `day` the law allowed a contact: where a past one is counted."""
-    ends = [window.end for window in rules.windows if window.weekday == day.weekday()]
-    return datetime.combine(day, max(ends) if ends else _LATEST, tzinfo=zone)
 
 
 def _window_end(
