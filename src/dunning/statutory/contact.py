@@ -193,10 +193,14 @@ class StopCondition(Model):
 
 
 class RequiredContent(Model):
-    """A field that every collection message must carry (creditor's tax id, amount, ...)."""
+    """A field that every collection message must carry (creditor's tax id, amount, ...).
+
+    With `first_contact_only`, only the first message to a debtor must carry it.
+    """
 
     field: str = Field(min_length=1)
     citation: Citation
+    first_contact_only: bool = False
 
 
 def _check_windows(windows: tuple[Window, ...]) -> None:
@@ -869,7 +873,7 @@ MX = ContactRules(
         "contact only from 07:00 to 22:00 in the debtor's time zone",
     ),
     required_content=tuple(
-        RequiredContent(field=field, citation=_mx(_MX_FIRST_CONTACT, text))
+        RequiredContent(field=field, citation=_mx(_MX_FIRST_CONTACT, text), first_contact_only=True)
         for field, text in (
             ("collector_name", "the first contact names the collection agency"),
             ("collector_address", "the first contact gives the agency's address"),
