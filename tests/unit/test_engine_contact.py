@@ -120,6 +120,7 @@ def test_no_consent_for_the_channel_skips_with_the_article() -> None:
     assert actions == []
     [skipped] = result.skipped
     assert skipped.key == "p:C:I:step:due:0"
+    assert (skipped.occurrence, skipped.rule_id) == (0, "step:due")
     assert skipped.cause is SkipReason.CONTACT_LAW
     assert skipped.reason.text == (
         "Ley 2300 de 2023, art. 2: only channels the consumer authorised; no consent for email"
@@ -307,3 +308,81 @@ def test_a_deferred_message_counts_where_it_goes_out() -> None:
     )
     assert action.not_before.isoformat() == "2024-03-12T07:00:00-05:00"
     assert "at most one contact a day" in action.reason.text
+
+
+def test_a_suspension_waits_for_a_notice_the_law_refused() -> None:
+    from dunning.engine.actions import SuspendService
+    from dunning.policy.model import MessageSpec, Stage, StageTrigger
+
+    stage = Stage(
+        id="cut",
+        trigger=StageTrigger(days_overdue=10),
+        message=MessageSpec(channels=["email"], template="notice"),
+        suspend_service=True,
+    )
+    pol = Policy(id="p", stages=[stage], jurisdiction="co")
+    due = date(2024, 3, 1)
+    _, refused = send(
+        date(2024, 3, 12), pol, customer("America/Bogota", consent=False), invoices=[invoice(due)]
+    )
+    assert [s.cause for s in refused.skipped] == [
+        SkipReason.CONTACT_LAW,
+        SkipReason.AWAITING_NOTICE,
+    ]
+    assert not any(isinstance(a, SuspendService) for a in refused.actions)
+    _, told = send(date(2024, 3, 12), pol, customer("America/Bogota"), invoices=[invoice(due)])
+    assert any(isinstance(a, SuspendService) for a in told.actions)
+
+
+def test_a_past_message_recorded_without_a_time_counts_at_the_end_of_its_day() -> None:
+    # Chile has no hours on Sundays: a message recorded that day counts at 23:59:59, and the
+    # 48 hours run until Tuesday 23:59:59, after Tuesday's window: Wednesday 08:00.
+    history = [written(date(2024, 3, 10), "A")]
+    [action], _ = send(date(2024, 3, 12), policy("cl"), customer("America/Santiago"), history)
+    assert action.not_before.isoformat() == "2024-03-13T08:00:00-03:00"
+
+
+def test_a_past_message_without_a_channel_counts_as_written() -> None:
+    record = HistoryRecord(
+        key="p:C:A:step:due:0", kind="send_message", customer_id="C", on=date(2024, 3, 11)
+    )
+    [action], _ = send(date(2024, 3, 12), policy("cl"), customer("America/Santiago"), [record])
+    assert "written messages at least two days (48 hours) apart" in action.reason.text
+
+
+def test_sao_paulo_e_mail_keeps_the_policy_window() -> None:
+    # The law's hours (to 20:00 on weekdays) bind calls only: e-mail keeps the policy's 22:00.
+    window = SendWindow(start=time(9), end=time(22))
+    [action], _ = send(
+        date(2024, 3, 11), policy("br_sp", send_window=window), customer("America/Sao_Paulo")
+    )
+    assert action.not_before.isoformat() == "2024-03-11T09:00:00-03:00"
+    assert action.not_after is not None
+    assert action.not_after.isoformat() == "2024-03-11T22:00:00-03:00"
+
+
+def test_each_rule_that_moved_a_message_is_cited_once() -> None:
+    # A message went on Saturday at 18:00; another is planned for Wednesday at 10:00. Monday's
+    # waits 48 hours after Saturday's (Monday 18:00), is then within 48 hours of Wednesday's,
+    # and waits 48 hours after it: Friday 10:00. The spacing moved it twice; it is cited once.
+    zone = ZoneInfo("America/Santiago")
+    history = [
+        written(date(2024, 3, 9), "A").evolve(sent_by=datetime(2024, 3, 9, 18, tzinfo=zone)),
+        written(date(2024, 3, 11), "B").evolve(sent_by=datetime(2024, 3, 13, 10, tzinfo=zone)),
+    ]
+    [action], _ = send(date(2024, 3, 11), policy("cl"), customer("America/Santiago"), history)
+    assert action.not_before.isoformat() == "2024-03-15T10:00:00-03:00"
+    assert action.reason.text.endswith(
+        "deferred: Ley 19.496, art. 37 (Ley 21.320): written messages at least two days "
+        "(48 hours) apart; moved to Friday 2024-03-15 10:00 America/Santiago"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["toml", "yaml", "json"])
+def test_a_policy_jurisdiction_survives_dump_and_load(fmt: str) -> None:
+    from dunning.policy.io import dump_policy, load_policy
+
+    pol = policy("BR_SP")
+    text = dump_policy(pol, fmt)
+    assert "br_sp" in text
+    assert load_policy(text, format=fmt) == pol
