@@ -9,8 +9,10 @@ the history and the messages already planned in this evaluation:
   in Chile): it is deferred, keeping its idempotency key; `not_before` becomes the instant
   allowed, `not_after` the end of the window that instant falls in, and the reason cites the
   article and says where the message moved;
-- never allowed (no consent for the channel, a debtor in proceedings): each occurrence it
-  carries is skipped with `SkipReason.CONTACT_LAW` and the article.
+- never allowed (no consent for the channel, `Contact.consented_on` on or before the
+  evaluation date): each occurrence it carries is skipped with `SkipReason.CONTACT_LAW` and
+  the article. The stop conditions of the rules (legal proceedings, insolvency) are not known
+  to the engine: a host stops collection of such a debtor itself (`do_not_contact`).
 
 The law is merged with the policy's own send window (`strictest`): the stricter wins, and a
 send window that leaves no time inside the law's windows is ignored, never the law (the linter
