@@ -9,7 +9,7 @@
                 [--round-to-minor-unit half_up|half_even] [--max-file-size 256M]
     dunning templates list|show ID|check [--catalog templates.toml] [--policy FILE]
     dunning schema [--set]
-    dunning lint POLICY [--terms "2/10 net 30" ...]
+    dunning lint POLICY [--terms "2/10 net 30" ...] [--jurisdiction cl]
     dunning check POLICY [--promises PROMISES] [--jurisdiction CO] [--examples N] [--days N]
                   [--seed N] [--database DIR]
     dunning simulate --policy A [--policy B ...] (--generate N | --invoices I --customers C)
@@ -241,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="TERMS",
         help='B2B payment terms to check too, e.g. "net 90" (repeatable)',
+    )
+    check.add_argument(
+        "--jurisdiction",
+        help="check the cadence against this contact law too (co, cl, mx, br_sp)",
     )
 
     _add_templates_command(commands)
@@ -479,7 +483,7 @@ def _lint(args: argparse.Namespace, out: TextIO) -> int:
             terms.append(get_terms(text))
         except KeyError:
             terms.append(parse_terms(text))
-    findings = lint(policy, terms=terms)
+    findings = lint(policy, terms=terms, jurisdiction=args.jurisdiction)
     for finding in findings:
         print(finding, file=out)
     errors = sum(finding.severity is Severity.ERROR for finding in findings)

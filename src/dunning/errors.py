@@ -19,6 +19,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
     ├── ContactLawError(ValueError)          contact-law input missing or impossible (zone, consent)
+    ├── MissingContentError(ValueError)      a message lacks content its contact law requires
     ├── UnverifiablePromiseError(ValueError) a declared promise that no simulated run can check
     ├── PromiseBrokenError(AssertionError)   `assert_keeps` found a declared promise broken
     ├── MissingDependencyError(ImportError)  an optional extra is not installed
@@ -53,6 +54,7 @@ __all__ = [
     "IdempotencyConflictError",
     "InputError",
     "InvalidPolicyError",
+    "MissingContentError",
     "MissingDependencyError",
     "MoneyError",
     "PlanError",
@@ -148,6 +150,10 @@ class PromiseBrokenError(DunningError, AssertionError):
 
 class ContactLawError(DunningError, ValueError):
     """Contact-law input that is missing or impossible: no time zone, a consent from the future."""
+
+
+class MissingContentError(DunningError, ValueError):
+    """A collection message that lacks content its contact law requires (a tax id, a contract)."""
 
 
 class MissingDependencyError(DunningError, ImportError):

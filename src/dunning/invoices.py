@@ -531,6 +531,11 @@ class Contact(Model):
 
     channel: Channel
     address: str = Field(min_length=1, description="E-mail, phone number or postal address.")
+    consented_on: date | None = Field(
+        default=None,
+        description="The day the customer authorised collection contact on this channel "
+        "(what a contact law such as Colombia's Ley 2300 de 2023 asks for).",
+    )
 
     @model_validator(mode="after")
     def _one_line(self) -> Contact:
@@ -558,6 +563,22 @@ def _locale(value: str) -> str:
             "{value} is not a locale known to babel (use a tag such as 'es_CO' or 'pt_BR')",
             {"value": _shown(value)},
         ) from None
+
+
+def _contact_law(value: str | None) -> str | None:
+    if value is None:
+        return None
+    # Imported here: the contact-law presets use the channels defined in this module.
+    from dunning.statutory.contact import CONTACT_RULES
+
+    code = value.lower()
+    if code not in CONTACT_RULES:
+        raise PydanticCustomError(
+            "dunning.contact_law",
+            "{value} is not a jurisdiction with a contact-law preset; known: {known}",
+            {"value": _shown(value), "known": ", ".join(CONTACT_RULES)},
+        )
+    return code
 
 
 def _time_zone(value: str) -> str:
@@ -600,6 +621,32 @@ class Customer(Model):
     do_not_contact: bool = Field(default=False, description="No messages on any channel.")
     segment: Text | None = None
     tags: Tags = ()
+    jurisdiction: Annotated[str | None, AfterValidator(_contact_law)] = Field(
+        default=None,
+        description="The contact-law preset that protects this customer ('co', 'cl', 'mx', "
+        "'br_sp'; see dunning.statutory.contact); it overrides the policy's.",
+    )
+
+    @model_validator(mode="after")
+    def _zone_for_law(self) -> Customer:
+        if self.jurisdiction is not None and "time_zone" not in self.model_fields_set:
+            raise PydanticCustomError(
+                "dunning.time_zone",
+                "time_zone is missing: jurisdiction {code} counts contact hours in the "
+                "customer's local time; give an IANA zone such as 'America/Bogota'",
+                {"code": self.jurisdiction},
+            )
+        return self
+
+    def consents(self, on: date) -> dict[Channel, date]:
+        """The channels the customer authorised for contact on or before `on`, with the day."""
+        given: dict[Channel, date] = {}
+        for contact in self.contacts:
+            when = contact.consented_on
+            if when is not None and when <= on:
+                known = given.get(contact.channel)
+                given[contact.channel] = when if known is None else min(known, when)
+        return given
 
     @cached_property
     def _addresses(self) -> dict[Channel, str]:

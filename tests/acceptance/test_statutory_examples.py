@@ -348,3 +348,26 @@ def test_mx_legal_rates(regime: str, rate: Decimal, interest: str) -> None:
     )
     assert segments(claim) == [(date(2025, 2, 1), date(2025, 4, 1), 60, rate, False)]
     assert claim.total == Money(interest, "MXN")
+
+
+def test_cl_sernac_worked_example_with_and_without_the_free_notice() -> None:
+    # SERNAC, "¿Cómo se calculan los gastos de cobranza? (Ejemplo 1)": a CLP 100,000 debt with
+    # 1 UF = CLP 27,205.11 is 3.68 UF, all in the first band: 9 % = CLP 9,000. Without the free
+    # notice within 15 days the maximum is 0.2 UF (CLP 5,441) lower: CLP 3,559.
+    cl = get_jurisdiction("CL")
+    uf = Decimal("27205.11")
+    assert cl.compensation(Money(100_000, "CLP"), uf_value=uf, days_late=21) == Money(9_000, "CLP")
+    without = cl.compensation(Money(100_000, "CLP"), uf_value=uf, days_late=21, useful_notice=False)
+    assert without == Money(3_559, "CLP")
+    # 9 % of CLP 10,000 is CLP 900, less than 0.2 UF: nothing may be charged, never less.
+    small = cl.compensation(Money(10_000, "CLP"), uf_value=uf, days_late=21, useful_notice=False)
+    assert small == Money(0, "CLP")
+
+
+@pytest.mark.parametrize(("days_late", "charged"), [(20, None), (21, Money(9_000, "CLP"))])
+def test_cl_collection_charges_only_from_the_21st_day(days_late: int, charged: object) -> None:
+    # Ley 19.496 art. 37: nothing during the first 20 days of delay.
+    fee = get_jurisdiction("CL").compensation(
+        Money(100_000, "CLP"), uf_value=Decimal("27205.11"), days_late=days_late
+    )
+    assert fee == charged

@@ -89,3 +89,70 @@ def test_a_schedule_built_with_next_allowed_keeps_every_rule(
     assert _within_caps(rules, schedule, zone)
     assert _spaced(rules, schedule)
     assert check(rules, schedule, zone=zone, consents=CONSENTS) == ()
+
+
+# --- the engine under a preset ---------------------------------------------------------------
+
+
+def _engine_run(code: str, offsets: list[int], channel: Channel, first: date, due: date, days: int):  # type: ignore[no-untyped-def]
+    from dunning import Customer, Invoice, Policy, ReminderStep, evaluate
+    from dunning.engine.actions import HistoryRecord, SendMessage
+
+    zone = ZONES[code]
+    customer = Customer(
+        id="C",
+        name="Ana",
+        time_zone=zone.key,
+        jurisdiction=code,
+        contacts=[
+            {"channel": ch, "address": f"a-{ch.value}", "consented_on": date(2020, 1, 1)}
+            for ch in Channel
+        ],
+    )
+    steps = [
+        ReminderStep(id=f"s{n}", offset_days=offset, channels=[channel], template="t")
+        for n, offset in enumerate(sorted(set(offsets)))
+    ]
+    policy = Policy(id="p", steps=steps, consolidate=False)
+    invoices = [
+        Invoice(
+            id=f"I{n}",
+            customer_id="C",
+            currency="USD",
+            total="10.00",
+            issue_date=first - timedelta(days=60),
+            due_date=due + timedelta(days=n),
+        )
+        for n in range(2)
+    ]
+    history: list[HistoryRecord] = []
+    sent: list[SendMessage] = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        result = evaluate(invoices, policy, day, customers=[customer], history=history)
+        assert {*result.acted, *result.quiet, *result.skipped_invoices} == {"I0", "I1"}
+        day_messages = [a for a in result.actions if isinstance(a, SendMessage)]
+        sent.extend(day_messages)
+        history.extend(HistoryRecord.of(action, on=day) for action in result.actions)
+    return zone, sent
+
+
+@given(
+    st.sampled_from(sorted(CONTACT_RULES)),
+    st.lists(st.integers(-3, 12), min_size=1, max_size=6),
+    st.sampled_from((Channel.EMAIL, Channel.PHONE, Channel.SMS)),
+    st.dates(date(2024, 1, 1), date(2026, 12, 1)),
+    st.integers(0, 6),
+)
+def test_engine_messages_under_a_preset_keep_every_rule(
+    code: str, offsets: list[int], channel: Channel, first: date, due_in: int
+) -> None:
+    """Sent at `not_before`, no message breaks a window, a cap, a spacing or a consent."""
+    rules = CONTACT_RULES[code]
+    zone, sent = _engine_run(code, offsets, channel, first, first + timedelta(days=due_in), 16)
+    contacts = [ContactRecord(at=m.not_before, channel=m.channel) for m in sent]
+    assert check(rules, contacts, zone=zone, consents=CONSENTS) == ()
+    for message in sent:
+        assert message.not_after is None or message.not_before < message.not_after
+    # Each occurrence goes out once, under its own key.
+    assert len({m.key for m in sent}) == len(sent)

@@ -30,6 +30,7 @@ from dunning.policy.model import (
     StageTrigger,
 )
 from dunning.policy.promises import (
+    ContactLawPromise,
     EscalationPromise,
     FeeLimit,
     FirstReminderPromise,
@@ -511,3 +512,28 @@ def test_a_saved_counterexample_runs_again_after_a_change_and_goes_once_kept(
     assert check_policy(fixed, promises, days=20, max_examples=1, database=database).kept
     # ... so one example of the unbounded policy finds nothing any more.
     assert check_policy(unbounded, promises, days=20, max_examples=1, database=database).kept
+# -- contact_law ------------------------------------------------------------------------------
+
+
+def test_contact_law_broken_by_daily_reminders_without_the_law() -> None:
+    text = assert_minimal_break(check(policy(steps=DAILY), ContactLawPromise(jurisdiction="cl")))
+    # Midnight is outside Chile's 08:00-20:00 on the first day of the run.
+    assert text == (
+        "a email message at Monday 2026-01-05 00:00 (UTC) breaks Ley 19.496, art. 37 "
+        "(Ley 21.320): contact Monday to Saturday from 08:00 to 20:00 only"
+    )
+
+
+def test_contact_law_kept_by_the_same_policy_under_the_law() -> None:
+    assert_kept(check(policy(steps=DAILY, jurisdiction="cl"), ContactLawPromise(jurisdiction="cl")))
+
+
+def test_contact_law_of_another_country_is_not_kept_by_the_first() -> None:
+    # Mexico's hours (07:00-22:00 every day) allow a Sunday message that Chile forbids.
+    report = check(policy(steps=DAILY, jurisdiction="mx"), ContactLawPromise(jurisdiction="cl"))
+    assert not report.kept
+
+
+def test_contact_law_promise_refuses_an_unknown_code() -> None:
+    with pytest.raises(ValueError, match="'pe' is not a jurisdiction with a contact-law preset"):
+        ContactLawPromise(jurisdiction="pe")

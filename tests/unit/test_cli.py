@@ -327,3 +327,24 @@ def test_errors_never_print_terminal_escapes(
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert "unknown column(s) \\x1b]0;pwned\\x07" in err
+
+
+def test_lint_with_a_contact_law(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text(
+        'id = "p"\n'
+        '[[steps]]\nid = "a"\noffset_days = 0\nchannels = ["email"]\ntemplate = "t"\n'
+        '[[steps]]\nid = "b"\noffset_days = 1\nchannels = ["email"]\ntemplate = "t"\n',
+        encoding="utf-8",
+    )
+    assert main(["lint", str(policy)]) == 0
+    assert capsys.readouterr().out == "0 findings, 0 errors\n"
+    assert main(["lint", str(policy), "--jurisdiction", "CL"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "steps[1].offset_days: DUN030 warning: under cl: step 'b' on day 1 is 1 day(s) after "
+        "the previous email message; Ley 19.496, art. 37 (Ley 21.320): written messages at "
+        "least two days (48 hours) apart",
+        "1 findings, 0 errors",
+    ]
+    assert main(["lint", str(policy), "--jurisdiction", "PE"]) == EXIT_USAGE
+    assert "'PE' has no contact-law preset" in capsys.readouterr().err

@@ -479,3 +479,44 @@ def test_a_step_breaking_two_rules_is_reported_for_each() -> None:
         ("c", "at most two written messages a week"),
     ]
     assert found[0].path == "steps[2].offset_days"
+
+
+# --- verification status ----------------------------------------------------------------
+
+
+def _citations(rules: ContactRules) -> list[contact.Citation]:
+    found = [rules.windows_citation]
+    found += [rules.no_holidays] if rules.no_holidays else []
+    found += [cap.citation for cap in rules.caps]
+    found += [spacing.citation for spacing in rules.spacings]
+    found += [rules.channel_mix.citation] if rules.channel_mix else []
+    found += [rules.consent] if rules.consent else []
+    found += [stop.citation for stop in rules.stops]
+    found += [item.citation for item in rules.required_content]
+    return found
+
+
+def test_every_rule_states_how_far_it_was_verified() -> None:
+    statuses = {
+        code: sorted({c.verification.value for c in _citations(rules)})
+        for code, rules in CONTACT_RULES.items()
+    }
+    assert statuses == {
+        "co": ["secondary_sources"],
+        "cl": ["agency_guidance", "secondary_sources", "unverified"],
+        "mx": ["unverified"],
+        "br_sp": ["official_text", "secondary_sources"],
+    }
+    for rules in CONTACT_RULES.values():
+        for citation in _citations(rules):
+            verified = citation.verification is not contact.Verification.UNVERIFIED
+            assert (citation.source is not None) == verified, citation
+
+
+def test_chilean_hours_come_from_the_agency_and_the_caps_from_secondary_sources() -> None:
+    assert CL.windows_citation.verification is contact.Verification.AGENCY_GUIDANCE
+    assert CL.windows_citation.source is not None and "sernac.cl" in CL.windows_citation.source
+    assert {cap.citation.verification for cap in CL.caps} == {
+        contact.Verification.SECONDARY_SOURCES
+    }
+    assert {stop.citation.verification for stop in CL.stops} == {contact.Verification.UNVERIFIED}

@@ -1,9 +1,11 @@
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dunning.errors import UnknownJurisdictionError
 from dunning.money import Money
 from dunning.penalties import InterestRule
 from dunning.policy import (
@@ -16,6 +18,7 @@ from dunning.policy import (
     PolicySet,
     ReminderStep,
     Repeat,
+    SendWindow,
     Stage,
     StageFee,
     StageTrigger,
@@ -54,7 +57,7 @@ def codes(policy: Policy | PolicySet) -> list[tuple[str, str]]:
 
 
 def test_registry_agrees_with_the_checks() -> None:
-    assert set(RULES) == {*lint_module._CHECKS, "DUN008", "DUN020"}
+    assert set(RULES) == {*lint_module._CHECKS, "DUN008", "DUN020", "DUN030", "DUN031"}
     assert sorted(RULES) == list(RULES)
     for code, rule in RULES.items():
         assert rule.code == code
@@ -402,3 +405,71 @@ def test_fraction_findings_in_a_policy_set_name_the_policy() -> None:
     )
     (finding,) = lint(policies)
     assert finding.path == "default.interest.rule.annual_rate"
+
+
+# --- contact law (DUN030, DUN031) ------------------------------------------------------------
+
+
+def _daily_email(*days: int) -> tuple[ReminderStep, ...]:
+    return tuple(
+        ReminderStep(id=f"d{day}", offset_days=day, channels=["email"], template="t")
+        for day in days
+    )
+
+
+def test_cadence_denser_than_chile_is_reported_with_step_and_article() -> None:
+    policy = Policy(id="p", steps=_daily_email(0, 1, 3, 4))
+    findings = lint(policy, jurisdiction="CL")
+    assert [(f.code, f.path) for f in findings] == [
+        ("DUN030", "steps[1].offset_days"),
+        ("DUN030", "steps[2].offset_days"),
+        ("DUN030", "steps[3].offset_days"),
+        ("DUN030", "steps[3].offset_days"),
+    ]
+    assert findings[0].severity is Severity.WARNING
+    assert findings[0].message == (
+        "under cl: step 'd1' on day 1 is 1 day(s) after the previous email message; "
+        "Ley 19.496, art. 37 (Ley 21.320): written messages at least two days (48 hours) apart"
+    )
+    assert findings[1].message == (
+        "under cl: step 'd3' on day 3 is contact 3 within 7 day(s), above 2; "
+        "Ley 19.496, art. 37 (Ley 21.320): at most two written messages a week"
+    )
+
+
+def test_the_policy_jurisdiction_is_linted_without_an_argument() -> None:
+    steps = _daily_email(0, 1)
+    assert lint(Policy(id="p", steps=steps)) == ()
+    # Colombia allows one contact a day: consecutive days are lawful there.
+    assert lint(Policy(id="p", steps=steps, jurisdiction="co")) == ()
+    assert lint(Policy(id="p", steps=steps, jurisdiction="cl")) == lint(
+        Policy(id="p", steps=steps), jurisdiction="cl"
+    )
+
+
+def test_a_cadence_within_the_law_is_clean() -> None:
+    assert lint(Policy(id="p", steps=_daily_email(0, 3, 7, 10)), jurisdiction="cl") == ()
+
+
+def test_the_argument_overrides_every_policy_of_a_set() -> None:
+    policies = PolicySet(
+        rules=[PolicyRule(policy=Policy(id="a", steps=_daily_email(0, 1)), segments=["s"])],
+        default=Policy(id="b", steps=_daily_email(0, 1)),
+    )
+    assert [f.path for f in lint(policies, jurisdiction="cl")] == [
+        "rules[0].policy.steps[1].offset_days",
+        "default.steps[1].offset_days",
+    ]
+
+
+def test_a_send_window_outside_the_law_is_reported() -> None:
+    policy = Policy(id="p", send_window=SendWindow(start=time(22, 30), end=time(23, 30)))
+    [finding] = lint(policy, jurisdiction="mx")
+    assert (finding.code, finding.path) == ("DUN031", "send_window")
+    assert finding.message.startswith("send_window 22:30:00-23:30:00 leaves no time inside")
+    assert finding.message.endswith("contact only from 07:00 to 22:00 in the debtor's time zone")
+
+
+def test_an_unknown_lint_jurisdiction_is_refused() -> None:
+    with pytest.raises(UnknownJurisdictionError, match="'pe' has no contact-law preset"):
+        lint(Policy(id="p"), jurisdiction="pe")

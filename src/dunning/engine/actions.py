@@ -256,6 +256,9 @@ class SkipReason(StrEnum):
     notice) has gone out, and the stage's clear days after it have passed."""
     HARD_DECLINE = "hard_decline"
     """The automatic charge was declined for good (stolen card, closed account): no retry."""
+    CONTACT_LAW = "contact_law"
+    """The contact law of the customer's jurisdiction never allows it (no consent for the
+    channel): see `dunning.statutory.contact`."""
 
 
 class SkippedOccurrence(Model):
@@ -339,6 +342,11 @@ class HistoryRecord(Model):
         "hard one (stolen card, closed account) never is. See dunning.adapters.classify_decline.",
     )
     decline_code: str | None = Field(default=None, description="The provider's decline code.")
+    sent_by: AwareDatetime | None = Field(
+        default=None,
+        description="For a message: the latest instant it went out (its `not_after`), where a "
+        "contact law counts it; None: the end of the lawful hours of `on`.",
+    )
 
     @classmethod
     def of(
@@ -362,6 +370,9 @@ class HistoryRecord(Model):
             invoice_ids=action.invoice_ids,
             covers=action.covers,
             channel=action.channel if isinstance(action, SendMessage) else None,
+            decline=None,
+            decline_code=None,
+            sent_by=action.not_after if isinstance(action, SendMessage) else None,
         )
 
     @classmethod

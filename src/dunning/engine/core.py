@@ -33,6 +33,7 @@ from dunning.engine.evaluation import Evaluation
 from dunning.engine.fast import Screened, first_pass, index_customers, reject_unfiled
 from dunning.engine.history import HistoryIndex
 from dunning.engine.outcomes import Outcomes
+from dunning.engine.rules.contact import contact_law
 from dunning.engine.rules.context import (
     CustomerContext,
     Run,
@@ -243,6 +244,7 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
         tasks(ctx)
     if ctx.messages:
         messages(ctx)
+        contact_law(ctx)  # after the messages are decided, before what a notice announces
     # After the messages: what a notice announces waits until the notice goes out.
     if ctx.suspend_stage is not None or customer.id in run.history.suspends:
         service(ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Final
 
@@ -88,6 +88,11 @@ class HistoryIndex:
         self.done = _Done(self)
         self.failed_channels: dict[str, set[Channel]] = defaultdict(set)
         self.messages: dict[str, list[date]] = defaultdict(list)
+        #: Per customer, the day, channel and latest instant of each message sent (what
+        #: contact laws count).
+        self.contacts: dict[str, list[tuple[date, Channel | None, datetime | None]]] = defaultdict(
+            list
+        )
         self.suspends: dict[str, int] = defaultdict(int)
         self.resumes: dict[str, int] = defaultdict(int)
         self.failed_charges: dict[str, date] = {}
@@ -170,6 +175,7 @@ class HistoryIndex:
                 continue
             if kind is message:
                 self.messages[record.customer_id].append(shared.setdefault(on, on))  # type: ignore[arg-type]
+                self.contacts[record.customer_id].append((on, record.channel, record.sent_by))
             elif kind is ActionKind.SUSPEND_SERVICE:
                 self.suspends[record.customer_id] += 1
             elif kind is ActionKind.RESUME_SERVICE:

@@ -7,7 +7,9 @@ encoding and segment count; a WhatsApp template name with ordered parameters; a 
 letter. The bundled catalog speaks neutral Spanish and the Spanish of Colombia, Chile and
 Mexico, Brazilian Portuguese and English, in a friendly, firm or final tone; a host replaces
 any phrase and maps its policies' template ids to entries with `load_catalog`. Templates are
-Jinja2 (optional extra ``messages``) compiled in a sandbox.
+Jinja2 (optional extra ``messages``) compiled in a sandbox. Under a collections contact law
+(``render(..., jurisdiction="mx")`` or the customer's own), the content the law requires is
+checked (`missing_content`) and stated in the message.
 """
 
 from dunning.messages.catalog import (
@@ -20,6 +22,7 @@ from dunning.messages.catalog import (
 )
 from dunning.messages.localize import LocaleFormatter
 from dunning.messages.render import WHATSAPP_PARAMETERS, Business, Notice, render
+from dunning.messages.required import CollectionDetails, check_content, missing_content
 from dunning.messages.sms import smart_encode, sms_parts
 
 __all__ = [
@@ -28,11 +31,14 @@ __all__ = [
     "WHATSAPP_PARAMETERS",
     "Business",
     "Catalog",
+    "CollectionDetails",
     "LocaleFormatter",
     "Notice",
     "bundled_catalog",
+    "check_content",
     "fallback_chain",
     "load_catalog",
+    "missing_content",
     "render",
     "smart_encode",
     "sms_parts",

@@ -46,6 +46,7 @@ from dunning.errors import TemplateError
 from dunning.invoices import Channel, Customer, Identifier, Invoice
 from dunning.messages._sandbox import render_template
 from dunning.messages.catalog import Catalog, bundled_catalog
+from dunning.messages.required import CollectionDetails, required_facts
 from dunning.messages.sms import smart_encode, sms_parts
 from dunning.money import Money
 from dunning.policy.model import Tone
@@ -100,6 +101,12 @@ class Business(Model):
     email: str | None = None
     phone: str | None = None
     website: str | None = None
+    address: str | None = Field(default=None, description="Postal address, one line.")
+    tax_id: str | None = Field(default=None, description="Tax id (NIT, RUT, RFC, CPF/CNPJ).")
+    creditor: str | None = Field(
+        default=None,
+        description="The creditor a collection agency collects for; None: the business itself.",
+    )
 
 
 class Notice(Model):
@@ -258,7 +265,16 @@ def _paragraphs(phrases: _Phrases, values: dict[str, Any], *, html: bool = False
     paragraphs.append(layout("paid_already"))
     if values["business_email"] or values["business_phone"]:
         paragraphs.append(layout("contact"))
+    facts = values.get("required_facts")
+    if facts:
+        paragraphs.append(("<br>" if html else "\n").join(_escaped(facts) if html else facts))
     return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def _escaped(lines: Iterable[str]) -> list[str]:
+    from markupsafe import escape
+
+    return [str(escape(line)) for line in lines]
 
 
 def _html(phrases: _Phrases, values: dict[str, Any], locale: str) -> str:
@@ -293,6 +309,8 @@ def render(
     business: Business | None = None,
     invoices: Iterable[Invoice] = (),
     locale: str | None = None,
+    jurisdiction: str | None = None,
+    details: CollectionDetails | None = None,
 ) -> OutgoingMessage:
     """Render `action` for `customer` on the action's channel.
 
@@ -305,6 +323,11 @@ def render(
         business: The sender's name and contact details, printed in the contact line.
         invoices: The invoices of the action, to print their numbers instead of their ids.
         locale: The locale to write in, instead of the customer's.
+        jurisdiction: The contact law the message is under ('co', 'cl', 'mx', 'br_sp'); by
+            default the customer's. The content it requires (`dunning.messages.required`)
+            must be there, and is appended to the message, labelled in its language.
+        details: The contract, payment conditions and whether this is the first contact,
+            which a contact law may require the message to state.
 
     Returns:
         The message, ready for the sender of its channel.
@@ -313,6 +336,8 @@ def render(
         TemplateNotFoundError: when the template is in no locale of the fallback chain.
         TemplateError: when a template fails (an unknown value, a hostile construct).
         ValueError: when a `Notice` has no address and the customer none on its channel.
+        MissingContentError: when the message lacks content its contact law requires; the
+            error names every missing field and its article.
     """
     catalog = bundled_catalog() if catalog is None else catalog
     requested = _format_locale(locale or customer.locale)
@@ -336,6 +361,19 @@ def render(
         business=business,
         invoices=invoices,
     )
+    law = jurisdiction or customer.jurisdiction
+    if law is not None:
+        computed = details.computed_on if details is not None else None
+        values["required_facts"] = required_facts(
+            law,
+            business,
+            details,
+            language=text_locale.split("_", 1)[0],
+            amount=values["amount"],
+            on=values["date"]
+            if computed is None
+            else format_date(computed, "long", locale=requested),
+        )
     phrases = _Phrases(catalog, entry, text_locale, tone, values)
     values["documents"] = phrases.get("documents", layout=True)
     channel = action.channel
@@ -372,12 +410,15 @@ def render(
         )
     if channel is Channel.SMS:
         prefix = phrases.get("sms_prefix", layout=True)
-        text = smart_encode(" ".join(part for part in (prefix, phrases.get("sms")) if part))
+        facts = "; ".join(values.get("required_facts", ()))
+        text = smart_encode(" ".join(part for part in (prefix, phrases.get("sms"), facts) if part))
         return OutgoingMessage(**common, text=text, sms=sms_parts(text))
     if channel is Channel.WHATSAPP:
         body = [greeting, phrases.get("body")]
         if values["link"]:
             body.append(phrases.get("pay", layout=True))
+        if values.get("required_facts"):
+            body.append("\n".join(values["required_facts"]))
         name = f"dunning_{entry}_{tone}".replace("-", "_")
         parameters = tuple(str(values[key]) or "-" for key in WHATSAPP_PARAMETERS)
         return OutgoingMessage(
@@ -404,4 +445,5 @@ def render(
         text = "\n\n".join([heading, greeting, *_paragraphs(phrases, values), closing_lines])
         return OutgoingMessage(**common, subject=subject, text=text)
     # a call: the script the agent (or the voice robot) reads
-    return OutgoingMessage(**common, text=phrases.get("sms"))
+    script = [phrases.get("sms"), *values.get("required_facts", ())]
+    return OutgoingMessage(**common, text="\n".join(script))

@@ -19,7 +19,12 @@ DUN008   warning   B2B payment terms longer than 60 days (Directive 2011/7/EU ar
 DUN009   warning   a percentage fee above 100 % of the balance
 DUN010   warning   an interest rate that looks written as a fraction (0.25 for 25 %)
 DUN020   error     a template the policy names is not in the message catalog (``catalog=``)
+DUN030   warning   the reminder cadence is denser than the contact law of the jurisdiction
+DUN031   warning   the send window leaves no time inside the contact law's windows
 =======  ========  =====================================================================
+
+The contact-law checks (DUN030, DUN031) run for the policy's own `jurisdiction`, or for the
+one given to `lint` (``jurisdiction="cl"``), which then applies to every policy of a set.
 
 >>> from dunning.policy.model import Policy, ReminderStep
 >>> step = {"channels": ["email"], "template": "due"}
@@ -39,6 +44,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from dunning._model import Model
+from dunning.errors import ContactLawError
 from dunning.money import Money
 from dunning.penalties import FixedFee, InterestRule, PercentFee, TieredFee, amount_in
 from dunning.policy.model import (
@@ -49,6 +55,7 @@ from dunning.policy.model import (
     Stage,
     StatutoryCompensation,
 )
+from dunning.statutory.contact import cadence_findings, get_contact_rules, strictest
 from dunning.statutory.eu import MAX_B2B_TERMS_DAYS
 from dunning.terms import PaymentTerms
 
@@ -177,6 +184,20 @@ RULES: Mapping[str, LintRule] = MappingProxyType(
                 "missing-template",
                 Severity.ERROR,
                 "a step or stage names a template the message catalog given to lint lacks",
+            ),
+            _rule(
+                "DUN030",
+                "cadence-above-contact-law",
+                Severity.WARNING,
+                "reminder steps closer together, or more of them in a day or a week, than the "
+                "contact law of the jurisdiction allows; the engine defers the extra messages",
+            ),
+            _rule(
+                "DUN031",
+                "send-window-outside-contact-law",
+                Severity.WARNING,
+                "the send window leaves no time inside the contact law's windows; the engine "
+                "then follows the law's windows alone",
             ),
         )
     )
@@ -512,8 +533,26 @@ def lint_terms(terms: PaymentTerms, *, path: str = "terms") -> tuple[LintFinding
     return tuple(findings)
 
 
-def _lint_policy(policy: Policy, prefix: str) -> list[LintFinding]:
-    return [finding for check in _CHECKS.values() for finding in check(policy, prefix)]
+def _contact_law(policy: Policy, prefix: str, code: str | None) -> Iterator[LintFinding]:
+    """DUN030 and DUN031 under the contact law of `code` (else the policy's jurisdiction)."""
+    code = code or policy.jurisdiction
+    if code is None:
+        return
+    rules = get_contact_rules(code)
+    for found in cadence_findings(policy.steps, rules):
+        yield _finding("DUN030", f"{prefix}{found.path}", f"under {rules.code}: {found.message}")
+    window = policy.send_window
+    if window is not None:
+        try:
+            strictest(window, rules)
+        except ContactLawError as error:
+            yield _finding("DUN031", f"{prefix}send_window", f"{error}; {rules.windows_citation}")
+
+
+def _lint_policy(policy: Policy, prefix: str, jurisdiction: str | None) -> list[LintFinding]:
+    findings = [finding for check in _CHECKS.values() for finding in check(policy, prefix)]
+    findings.extend(_contact_law(policy, prefix, jurisdiction))
+    return findings
 
 
 def lint(
@@ -521,6 +560,7 @@ def lint(
     *,
     terms: Iterable[PaymentTerms] = (),
     catalog: TemplateCatalog | None = None,
+    jurisdiction: str | None = None,
 ) -> tuple[LintFinding, ...]:
     """Report what in `policy` contradicts itself, and B2B `terms` over 60 days.
 
@@ -530,6 +570,8 @@ def lint(
         terms: payment terms used with business customers, checked by `lint_terms`
             (paths ``terms[0]...``).
         catalog: a message catalog; each template the policy names must be in it (DUN020).
+        jurisdiction: a contact-law code ('co', 'cl', 'mx', 'br_sp') to check every policy
+            against (DUN030, DUN031), in place of each policy's own `jurisdiction`.
 
     Returns:
         The findings, policy by policy in order, then the terms; empty when all is well.
@@ -538,14 +580,19 @@ def lint(
     occurrence of an invoice is sent, stages are listed mildest first and never step down.
     Business-day steps are left out of the step checks (their calendar dates depend on the
     calendar).
+
+    Raises:
+        UnknownJurisdictionError: when `jurisdiction` has no contact-law preset.
     """
+    if jurisdiction is not None:
+        get_contact_rules(jurisdiction)  # an unknown code fails before any finding
     findings: list[LintFinding] = []
     if isinstance(policy, PolicySet):
         for index, rule in enumerate(policy.rules):
-            findings.extend(_lint_policy(rule.policy, f"rules[{index}].policy."))
-        findings.extend(_lint_policy(policy.default, "default."))
+            findings.extend(_lint_policy(rule.policy, f"rules[{index}].policy.", jurisdiction))
+        findings.extend(_lint_policy(policy.default, "default.", jurisdiction))
     else:
-        findings.extend(_lint_policy(policy, ""))
+        findings.extend(_lint_policy(policy, "", jurisdiction))
     for index, item in enumerate(terms):
         findings.extend(lint_terms(item, path=f"terms[{index}]"))
     if catalog is not None:

@@ -35,7 +35,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from dunning._model import Model
 from dunning.calendars import HolidayCalendar, WeekendCalendar
-from dunning.invoices import Channel, Customer, Identifier, Tags
+from dunning.invoices import Channel, Customer, Identifier, Tags, _contact_law
 from dunning.money import Amount, Money
 from dunning.penalties import (
     FixedFee,
@@ -728,6 +728,11 @@ class Policy(Model):
     charges_outlive_principal: bool = Field(
         default=False,
         description="Keep dunning for fees and interest still owed after the principal is paid.",
+    )
+    jurisdiction: Annotated[str | None, AfterValidator(_contact_law)] = Field(
+        default=None,
+        description="The contact-law preset its messages obey ('co', 'cl', 'mx', 'br_sp'; see "
+        "dunning.statutory.contact), unless the customer names its own.",
     )
 
     @model_validator(mode="after")

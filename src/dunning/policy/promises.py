@@ -18,6 +18,9 @@ kind                  the promise
 ``first_reminder``    a first reminder no later than `within_days` days after due
 ``escalation``        an unpaid invoice reaches `stage` by `by_day` days overdue
 ``reminder_limit``    at most `max_reminders` reminders per invoice
+``contact_law``       every message keeps the contact law of `jurisdiction` (its hours,
+                      days, holidays, caps, spacing and consent; see
+                      `dunning.statutory.contact`)
 ===================== ===============================================================
 
 >>> promises = Promises(promises=[
@@ -33,16 +36,17 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import AfterValidator, Field, PositiveInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from dunning._model import Model
 from dunning.calendars import HolidayCalendar, WeekendCalendar
-from dunning.invoices import Identifier
+from dunning.invoices import Identifier, _contact_law
 from dunning.money import Amount
 from dunning.penalties import PerCurrency
 
 __all__ = [
+    "ContactLawPromise",
     "ContactPause",
     "EscalationPromise",
     "FeeLimit",
@@ -368,6 +372,34 @@ class ReminderLimit(Model):
         return 1
 
 
+class ContactLawPromise(Model):
+    """Every message keeps the collections contact law of `jurisdiction`.
+
+    A message counts at its `not_before` in the customer's time zone, and is judged against
+    the messages to the same customer before it (`dunning.statutory.contact.check`).
+
+    >>> ContactLawPromise(jurisdiction="CL").describe()
+    'every message keeps the contact law cl (Chile: Ley 19.496 art. 37, as amended by Ley 21.320 (2021))'
+    """  # noqa: E501 -- a doctest line shows a whole result
+
+    kind: Literal["contact_law"] = "contact_law"
+    jurisdiction: Annotated[str, AfterValidator(_contact_law)] = Field(
+        description="A contact-law code: 'co', 'cl', 'mx' or 'br_sp'."
+    )
+
+    def describe(self) -> str:
+        """The promise in one line."""
+        from dunning.statutory.contact import get_contact_rules
+
+        rules = get_contact_rules(self.jurisdiction)
+        return f"every message keeps the contact law {rules.code} ({rules.name})"
+
+    @property
+    def horizon(self) -> int:
+        """The fewest simulated days that can show the promise broken (a calendar week)."""
+        return 8
+
+
 #: One declared promise, told apart by its `kind`.
 Promise = Annotated[
     MessageLimit
@@ -379,7 +411,8 @@ Promise = Annotated[
     | InterestLimit
     | FirstReminderPromise
     | EscalationPromise
-    | ReminderLimit,
+    | ReminderLimit
+    | ContactLawPromise,
     Field(discriminator="kind"),
 ]
 

@@ -153,6 +153,7 @@ def _history_record(row: Sequence[Any]) -> HistoryRecord:
             "channel": _CHANNELS[row[7]],
             "decline": None,
             "decline_code": None,
+            "sent_by": None,  # not stored: a contact law counts the message at the end of `on`
         }
     )
 

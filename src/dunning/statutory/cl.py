@@ -8,6 +8,10 @@
   (``load_table("cl-uf")``, or `uf_table`) on `uf_on`; a claim takes the UF of its `until`
   day. A day after the table's last value raises `StaleRateError`: install a newer table with
   ``dunning rates update cl-uf FILE``.
+  When the creditor did not give the free notice of the arrears (gestión útil) within 15
+  days of the due date (``useful_notice=False``), the maximum is 0.2 UF lower. Verified
+  against SERNAC's guidance and worked example (sernac.cl, "¿Cómo se calculan los gastos de
+  cobranza?"), not the official text of the article.
 - Ley 18.010 art. 6: an agreed rate may not exceed the tasa máxima convencional (1.5 x the
   interés corriente the CMF publishes). The preset takes the agreed rate (`rate`, a percent or
   a table such as the interés corriente) and the ceiling (`ceiling`, a percent or a table)
@@ -33,21 +37,32 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from pydantic import Field
 
 from dunning.daycount import DayCount
-from dunning.money import Amount, Money
+from dunning.money import Amount, Money, round_half_up
 from dunning.penalties import FeeBand, InterestRule, RateFixing, TieredFee
 from dunning.rates import RateTable, ReferenceRate, UnitOfAccount
 from dunning.statutory._base import Jurisdiction, Options, StatutoryClaim, StatutoryOptionError
 from dunning.statutory.tables import load_table
 
-__all__ = ["CL", "COLLECTION_FREE_DAYS", "CLOptions", "Chile", "collection_charges"]
+__all__ = [
+    "CL",
+    "COLLECTION_FREE_DAYS",
+    "NO_NOTICE_REDUCTION_UF",
+    "CLOptions",
+    "Chile",
+    "collection_charges",
+]
 
 #: Ley 19.496 art. 37: no collection charges during the first 20 days of delay.
 COLLECTION_FREE_DAYS = 20
+#: Ley 19.496 art. 37: the maximum charges are this many UF lower when the creditor did not
+#: give the free notice of the arrears (gestión útil) within 15 days of the due date.
+NO_NOTICE_REDUCTION_UF = Fraction(1, 5)
 
 
 def collection_charges(uf_value: Decimal) -> TieredFee:
@@ -88,6 +103,11 @@ class CLOptions(Options):
         default=None, description="Tasa máxima convencional: annual percent or a table."
     )
     basis: DayCount = Field(default=DayCount.ACT_360, description="Day-count basis.")
+    useful_notice: bool = Field(
+        default=True,
+        description="Whether the creditor gave the free notice of the arrears (gestión útil) "
+        "within 15 days of the due date; without it the maximum is 0.2 UF lower.",
+    )
 
 
 class Chile(Jurisdiction[CLOptions]):
@@ -118,8 +138,11 @@ class Chile(Jurisdiction[CLOptions]):
         return InterestRule(annual_rate=options.rate, basis=options.basis, ceiling=options.ceiling)
 
     def _late_fee(self, options: CLOptions) -> TieredFee:
+        return collection_charges(self._uf(options))
+
+    def _uf(self, options: CLOptions) -> Decimal:
         if options.uf_value is not None:
-            return collection_charges(options.uf_value)
+            return options.uf_value
         if options.uf_on is None:
             raise StatutoryOptionError(
                 "uf_value is None; Ley 19.496 art. 37 states the collection-charge bands in UF: "
@@ -127,7 +150,7 @@ class Chile(Jurisdiction[CLOptions]):
                 "to take the UF of that day from the daily table"
             )
         table = options.uf_table if options.uf_table is not None else _shipped_uf()
-        return collection_charges(table.value_on(options.uf_on))
+        return table.value_on(options.uf_on)
 
     def claim(
         self, principal: Money, due_date: date, until: date, **options: Any
@@ -151,10 +174,16 @@ class Chile(Jurisdiction[CLOptions]):
                 "days_late is None; Ley 19.496 art. 37 allows collection charges only after "
                 f"the first {COLLECTION_FREE_DAYS} days of delay: pass days_late=..."
             )
-        fee = self._late_fee(options)
+        uf = self._uf(options)
         if days_late <= COLLECTION_FREE_DAYS:
             return None
-        return fee.compute(principal)
+        fee = collection_charges(uf).compute(principal)
+        if fee is None or options.useful_notice:
+            return fee
+        # Art. 37: without the free notice within 15 days of the due date, the maximum is
+        # 0.2 UF lower (SERNAC's reading and example), never below zero.
+        lower = fee.amount - round_half_up(Fraction(uf) * NO_NOTICE_REDUCTION_UF)
+        return Money(max(lower, Decimal(0)), fee.currency)
 
 
 def _shipped_uf() -> UnitOfAccount:

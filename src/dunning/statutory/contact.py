@@ -56,11 +56,13 @@ __all__ = [
     "ContactLawError",
     "ContactRecord",
     "ContactRules",
+    "Move",
     "Period",
     "RequiredContent",
     "Spacing",
     "StopCondition",
     "StopKind",
+    "Verification",
     "Violation",
     "Window",
     "cadence_findings",
@@ -117,6 +119,22 @@ class StopKind(StrEnum):
 _Date = date  # the field `Citation.date` would shadow the type in its own annotation
 
 
+class Verification(StrEnum):
+    """How far a rule was checked against what the law says, best first.
+
+    - ``official_text``: read in the official text of the statute;
+    - ``agency_guidance``: stated by the agency that enforces it (Chile's SERNAC, ...);
+    - ``secondary_sources``: several independent law-firm or press summaries agree, the
+      official text was not reached;
+    - ``unverified``: taken from the issue that asked for it; to be checked.
+    """
+
+    OFFICIAL_TEXT = "official_text"
+    AGENCY_GUIDANCE = "agency_guidance"
+    SECONDARY_SOURCES = "secondary_sources"
+    UNVERIFIED = "unverified"
+
+
 class Citation(Model):
     """Where a rule comes from (law, article, date of the law) and what it says in plain words.
 
@@ -129,6 +147,12 @@ class Citation(Model):
     article: str = Field(min_length=1, description="The article, e.g. 'art. 3'.")
     date: _Date = Field(description="The date of the statute (or of the amending one).")
     text: str = Field(min_length=1, description="The rule in one line of plain words.")
+    verification: Verification = Field(
+        default=Verification.UNVERIFIED, description="How far the rule was checked."
+    )
+    source: str | None = Field(
+        default=None, description="Where it was checked (a public address or a publication)."
+    )
 
     def __str__(self) -> str:
         return f"{self.law}, {self.article}: {self.text}"
@@ -192,10 +216,14 @@ class StopCondition(Model):
 
 
 class RequiredContent(Model):
-    """A field that every collection message must carry (creditor's tax id, amount, ...)."""
+    """A field that every collection message must carry (creditor's tax id, amount, ...).
+
+    With `first_contact_only`, only the first message to a debtor must carry it.
+    """
 
     field: str = Field(min_length=1)
     citation: Citation
+    first_contact_only: bool = False
 
 
 def _check_windows(windows: tuple[Window, ...]) -> None:
@@ -277,6 +305,14 @@ class ContactRecord(Model):
         return self
 
 
+class Move(Model):
+    """One step of `next_allowed`: the rule that moved a contact from `start` to `to`."""
+
+    rule: Citation
+    start: datetime
+    to: datetime
+
+
 class Allowance(Model):
     """The answer of `next_allowed`: the instant (None when never), and why it moved."""
 
@@ -285,6 +321,9 @@ class Allowance(Model):
         default=None, description="The first rule that moved or refused the contact."
     )
     rule: Citation | None = None
+    moves: tuple[Move, ...] = Field(
+        default=(), description="Every move from the wanted instant to `at`, in order."
+    )
 
 
 class Violation(Model):
@@ -565,18 +604,24 @@ def next_allowed(
     history = tuple(contacts_so_far)
     candidate = _utc(instant)
     first: _Move | None = None
+    moves: list[Move] = []
     for _ in range(_MAX_MOVES):
         move = next(iter(_blockers(rules, candidate, wanted, history, tz, holidays)), None)
         if move is None:
-            return Allowance(
+            return Allowance._construct(
                 at=_local(candidate, tz),
                 reason=None if first is None else first[1],
                 rule=None if first is None else first[0],
+                moves=tuple(moves),
             )
         first = first or move
         if move[2] is None:
             return Allowance(at=None, reason=move[1], rule=move[0])
-        candidate = _utc(move[2])
+        moved = _utc(move[2])
+        moves.append(
+            Move._construct(rule=move[0], start=_local(candidate, tz), to=_local(moved, tz))
+        )
+        candidate = moved
     return Allowance(at=None, reason="no allowed instant found", rule=first[0] if first else None)
 
 
@@ -742,8 +787,25 @@ _LEY_2300 = "Ley 2300 de 2023"
 _LEY_2300_DATE = date(2023, 7, 10)
 
 
+# Arts. 2 and 3 as summarised alike by law firms (accolombianlawyers.com, lonja.org.co,
+# mazars.com.co) and the press; the official text of arts. 2-3 was not reached. Art. 1
+# (scope: whoever collects, directly, through third parties or as assignee) was read in the
+# text of the law (leyonline.co/laws/ley-2300-de-2023/articulo-1o-objeto).
+_CO_SOURCES = (
+    "accolombianlawyers.com/noticias/?p=31540; lonja.org.co; mazars.com.co (2024); "
+    "the official text of arts. 2-3 not reached"
+)
+
+
 def _co(article: str, text: str) -> Citation:
-    return Citation(law=_LEY_2300, article=article, date=_LEY_2300_DATE, text=text)
+    return Citation(
+        law=_LEY_2300,
+        article=article,
+        date=_LEY_2300_DATE,
+        text=text,
+        verification=Verification.SECONDARY_SOURCES,
+        source=_CO_SOURCES,
+    )
 
 
 CO = ContactRules(
@@ -782,8 +844,26 @@ _LEY_19496 = "Ley 19.496"
 _LEY_21320_DATE = date(2021, 4, 20)
 
 
-def _cl(text: str) -> Citation:
-    return Citation(law=_LEY_19496, article="art. 37 (Ley 21.320)", date=_LEY_21320_DATE, text=text)
+# SERNAC (the agency that enforces Ley 19.496) states the hours, Monday to Saturday from 08:00
+# to 20:00 except holidays (sernac.cl/portal/617/w3-propertyvalue-62993.html). The weekly caps
+# and the 48 hours come from lawyers' summaries in the press (one call or visit a week; two
+# written messages a week at least 48 hours apart); one summary reads "two contacts a week"
+# over every channel. The stop conditions are unverified.
+_SERNAC = "sernac.cl/portal/617/w3-propertyvalue-62993.html (SERNAC, cobranza extrajudicial)"
+_CL_PRESS = "flanlate.com/2021/04 (Defensadeudores.cl); contactcentersonline.com (2021-05)"
+
+
+def _cl(
+    text: str, verification: Verification = Verification.UNVERIFIED, source: str | None = None
+) -> Citation:
+    return Citation(
+        law=_LEY_19496,
+        article="art. 37 (Ley 21.320)",
+        date=_LEY_21320_DATE,
+        text=text,
+        verification=verification,
+        source=source,
+    )
 
 
 CL = ContactRules(
@@ -791,20 +871,28 @@ CL = ContactRules(
     name="Chile: Ley 19.496 art. 37, as amended by Ley 21.320 (2021)",
     country="CL",
     windows=_windows(range(0, 6), time(8), time(20)),
-    windows_citation=_cl("contact Monday to Saturday from 08:00 to 20:00 only"),
-    no_holidays=_cl("no contact on public holidays"),
+    windows_citation=_cl(
+        "contact Monday to Saturday from 08:00 to 20:00 only",
+        Verification.AGENCY_GUIDANCE,
+        _SERNAC,
+    ),
+    no_holidays=_cl("no contact on public holidays", Verification.AGENCY_GUIDANCE, _SERNAC),
     caps=(
         Cap(
             channel_class=ChannelClass.VOICE,
             limit=1,
             period=Period.CALENDAR_WEEK,
-            citation=_cl("at most one call or visit a week"),
+            citation=_cl(
+                "at most one call or visit a week", Verification.SECONDARY_SOURCES, _CL_PRESS
+            ),
         ),
         Cap(
             channel_class=ChannelClass.WRITTEN,
             limit=2,
             period=Period.CALENDAR_WEEK,
-            citation=_cl("at most two written messages a week"),
+            citation=_cl(
+                "at most two written messages a week", Verification.SECONDARY_SOURCES, _CL_PRESS
+            ),
         ),
     ),
     # "at least two days apart": read as 48 hours (the stricter reading).
@@ -812,7 +900,11 @@ CL = ContactRules(
         Spacing(
             channel_class=ChannelClass.WRITTEN,
             minimum=timedelta(hours=48),
-            citation=_cl("written messages at least two days (48 hours) apart"),
+            citation=_cl(
+                "written messages at least two days (48 hours) apart",
+                Verification.SECONDARY_SOURCES,
+                _CL_PRESS,
+            ),
         ),
     ),
     stops=(
@@ -829,7 +921,8 @@ CL = ContactRules(
 
 # CONDUSEF, general provisions for financial entities on collection agencies (Despachos de
 # Cobranza), DOF 7 October 2014, in force 8 October 2014. They bind financial entities and the
-# agencies they hire; article numbers of the official text are not cited (not verified here).
+# agencies they hire; article numbers of the official text are not cited (not verified here):
+# no official or agency text of these provisions was found, so every rule is `unverified`.
 _CONDUSEF = "CONDUSEF, Disposiciones en materia de Despachos de Cobranza (DOF)"
 _CONDUSEF_DATE = date(2014, 10, 7)
 
@@ -851,7 +944,7 @@ MX = ContactRules(
         "contact only from 07:00 to 22:00 in the debtor's time zone",
     ),
     required_content=tuple(
-        RequiredContent(field=field, citation=_mx(_MX_FIRST_CONTACT, text))
+        RequiredContent(field=field, citation=_mx(_MX_FIRST_CONTACT, text), first_contact_only=True)
         for field, text in (
             ("collector_name", "the first contact names the collection agency"),
             ("collector_address", "the first contact gives the agency's address"),
@@ -868,6 +961,7 @@ MX = ContactRules(
 # Lei estadual 15.426 (22 May 2014, DOE 23 May 2014), art. 2º; collection calls only.
 _LEI_15426 = "Lei estadual 15.426 (São Paulo)"
 _LEI_15426_DATE = date(2014, 5, 22)
+_LEI_15426_SOURCE = "Lei estadual 15.426/2014 as published, DOE-SP 23 May 2014"
 # Código de Defesa do Consumidor, Lei 8.078 (11 September 1990), art. 42-A.
 _CDC = "Código de Defesa do Consumidor (Lei 8.078)"
 _CDC_DATE = date(1990, 9, 11)
@@ -886,6 +980,8 @@ BR_SP = ContactRules(
         article="art. 2º",
         date=_LEI_15426_DATE,
         text="collection calls Monday to Friday 08:00-20:00 and Saturday 08:00-14:00 only",
+        verification=Verification.OFFICIAL_TEXT,
+        source=_LEI_15426_SOURCE,
     ),
     window_classes=(ChannelClass.VOICE,),
     no_holidays=Citation(
@@ -893,11 +989,22 @@ BR_SP = ContactRules(
         article="art. 2º",
         date=_LEI_15426_DATE,
         text="no collection calls on holidays",
+        verification=Verification.OFFICIAL_TEXT,
+        source=_LEI_15426_SOURCE,
     ),
     required_content=tuple(
         RequiredContent(
             field=field,
-            citation=Citation(law=_CDC, article="art. 42-A", date=_CDC_DATE, text=text),
+            citation=Citation(
+                law=_CDC,
+                article="art. 42-A",
+                date=_CDC_DATE,
+                text=text,
+                # Quoted alike by commentaries (aurum.com.br, juridicobrasil.com); the
+                # official text (planalto.gov.br) was not reached.
+                verification=Verification.SECONDARY_SOURCES,
+                source="aurum.com.br/blog/cdc-comentado; juridicobrasil.com",
+            ),
         )
         for field, text in (
             ("supplier_name", "every collection document names the supplier"),

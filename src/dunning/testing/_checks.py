@@ -32,6 +32,7 @@ from dunning.penalties import InterestRule, amount_in
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, TaskKind
 from dunning.policy.promises import (
+    ContactLawPromise,
     EscalationPromise,
     FeeLimit,
     FirstReminderPromise,
@@ -43,6 +44,7 @@ from dunning.policy.promises import (
     SendWindowPromise,
     SuspensionNoticePromise,
 )
+from dunning.statutory.contact import ContactRecord, check, get_contact_rules
 
 # Internal to `dunning.testing.checker`, which re-exports `Violation`.
 __all__: list[str] = []
@@ -438,6 +440,31 @@ class _ReminderLimit(Watcher):
         return None
 
 
+class _ContactLaw(Watcher):
+    def __init__(self, promise: ContactLawPromise) -> None:
+        self.rules = get_contact_rules(promise.jurisdiction)
+        self.sent: dict[str, list[ContactRecord]] = defaultdict(list)
+
+    def observe(self, day: Day) -> Violation | None:
+        for message in day.messages():
+            contact = ContactRecord(at=message.not_before, channel=message.channel)
+            customer = day.customers[message.customer_id]
+            earlier = self.sent[message.customer_id]
+            earlier.append(contact)
+            consents = customer.consents(message.not_before.date())
+            found = check(self.rules, earlier, zone=customer.time_zone, consents=consents)
+            # Every earlier day was clean: whatever is found now, this message brought.
+            if found:
+                local = message.not_before
+                return day.violation(
+                    message.customer_id,
+                    message.invoice_ids,
+                    f"a {message.channel.value} message at {local:%A} {local:%Y-%m-%d %H:%M} "
+                    f"({customer.time_zone}) breaks {found[0].message}",
+                )
+        return None
+
+
 def watcher_for(
     promise: object,
     *,
@@ -465,6 +492,8 @@ def watcher_for(
         return _Escalation(promise)
     if isinstance(promise, ReminderLimit):
         return _ReminderLimit(promise)
+    if isinstance(promise, ContactLawPromise):
+        return _ContactLaw(promise)
     raise TypeError(f"{promise!r} is not a promise")
 
 
