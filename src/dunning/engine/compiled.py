@@ -99,6 +99,19 @@ class CompiledStage:
     days_only: bool
     """The trigger is days overdue alone."""
 
+    def fee_count(self, entry: date, as_of: date) -> int:
+        """How many of the stage's fee occurrences fell due by `as_of`, entered on `entry`.
+
+        One for a fee charged once; one on entry and one every `fee_every` days after it,
+        up to `fee_max`, for a recurring fee (0 for a stage without a fee).
+        """
+        if self.fee is None:
+            return 0
+        if not self.fee_every:
+            return 1
+        count = (as_of - entry).days // self.fee_every + 1
+        return count if self.fee_max is None else min(count, self.fee_max)
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledPolicy:
@@ -116,6 +129,9 @@ class CompiledPolicy:
     """Days overdue below which no stage can be entered, when every trigger is days only."""
     simple_stages: bool
     """Stages in ascending days overdue alone, without fees or interest postings."""
+    quick_stages: bool
+    """Stages in ascending days overdue alone (fees and interest postings allowed): what
+    the quick check can judge (see `dunning.engine.fast.quick_plan`)."""
     interest: InterestRule | None
     posting: InterestPosting | None
     fee_cap: dict[str, Decimal]
@@ -127,10 +143,10 @@ class CompiledPolicy:
     """The end of the send window (None without a window)."""
     pause_min: dict[str, Decimal]
     fast: bool
-    """Whether an invoice can be found quiet from its done keys alone: calendar-day steps,
-    simple stages (or none) and no interest."""
+    """Whether an invoice can be found quiet from its done keys alone: calendar-day steps
+    and quick stages (or none); fees and interest of any posting are judged too."""
     stage_days: tuple[int, ...]
-    """For simple stages, the days overdue of each stage in ascending order."""
+    """For quick stages, the days overdue of each stage in ascending order."""
     stage_needs: tuple[tuple[str, ...], ...]
     """For simple stages, by level reached (0 to all): the key tails that must be done for
     nothing about stages to be due (every entry, hand-off and write-off proposal, the top
@@ -215,10 +231,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     quiet = policy.quiet_days.calendar if policy.quiet_days is not None else None
     cap = policy.fee_cap
     stage_days = [s.days_overdue for s in stages if s.days_overdue is not None]
-    simple = bool(stages) and all(
-        s.days_only and s.fee is None and not s.stage.post_interest for s in stages
-    )
-    simple = simple and stage_days == sorted(stage_days)
+    quick = bool(stages) and all(s.days_only for s in stages) and stage_days == sorted(stage_days)
+    simple = quick and all(s.fee is None and not s.stage.post_interest for s in stages)
     offsets = None if any(s.business for s in steps) else tuple(s.offset for s in steps)
     return CompiledPolicy(
         policy=policy,
@@ -229,6 +243,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         stages=stages,
         stage_gate=min(stage_days) if stages and all(s.days_only for s in stages) else None,
         simple_stages=simple,
+        quick_stages=quick,
         interest=interest,
         posting=posting,
         fee_cap=per_currency(cap.amounts) if cap else {},
@@ -238,8 +253,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         window_start=policy.send_window.start if policy.send_window else time(0, 0),
         window_end=policy.send_window.end if policy.send_window else None,
         pause_min=per_currency(policy.pauses.min_balance),
-        fast=offsets is not None and (simple or not stages) and interest is None,
-        stage_days=tuple(stage_days) if simple else (),
+        fast=offsets is not None and (quick or not stages),
+        stage_days=tuple(stage_days) if quick else (),
         stage_needs=tuple(_needs(stages[:level]) for level in range(len(stages) + 1)),
         stage_stops=tuple(
             any(s.stage.stop_reminders for s in stages[:level]) for level in range(len(stages) + 1)

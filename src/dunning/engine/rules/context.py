@@ -37,6 +37,7 @@ __all__ = [
     "Message",
     "Run",
     "Scoped",
+    "Suspensions",
     "Task",
     "balance_on",
     "money",
@@ -204,7 +205,7 @@ class CustomerContext:
         compiled: CompiledPolicy,
         customer: Customer,
         levels: dict[str, int],
-        suspending: Mapping[str, tuple[CompiledStage, date]],
+        suspending: Mapping[str, Suspensions],
     ) -> None:
         self.run = run
         self.as_of = run.as_of
@@ -237,10 +238,9 @@ class CustomerContext:
         """Its done keys, after the prefix."""
         self.done = Scoped()
         """The same, looked up by whole key."""
-        first = compiled.suspend_from - 1
-        for invoice_id, (stage, on) in suspending.items():
-            reached = compiled.stages[first : levels[invoice_id]]
-            note_suspension(self, stage, on, invoice_id, reached)
+        for invoice_id, suspensions in suspending.items():
+            for stage, on, reached in suspensions:
+                note_suspension(self, stage, on, invoice_id, reached)
 
     def marks(self) -> tuple[int, int, int, int, int]:
         """How much the rules have produced so far (see `reject`)."""
@@ -293,6 +293,12 @@ class CustomerContext:
         done = self.done
         done.prefix_length = len(prefix)
         done.tails = mine
+
+
+#: The suspensions of a quiet invoice at a suspending stage, as `note_suspension` takes them:
+#: each suspending stage, the day it was entered, and the stages from it up to the invoice's
+#: level (whose messages announce it).
+Suspensions = tuple[tuple[CompiledStage, date, tuple[CompiledStage, ...]], ...]
 
 
 def note_suspension(
