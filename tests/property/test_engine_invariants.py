@@ -339,7 +339,8 @@ def _simple(policy: Policy) -> Policy:
 
 
 def _in_full(policy: CompiledPolicy) -> CompiledPolicy:
-    return replace(policy, fast=False)
+    """`policy` with neither the quick check of the first pass nor the stage plan."""
+    return replace(policy, fast=False, quick_stages=False)
 
 
 @given(

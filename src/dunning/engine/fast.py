@@ -23,9 +23,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from dunning.engine.actions import Rejection
-from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.compiled import CompiledPolicy, Suspensions
 from dunning.engine.keys import escape
-from dunning.engine.rules.context import NO_TAILS, Run, Suspensions, principal_on
+from dunning.engine.rules.context import NO_TAILS, Run, principal_on
 from dunning.invoices import Customer, Invoice, InvoiceStatus
 from dunning.policy.model import InterestPosting
 
@@ -93,59 +93,41 @@ def screen(run: Run, customer: Customer) -> Screened:
 #: quiet; the stage level it has reached; the suspensions that level brings (empty if none);
 #: the key tails that must not be done (stages above the level, which stick once entered);
 #: and the key tails whose recorded date must be no earlier than the day given (the stage
-#: entries whose day fees, interest and suspensions count from).
+#: entries whose day fees, interest and suspensions count from). See `StagePlan`.
 QuickPlan = tuple[frozenset[str], int, Suspensions, frozenset[str], tuple[tuple[str, date], ...]]
 
 
 def quick_plan(cp: CompiledPolicy, due: date, as_of: date) -> QuickPlan:
     """What the quick check needs of an invoice due on `due` (see `first_pass`).
 
-    For stages entered on days overdue alone, what daily runs did is known from the due date:
-    the stages reached, the fee occurrences of each (once, or every N days up to a maximum)
-    and the latest interest posting (the last month end, the last stage entry that posts
-    interest). Nothing about them is due when all of those are in the history, no stage
-    above the level reached is (a stage recorded once is kept: the full evaluation then
-    judges it), and the stages were recorded no earlier than their trigger was met (an
-    earlier record moves the day fees and suspensions count from).
+    For stages entered on days overdue alone, what daily runs did is known from the due date
+    (`CompiledPolicy.stage_plan`): the stages reached and the fee occurrences of each; so is
+    the latest interest posting (the last month end, the last stage entry that posts
+    interest) and the latest reminder occurrence.
     """
     days = (as_of - due).days
-    level = bisect_right(cp.stage_days, days) if cp.stage_days else 0
-    needs = set(cp.stage_needs[level])
+    needs: set[str] = set()
+    level = 0
+    suspensions: Suspensions = ()
+    absent: frozenset[str] = frozenset()
+    dated: tuple[tuple[str, date], ...] = ()
+    if cp.stage_days:
+        plan = cp.stage_plan(due, as_of)
+        level, suspensions, dated = plan.level, plan.suspensions, plan.dated
+        needs.update(plan.needs)
+        # Below the first stage the full evaluation does not look at stages at all.
+        absent = plan.absent if level else frozenset()
     if not cp.stage_stops[level]:
         offsets = cp.step_offsets or ()
         position = bisect_right(offsets, days) - 1
         if position >= 0:
             step = cp.steps[position]
             needs.add(step.tail(step.occurrence(days - step.offset)))
-    absent: frozenset[str] = frozenset()
-    dated: list[tuple[str, date]] = []
-    suspensions: Suspensions = ()
-    if cp.simple_stages:
-        suspension = cp.suspension(level, due)
-        if suspension is not None:
-            top, on = suspension
-            suspensions = ((top, on, cp.stages[cp.suspend_from - 1 : level]),)
-    elif level:
-        reached = cp.stages[:level]
-        absent = frozenset(stage.key for stage in cp.stages[level:])
-        entries = [(stage, due + timedelta(days=stage.days_overdue or 0)) for stage in reached]
-        for stage, entry in entries:
-            rules = stage.stage
-            if stage.fee is not None or rules.post_interest or rules.suspend_service:
-                dated.append((stage.key, entry))
-            if stage.fee is not None:
-                prefix = f"fee:{stage.sid}:"
-                needs.update(prefix + str(n) for n in range(stage.fee_count(entry, as_of)))
-        suspensions = tuple(
-            (stage, entry, reached[stage.level - 1 :])
-            for stage, entry in entries
-            if stage.stage.suspend_service
-        )
     if cp.interest is not None and days > 0:
         posted = _last_posting(cp, due, as_of, level)
         if posted is not None:
             needs.add(posted)
-    return frozenset(needs), level, suspensions, absent, tuple(dated)
+    return frozenset(needs), level, suspensions, absent, dated
 
 
 def _last_posting(cp: CompiledPolicy, due: date, as_of: date, level: int) -> str | None:

@@ -21,7 +21,14 @@ from dunning.engine.actions import (
     SkippedOccurrence,
     SkipReason,
 )
-from dunning.engine.compiled import CompiledPolicy, CompiledStage, CompiledStep, compile_policy
+from dunning.engine.compiled import (
+    CompiledPolicy,
+    CompiledStage,
+    CompiledStep,
+    StagePlan,
+    Suspensions,
+    compile_policy,
+)
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
 from dunning.invoices import Channel, Customer, Invoice
@@ -37,7 +44,6 @@ __all__ = [
     "Message",
     "Run",
     "Scoped",
-    "Suspensions",
     "Task",
     "balance_on",
     "money",
@@ -58,7 +64,7 @@ class Run:
     The policies (compiled once), the evaluation date, the history and the installment plans.
     """
 
-    __slots__ = ("_compiled", "as_of", "history", "plans", "policies", "windows")
+    __slots__ = ("_compiled", "_stage_plans", "as_of", "history", "plans", "policies", "windows")
 
     def __init__(
         self,
@@ -74,6 +80,7 @@ class Run:
         self._compiled: dict[str, CompiledPolicy] = {}
         self.windows: dict[tuple[str, time, time | None], tuple[datetime, datetime | None]] = {}
         """Send-window bounds on the evaluation date, by time zone, start and end."""
+        self._stage_plans: dict[tuple[str, date], StagePlan] = {}
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         """The compiled policy that applies to `customer`."""
@@ -83,6 +90,13 @@ class Run:
         if compiled is None:
             compiled = self._compiled[policy.id] = compile_policy(policy)
         return compiled
+
+    def stage_plan(self, compiled: CompiledPolicy, due: date) -> StagePlan:
+        """`compiled.stage_plan(due, as_of)`, worked out once per policy and due date."""
+        plan = self._stage_plans.get((compiled.id, due))
+        if plan is None:
+            plan = self._stage_plans[compiled.id, due] = compiled.stage_plan(due, self.as_of)
+        return plan
 
 
 @dataclass(slots=True)
@@ -293,12 +307,6 @@ class CustomerContext:
         done = self.done
         done.prefix_length = len(prefix)
         done.tails = mine
-
-
-#: The suspensions of a quiet invoice at a suspending stage, as `note_suspension` takes them:
-#: each suspending stage, the day it was entered, and the stages from it up to the invoice's
-#: level (whose messages announce it).
-Suspensions = tuple[tuple[CompiledStage, date, tuple[CompiledStage, ...]], ...]
 
 
 def note_suspension(
