@@ -282,3 +282,21 @@ def test_the_latest_stage_entry_that_posts_interest_is_planned() -> None:
     assert {n for n in needs if n.startswith("interest:")} == {"interest:stage-firm"}
     needs, *_ = quick_plan(compile_policy(policy), DUE, DUE + timedelta(days=15))
     assert {n for n in needs if n.startswith("interest:")} == {"interest:stage-late"}
+
+
+def test_without_fees_a_stage_recorded_above_the_level_reached_sticks_too() -> None:
+    # Stages without fees or interest once judged their quiet invoices on the days overdue
+    # alone, dropping a more severe stage the history holds; the full rule keeps it.
+    policy = _policy()
+    policy = policy.evolve(
+        stages=[stage.evolve(fee=None, post_interest=False) for stage in policy.stages],
+        interest=None,
+    )
+    invoice = _invoice()
+    agency = HistoryRecord(key="p:C:I:stage:agency", kind="enter_stage", customer_id="C",
+                           on=date(2026, 3, 1), invoice_ids=["I"])  # fmt: skip
+    history = [*_history(policy, invoice), agency]
+    result = evaluate([invoice], policy, AS_OF, customers=[CUSTOMER], history=history)
+    [stage] = result.stages
+    assert (stage.stage_id, stage.level) == ("agency", 3)
+    assert result.actions == ()
