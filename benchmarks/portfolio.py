@@ -14,10 +14,18 @@ Everything is drawn from `random.Random` instances seeded from one integer (defa
 - `history_for(...)`: the records a daily production run would have left, built directly
   (no evaluation on earlier dates, which would take hours at a million invoices) with the
   engine's own key functions: the last three reminder occurrences of each invoice before
-  `AS_OF`, consolidated per customer, day and channel as the engine does; the stage entries
-  and call tasks reached; the suspension of customers with an invoice at the suspension
-  stage. About 2% of invoices miss their latest reminder (a host outage) so that catch-up
-  paths run too.
+  `AS_OF`, consolidated per customer, day and channel as the engine does; the stage entries,
+  fees, interest postings and call tasks reached; the suspension of customers with an
+  invoice at the suspension stage. About 2% of invoices miss their latest reminder (a host
+  outage) so that catch-up paths run too.
+
+Three portfolios (`PORTFOLIOS`) share the customers and the history generator:
+
+- ``b2c``: the rows above under `b2c_policy()`;
+- ``fees``: the same rows under `fees_policy()`, the B2C cadence with the fee and interest
+  stages of the B2B example policy;
+- ``active``: open invoices only, every one overdue with a reminder due on `AS_OF`, under
+  `active_policy()`, the B2C cadence with a 1.5 % late-fee stage.
 """
 
 from __future__ import annotations
@@ -33,34 +41,46 @@ from dunning import (
     ActionKind,
     Channel,
     Customer,
+    FixedFee,
     FrequencyCap,
     HistoryRecord,
     HistoryStatus,
+    InterestRule,
+    InterestSettings,
     Invoice,
     InvoiceStatus,
+    Money,
+    PercentFee,
     Policy,
     ReminderStep,
     Repeat,
     Stage,
+    StageFee,
     StageTrigger,
     Task,
 )
 from dunning.engine.keys import consolidated_key, customer_key, occurrence_key
-from dunning.policy import DayKind
+from dunning.policy import DayKind, InterestPosting
 
 __all__ = [
     "AS_OF",
+    "PORTFOLIOS",
     "SEED",
     "Occurrence",
+    "active_invoice_rows",
+    "active_policy",
     "b2c_policy",
     "by_id",
     "currency_of",
     "customer_rows",
+    "fees_policy",
     "history_for",
     "invoice_rows",
     "iter_history",
+    "policy_for",
     "quiet_fraction",
     "reminder_occurrences",
+    "rows_for",
     "split_rows",
     "step_offsets",
 ]
@@ -127,6 +147,72 @@ def b2c_policy() -> Policy:
         frequency_cap=FrequencyCap(max_messages=3, days=7),
         consolidate=True,
     )
+
+
+def fees_policy() -> Policy:
+    """The B2C cadence with the fee and interest stages of the B2B example policy.
+
+    The B2B compensation for recovery costs (a fixed fee per currency) at 15 days overdue;
+    its late interest (18 % a year, ACT/365F, 5 days of grace, 25 % ceiling) posted on
+    entering the call and the suspension stages; its fee cap of 10 % of the invoice.
+    """
+    b2c = b2c_policy()
+    compensation = Stage(
+        id="compensation",
+        trigger=StageTrigger(days_overdue=15),
+        fee=StageFee(
+            rule=FixedFee(
+                amounts=[
+                    Money("180000", "COP"),
+                    Money("40000", "CLP"),
+                    Money("800.00", "MXN"),
+                ]
+            )
+        ),
+    )
+    stages = [compensation, *(stage.evolve(post_interest=True) for stage in b2c.stages)]
+    return b2c.evolve(
+        id="b2c-fees",
+        name="Consumer cadence with fees and interest",
+        stages=stages,
+        interest=InterestSettings(
+            rule=InterestRule(annual_rate="18", basis="ACT/365F", grace_days=5, ceiling="25"),
+            posting=InterestPosting.STAGE_ENTRY,
+        ),
+        fee_cap={"percent_of_total": "10"},
+    )
+
+
+def active_policy() -> Policy:
+    """The B2C cadence with a late fee of 1.5 % of the overdue balance from 1 day overdue."""
+    b2c = b2c_policy()
+    late_fee = Stage(
+        id="late-fee",
+        trigger=StageTrigger(days_overdue=1),
+        fee=StageFee(rule=PercentFee(percent="1.5")),
+    )
+    return b2c.evolve(
+        id="b2c-active", name="Consumer cadence with a late fee", stages=[late_fee, *b2c.stages]
+    )
+
+
+#: The portfolios the benchmarks measure, by name.
+PORTFOLIOS: tuple[str, ...] = ("b2c", "fees", "active")
+
+
+def policy_for(portfolio: str) -> Policy:
+    """The policy of the benchmark portfolio named `portfolio` (one of `PORTFOLIOS`)."""
+    policies = {"b2c": b2c_policy, "fees": fees_policy, "active": active_policy}
+    return policies[portfolio]()
+
+
+def rows_for(
+    portfolio: str, count: int, customers: int, seed: int = SEED, as_of: date = AS_OF
+) -> Iterator[dict[str, Any]]:
+    """The invoice rows of the benchmark portfolio named `portfolio`."""
+    if portfolio == "active":
+        return active_invoice_rows(count, customers, seed, as_of)
+    return invoice_rows(count, customers, seed, as_of)
 
 
 def step_offsets(policy: Policy) -> tuple[int, ...]:
@@ -235,6 +321,32 @@ def invoice_rows(
                 # Some promises are still running, some were broken (in the past).
                 row["promise_to_pay"] = (as_of + timedelta(days=rng.randint(-10, 20))).isoformat()
         yield row
+
+
+def active_invoice_rows(
+    count: int, customers: int, seed: int = SEED, as_of: date = AS_OF
+) -> Iterator[dict[str, Any]]:
+    """`count` open, unpaid invoices, each overdue with a B2C reminder due on `as_of`.
+
+    Due 2 days before `as_of` (the "after-2" step) or 9, 16, ... 114 days before (the weekly
+    step), spread evenly; no payments, disputes or promises to pay.
+    """
+    rng = _rng(seed, "active")
+    overdue = (2, *range(9, 115, 7))
+    for number in range(count):
+        customer = rng.randrange(customers)
+        currency = currency_of(customer)
+        due = as_of - timedelta(days=rng.choice(overdue))
+        low, high, step = TOTALS[currency]
+        yield {
+            "id": f"INV-{number:08d}",
+            "customer_id": f"C{customer:07d}",
+            "number": f"FV-{number:08d}",
+            "currency": currency,
+            "issue_date": (due - timedelta(days=30)).isoformat(),
+            "due_date": due.isoformat(),
+            "total": _amount(rng.randrange(low, high, step), currency),
+        }
 
 
 # -- history -----------------------------------------------------------------------------
@@ -355,6 +467,7 @@ def _customer_history(
     messages: dict[tuple[date, Channel], list[tuple[str, str]]] = defaultdict(list)
     tasks: dict[tuple[date, str], list[tuple[str, str]]] = defaultdict(list)
     suspended: date | None = None
+    posting = policy.interest.posting if policy.interest is not None else None
     for invoice_id, due, cutoff, paid, missed in invoices:
         occurrences = reminder_occurrences(policy, due, cutoff)[-HISTORY_DEPTH:]
         if occurrences and missed:
@@ -375,7 +488,22 @@ def _customer_history(
             if entry >= as_of:
                 break
             key = occurrence_key(pid, customer_id, invoice_id, "stage", stage.id)
-            yield _record(key, ActionKind.ENTER_STAGE, customer_id, entry, (invoice_id,))
+            ids = (invoice_id,)
+            yield _record(key, ActionKind.ENTER_STAGE, customer_id, entry, ids)
+            if stage.fee is not None:
+                every = stage.fee.every_days
+                number, on = 0, entry
+                while on < as_of and (stage.fee.max_times is None or number < stage.fee.max_times):
+                    key = occurrence_key(pid, customer_id, invoice_id, "fee", stage.id, number)
+                    yield _record(key, ActionKind.CHARGE_FEE, customer_id, on, ids)
+                    if not every:
+                        break
+                    number += 1
+                    on = entry + timedelta(days=number * every)
+            if stage.post_interest and posting is InterestPosting.STAGE_ENTRY:
+                label = f"stage-{stage.id}"
+                key = occurrence_key(pid, customer_id, invoice_id, "interest", label)
+                yield _record(key, ActionKind.POST_INTEREST, customer_id, entry, ids)
             if stage.task is not None:
                 task_key = occurrence_key(pid, customer_id, invoice_id, "task", stage.id)
                 tasks[(entry, stage.id)].append((task_key, invoice_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -23,7 +25,15 @@ from dunning.policy.model import (
     Tone,
 )
 
-__all__ = ["CompiledPolicy", "CompiledStage", "CompiledStep", "compile_policy", "per_currency"]
+__all__ = [
+    "CompiledPolicy",
+    "CompiledStage",
+    "CompiledStep",
+    "StagePlan",
+    "Suspensions",
+    "compile_policy",
+    "per_currency",
+]
 
 _TONE_RANK = {Tone.FRIENDLY: 0, Tone.NEUTRAL: 1, Tone.FIRM: 2, Tone.FINAL: 3}
 
@@ -99,6 +109,58 @@ class CompiledStage:
     days_only: bool
     """The trigger is days overdue alone."""
 
+    def fee_count(self, entry: date, as_of: date) -> int:
+        """How many of the stage's fee occurrences fell due by `as_of`, entered on `entry`.
+
+        One for a fee charged once; one on entry and one every `fee_every` days after it,
+        up to `fee_max`, for a recurring fee (0 for a stage without a fee).
+        """
+        if self.fee is None:
+            return 0
+        if not self.fee_every:
+            return 1
+        count = (as_of - entry).days // self.fee_every + 1
+        return count if self.fee_max is None else min(count, self.fee_max)
+
+
+#: The suspensions an invoice at a suspending stage brings, as the stage rule notes them (see
+#: `rules.context.note_suspension`): each suspending stage reached, the day it was entered,
+#: and the stages from it up to the invoice's level (whose messages announce it).
+Suspensions = tuple[tuple[CompiledStage, date, tuple[CompiledStage, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StagePlan:
+    """What daily runs did about the stages of an invoice due on a given day (quick stages).
+
+    Stages entered on days overdue alone are reached on days known from the due date, and so
+    are their fee occurrences. Nothing about the stages is due when every key tail of
+    `needs` is done, none of `absent` is (a stage recorded above the level reached sticks:
+    the full rule judges it) and each tail of `dated` was recorded no earlier than its day
+    (an earlier record moves the day the stage's fees, interest and suspension count from).
+    """
+
+    level: int
+    """The stage level reached (0: none)."""
+    needs: frozenset[str]
+    """The entries, escalations, top message, task and fee occurrences of the stages reached."""
+    absent: frozenset[str]
+    """The entries of the stages above the level reached."""
+    dated: tuple[tuple[str, date], ...]
+    """The entries whose day fees, interest postings and suspensions count from."""
+    suspensions: Suspensions
+    entries: Mapping[str, date]
+    """The day each stage reached was entered, by stage id."""
+
+    def steady(self, done: Mapping[str, date]) -> bool:
+        """Whether nothing about the stages is due, given the invoice's `done` key tails."""
+        keys = done.keys()
+        if not keys >= self.needs:
+            return False
+        if self.absent and not keys.isdisjoint(self.absent):
+            return False
+        return not self.dated or all(done[tail] >= day for tail, day in self.dated)
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledPolicy:
@@ -114,8 +176,9 @@ class CompiledPolicy:
     stages: tuple[CompiledStage, ...]
     stage_gate: int | None
     """Days overdue below which no stage can be entered, when every trigger is days only."""
-    simple_stages: bool
-    """Stages in ascending days overdue alone, without fees or interest postings."""
+    quick_stages: bool
+    """Stages in ascending days overdue alone (with fees and interest postings or not):
+    what a `StagePlan` judges on the done keys alone."""
     interest: InterestRule | None
     posting: InterestPosting | None
     fee_cap: dict[str, Decimal]
@@ -127,33 +190,45 @@ class CompiledPolicy:
     """The end of the send window (None without a window)."""
     pause_min: dict[str, Decimal]
     fast: bool
-    """Whether an invoice can be found quiet from its done keys alone: calendar-day steps,
-    simple stages (or none) and no interest."""
+    """Whether an invoice can be found quiet from its done keys alone: calendar-day steps
+    and quick stages (or none); fees and interest of any posting are judged too."""
     stage_days: tuple[int, ...]
-    """For simple stages, the days overdue of each stage in ascending order."""
+    """For quick stages, the days overdue of each stage in ascending order."""
     stage_needs: tuple[tuple[str, ...], ...]
     """For simple stages, by level reached (0 to all): the key tails that must be done for
     nothing about stages to be due (every entry, hand-off and write-off proposal, the top
     stage's message, and the task of the most severe stage that has one)."""
     stage_stops: tuple[bool, ...]
     """By level reached: whether a stage up to it stops reminders."""
-    suspend_from: int
-    """The lowest level that suspends service (past the last level when none does)."""
-    suspend_top: tuple[CompiledStage | None, ...]
-    """By level reached: the most severe stage up to it that suspends service."""
 
-    def suspension(self, level: int, due: date) -> tuple[CompiledStage, date] | None:
-        """For simple stages: the suspension an invoice due on `due` at `level` brings.
-
-        Its most severe suspending stage, and the day it entered the first suspending stage;
-        None when no stage up to `level` suspends service.
-        """
-        if level < self.suspend_from:
-            return None
-        top = self.suspend_top[level]
-        assert top is not None  # a level at or above suspend_from has a suspending stage
-        first = self.stages[self.suspend_from - 1]
-        return top, due + timedelta(days=first.days_overdue or 0)
+    def stage_plan(self, due: date, as_of: date) -> StagePlan:
+        """For quick stages: the `StagePlan` of an invoice due on `due`, on `as_of`."""
+        days = (as_of - due).days
+        level = bisect_right(self.stage_days, days)
+        reached = self.stages[:level]
+        needs = list(self.stage_needs[level])
+        dated: list[tuple[str, date]] = []
+        entries: dict[str, date] = {}
+        suspensions: list[tuple[CompiledStage, date, tuple[CompiledStage, ...]]] = []
+        for stage in reached:
+            rules = stage.stage
+            entry = due + timedelta(days=stage.days_overdue or 0)
+            entries[rules.id] = entry
+            if stage.fee is not None or rules.post_interest or rules.suspend_service:
+                dated.append((stage.key, entry))
+            if stage.fee is not None:
+                prefix = f"fee:{stage.sid}:"
+                needs.extend(prefix + str(n) for n in range(stage.fee_count(entry, as_of)))
+            if rules.suspend_service:
+                suspensions.append((stage, entry, reached[stage.level - 1 :]))
+        return StagePlan(
+            level=level,
+            needs=frozenset(needs),
+            absent=frozenset(stage.key for stage in self.stages[level:]),
+            dated=tuple(dated),
+            suspensions=tuple(suspensions),
+            entries=entries,
+        )
 
 
 def _step(index: int, step: ReminderStep) -> CompiledStep:
@@ -215,10 +290,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     quiet = policy.quiet_days.calendar if policy.quiet_days is not None else None
     cap = policy.fee_cap
     stage_days = [s.days_overdue for s in stages if s.days_overdue is not None]
-    simple = bool(stages) and all(
-        s.days_only and s.fee is None and not s.stage.post_interest for s in stages
-    )
-    simple = simple and stage_days == sorted(stage_days)
+    quick = bool(stages) and all(s.days_only for s in stages) and stage_days == sorted(stage_days)
     offsets = None if any(s.business for s in steps) else tuple(s.offset for s in steps)
     return CompiledPolicy(
         policy=policy,
@@ -228,7 +300,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         step_offsets=offsets,
         stages=stages,
         stage_gate=min(stage_days) if stages and all(s.days_only for s in stages) else None,
-        simple_stages=simple,
+        quick_stages=quick,
         interest=interest,
         posting=posting,
         fee_cap=per_currency(cap.amounts) if cap else {},
@@ -238,18 +310,11 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         window_start=policy.send_window.start if policy.send_window else time(0, 0),
         window_end=policy.send_window.end if policy.send_window else None,
         pause_min=per_currency(policy.pauses.min_balance),
-        fast=offsets is not None and (simple or not stages) and interest is None,
-        stage_days=tuple(stage_days) if simple else (),
+        fast=offsets is not None and (quick or not stages),
+        stage_days=tuple(stage_days) if quick else (),
         stage_needs=tuple(_needs(stages[:level]) for level in range(len(stages) + 1)),
         stage_stops=tuple(
             any(s.stage.stop_reminders for s in stages[:level]) for level in range(len(stages) + 1)
-        ),
-        suspend_from=min(
-            (s.level for s in stages if s.stage.suspend_service), default=len(stages) + 1
-        ),
-        suspend_top=tuple(
-            next((s for s in reversed(stages[:level]) if s.stage.suspend_service), None)
-            for level in range(len(stages) + 1)
         ),
     )
 

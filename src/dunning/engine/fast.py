@@ -5,8 +5,11 @@ quiet on its done keys alone.
 
 A quiet invoice must cost close to the floor (DESIGN.md "Performance shape"): for policies
 whose shape allows it, what must be done for an invoice to be quiet is worked out once per
-due date (`quick_plan`) and checked with one subset test. Failing the check means "evaluate
-in full", never "something is due": both paths give the same evaluation.
+due date (`quick_plan`) and checked with one subset test. Fees and interest are planned the
+same way: the fee occurrences and the latest interest posting that fell due depend on the
+due date alone, so a quiet invoice costs about the same with or without them. Failing the
+check means "evaluate in full", never "something is due": both paths give the same
+evaluation.
 """
 
 from __future__ import annotations
@@ -14,16 +17,17 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from dunning.engine.actions import Rejection
-from dunning.engine.compiled import CompiledPolicy, CompiledStage
+from dunning.engine.compiled import CompiledPolicy, Suspensions
 from dunning.engine.keys import escape
 from dunning.engine.rules.context import NO_TAILS, Run, principal_on
 from dunning.invoices import Customer, Invoice, InvoiceStatus
+from dunning.policy.model import InterestPosting
 
 __all__ = [
     "QuickPlan",
@@ -64,8 +68,8 @@ class Screened:
         self.quiet: list[str] = []
         self.rest: list[Invoice] = []
         self.levels: dict[str, int] = {}
-        self.suspending: dict[str, tuple[CompiledStage, date]] = {}
-        """Quiet invoices at a suspending stage: the most severe one, and its first entry."""
+        self.suspending: dict[str, Suspensions] = {}
+        """Quiet invoices at a suspending stage, with what the stage rule notes of them."""
 
     def drop(self, invoice_ids: set[str]) -> None:
         """Forget the invoices `invoice_ids` (copies of a repeated id, all rejected)."""
@@ -86,23 +90,66 @@ def screen(run: Run, customer: Customer) -> Screened:
 
 
 #: For the quick check, by due date: the key tails that must be done for the invoice to be
-#: quiet, the stage level it has reached, and the suspension that level brings (its most
-#: severe suspending stage and the day the first suspending stage was entered), if any.
-QuickPlan = tuple[frozenset[str], int, "tuple[CompiledStage, date] | None"]
+#: quiet; the stage level it has reached; the suspensions that level brings (empty if none);
+#: the key tails that must not be done (stages above the level, which stick once entered);
+#: and the key tails whose recorded date must be no earlier than the day given (the stage
+#: entries whose day fees, interest and suspensions count from). See `StagePlan`.
+QuickPlan = tuple[frozenset[str], int, Suspensions, frozenset[str], tuple[tuple[str, date], ...]]
 
 
 def quick_plan(cp: CompiledPolicy, due: date, as_of: date) -> QuickPlan:
-    """What the quick check needs of an invoice due on `due` (see `first_pass`)."""
+    """What the quick check needs of an invoice due on `due` (see `first_pass`).
+
+    For stages entered on days overdue alone, what daily runs did is known from the due date
+    (`CompiledPolicy.stage_plan`): the stages reached and the fee occurrences of each; so is
+    the latest interest posting (the last month end, the last stage entry that posts
+    interest) and the latest reminder occurrence.
+    """
     days = (as_of - due).days
-    level = bisect_right(cp.stage_days, days) if cp.stage_days else 0
-    needs = set(cp.stage_needs[level])
+    needs: set[str] = set()
+    level = 0
+    suspensions: Suspensions = ()
+    absent: frozenset[str] = frozenset()
+    dated: tuple[tuple[str, date], ...] = ()
+    if cp.stage_days:
+        plan = cp.stage_plan(due, as_of)
+        level, suspensions, dated = plan.level, plan.suspensions, plan.dated
+        needs.update(plan.needs)
+        # Below the first stage the full evaluation does not look at stages at all.
+        absent = plan.absent if level else frozenset()
     if not cp.stage_stops[level]:
         offsets = cp.step_offsets or ()
         position = bisect_right(offsets, days) - 1
         if position >= 0:
             step = cp.steps[position]
             needs.add(step.tail(step.occurrence(days - step.offset)))
-    return frozenset(needs), level, cp.suspension(level, due)
+    if cp.interest is not None and days > 0:
+        posted = _last_posting(cp, due, as_of, level)
+        if posted is not None:
+            needs.add(posted)
+    return frozenset(needs), level, suspensions, absent, dated
+
+
+def _last_posting(cp: CompiledPolicy, due: date, as_of: date, level: int) -> str | None:
+    """The key tail of the latest interest posting due by `as_of` (None if none is).
+
+    As `rules.interest` labels them: ``interest:<YYYY-MM>`` for the last month end after the
+    due date, ``interest:stage-<id>`` for the last stage entered that posts interest. Postings
+    on payments are not planned: the first pass leaves invoices with payments to the full
+    evaluation.
+    """
+    if cp.posting is InterestPosting.MONTHLY:
+        following = as_of + timedelta(days=1)
+        month_end = as_of if following.day == 1 else as_of - timedelta(days=as_of.day)
+        return f"interest:{month_end.year:04d}-{month_end.month:02d}" if month_end > due else None
+    if cp.posting is InterestPosting.STAGE_ENTRY:
+        posting = [
+            (stage.days_overdue or 0, f"stage-{stage.stage.id}")
+            for stage in cp.stages[:level]
+            if stage.stage.post_interest
+        ]
+        return f"interest:{escape(max(posting)[1])}" if posting else None
+    return None
 
 
 def first_pass(
@@ -143,7 +190,7 @@ def first_pass(
     # `fast` policy): worked out once per policy and due date, then a subset test per invoice.
     plans_of: dict[str, dict[date, QuickPlan]] = {}
     plan_of: dict[date, QuickPlan] = {}
-    check_promise = check_disputed = False
+    check_promise = check_disputed = check_payments = False
     for item in invoices:
         if item.__class__ is Invoice or isinstance(item, Invoice):
             invoice = item
@@ -181,6 +228,11 @@ def first_pass(
             plan_of = plans_of.setdefault(cp.id, {})
             check_promise = cp.policy.pauses.promise_to_pay
             check_disputed = cp.policy.pauses.disputed
+            # Interest posted on payments, or after the principal is paid, depends on the
+            # payments: such invoices are left to the full evaluation.
+            check_payments = cp.interest is not None and (
+                cp.posting is InterestPosting.PAYMENT or cp.policy.charges_outlive_principal
+            )
         if invoice.status is not open_status or invoice.issue_date > as_of:
             slot.quiet.append(invoice_id)  # nothing is due before the invoice is issued
             continue
@@ -191,6 +243,7 @@ def first_pass(
             or (invoice.disputed and check_disputed)
             or (plans and invoice_id in plans)
             or (failed and invoice_id in failed)
+            or (check_payments and (invoice.payments or invoice.credit_notes))
         ):
             slot.rest.append(invoice)
             continue
@@ -205,21 +258,26 @@ def first_pass(
             except (ArithmeticError, ValueError):
                 slot.rest.append(invoice)  # a date out of range: the full evaluation says why
                 continue
-        needs, level, suspension = plan
+        needs, level, suspensions, absent, dated = plan
         if needs:
             part = (
                 invoice_id
                 if ":" not in invoice_id and "%" not in invoice_id
                 else escape(invoice_id)
             )
-            if not slot.done_of.get(part, NO_TAILS).keys() >= needs:
+            mine = slot.done_of.get(part, NO_TAILS)
+            if (
+                not mine.keys() >= needs
+                or (absent and not mine.keys().isdisjoint(absent))
+                or (dated and any(mine[tail] < entry for tail, entry in dated))
+            ):
                 slot.rest.append(invoice)
                 continue
         slot.quiet.append(invoice_id)
         if level:
             slot.levels[invoice_id] = level
-            if suspension is not None:
-                slot.suspending[invoice_id] = suspension
+            if suspensions:
+                slot.suspending[invoice_id] = suspensions
     return slots, unknown, copies
 
 

@@ -21,7 +21,14 @@ from dunning.engine.actions import (
     SkippedOccurrence,
     SkipReason,
 )
-from dunning.engine.compiled import CompiledPolicy, CompiledStage, CompiledStep, compile_policy
+from dunning.engine.compiled import (
+    CompiledPolicy,
+    CompiledStage,
+    CompiledStep,
+    StagePlan,
+    Suspensions,
+    compile_policy,
+)
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
 from dunning.invoices import Channel, Customer, Invoice
@@ -57,7 +64,7 @@ class Run:
     The policies (compiled once), the evaluation date, the history and the installment plans.
     """
 
-    __slots__ = ("_compiled", "as_of", "history", "plans", "policies", "windows")
+    __slots__ = ("_compiled", "_stage_plans", "as_of", "history", "plans", "policies", "windows")
 
     def __init__(
         self,
@@ -73,6 +80,7 @@ class Run:
         self._compiled: dict[str, CompiledPolicy] = {}
         self.windows: dict[tuple[str, time, time | None], tuple[datetime, datetime | None]] = {}
         """Send-window bounds on the evaluation date, by time zone, start and end."""
+        self._stage_plans: dict[tuple[str, date], StagePlan] = {}
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         """The compiled policy that applies to `customer`."""
@@ -82,6 +90,13 @@ class Run:
         if compiled is None:
             compiled = self._compiled[policy.id] = compile_policy(policy)
         return compiled
+
+    def stage_plan(self, compiled: CompiledPolicy, due: date) -> StagePlan:
+        """`compiled.stage_plan(due, as_of)`, worked out once per policy and due date."""
+        plan = self._stage_plans.get((compiled.id, due))
+        if plan is None:
+            plan = self._stage_plans[compiled.id, due] = compiled.stage_plan(due, self.as_of)
+        return plan
 
 
 @dataclass(slots=True)
@@ -204,7 +219,7 @@ class CustomerContext:
         compiled: CompiledPolicy,
         customer: Customer,
         levels: dict[str, int],
-        suspending: Mapping[str, tuple[CompiledStage, date]],
+        suspending: Mapping[str, Suspensions],
     ) -> None:
         self.run = run
         self.as_of = run.as_of
@@ -237,10 +252,9 @@ class CustomerContext:
         """Its done keys, after the prefix."""
         self.done = Scoped()
         """The same, looked up by whole key."""
-        first = compiled.suspend_from - 1
-        for invoice_id, (stage, on) in suspending.items():
-            reached = compiled.stages[first : levels[invoice_id]]
-            note_suspension(self, stage, on, invoice_id, reached)
+        for invoice_id, suspensions in suspending.items():
+            for stage, on, reached in suspensions:
+                note_suspension(self, stage, on, invoice_id, reached)
 
     def marks(self) -> tuple[int, int, int, int, int]:
         """How much the rules have produced so far (see `reject`)."""

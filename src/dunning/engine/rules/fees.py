@@ -36,12 +36,7 @@ def fees(
     for stage, entry, _ in entered:
         if stage.fee is None:
             continue
-        count = 1
-        if stage.fee_every:
-            count = (as_of - entry).days // stage.fee_every + 1
-            if stage.fee_max is not None:
-                count = min(count, stage.fee_max)
-        for number in range(count):
+        for number in range(stage.fee_count(entry, as_of)):
             on = entry + timedelta(days=number * (stage.fee_every or 0))
             occurrences.append((on, stage.level, number, stage))
     if not occurrences:

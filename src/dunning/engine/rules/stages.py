@@ -10,7 +10,6 @@ propose a write-off; a lower stage's message and task are replaced by the top st
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -55,7 +54,7 @@ def stages(
     """
     cp = ctx.compiled
     done = ctx.done
-    if cp.simple_stages and _steady(ctx, invoice):
+    if cp.quick_stages and _steady(ctx, invoice):
         return None
     candidates: list[tuple[date, int, CompiledStage, bool]] = []
     for stage in cp.stages:
@@ -223,29 +222,26 @@ def _entry(
 
 
 def _steady(ctx: CustomerContext, invoice: Invoice) -> bool:
-    """Whether nothing about stages is due: every stage reached is in the history.
+    """Whether nothing about stages is due: what daily runs did is all in the history.
 
-    For policies whose stages are entered on days overdue alone, carry no fee and post no
-    interest (the common daily case): the stages reached, the top stage's message and task
-    are all done. Records the invoice's level, suspension and stopped reminders as `stages`
-    would (such stages post no interest, so their entry dates are not needed).
+    For policies whose stages are entered on days overdue alone (the common daily case),
+    judged on the invoice's done keys by its `StagePlan`: every stage reached, its fees,
+    escalations, the top stage's message and task. Records the invoice's level, entry days,
+    suspensions and stopped reminders as the full rule would.
     """
-    cp = ctx.compiled
-    days = (ctx.as_of - invoice.due_date).days
-    level = bisect_right(cp.stage_days, days)
-    if not level:
-        return True
-    mine = ctx.mine
-    for tail in cp.stage_needs[level]:
-        if tail not in mine:
-            return False
-    ctx.levels[invoice.id] = level
-    suspension = cp.suspension(level, invoice.due_date)
-    if suspension is not None:
-        reached = cp.stages[cp.suspend_from - 1 : level]
-        note_suspension(ctx, *suspension, invoice.id, reached)
-    if cp.stage_stops[level]:
-        ctx.reminders_stopped.add(invoice.id)
+    plan = ctx.run.stage_plan(ctx.compiled, invoice.due_date)
+    if not plan.steady(ctx.mine):
+        return False
+    level = plan.level
+    if level:
+        invoice_id = invoice.id
+        ctx.levels[invoice_id] = level
+        if ctx.compiled.interest is not None:  # interest posted on stage entry reads them
+            ctx.entries[invoice_id] = dict(plan.entries)
+        for stage, on, reached in plan.suspensions:
+            note_suspension(ctx, stage, on, invoice_id, reached)
+        if ctx.compiled.stage_stops[level]:
+            ctx.reminders_stopped.add(invoice_id)
     return True
 
 
