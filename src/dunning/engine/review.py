@@ -13,8 +13,8 @@ tests prove it on random portfolios and policies).
 The day is the earliest of, over ALL the customer's invoices (a customer's stage,
 suspension, caps and consolidated messages depend on every one of them):
 
-- the issue date of an invoice not yet issued, and the day after each due date (the invoice
-  becomes overdue: customer-level stage triggers, interest and stage gates move);
+- the issue date of an invoice not yet issued, each due date (stages are judged from it) and
+  the day after (the invoice becomes overdue: customer-level triggers and interest move);
 - the next occurrence of every reminder step (its repetitions included);
 - the entry day of every stage by days overdue, and the next occurrence of each recurring
   fee from any day its stage can have been entered;
@@ -160,7 +160,8 @@ def _invoice_review(
     add = days.append
     due = invoice.due_date
     if due >= as_of:
-        add(due + _DAY)
+        add(due)  # stages are judged from the due date (customer-level triggers)
+        add(due + _DAY)  # overdue from the next day: customer totals, interest
     promise = invoice.promise_to_pay
     if promise is not None and promise >= as_of:
         add(promise + _DAY)

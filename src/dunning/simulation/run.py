@@ -167,6 +167,10 @@ class _State:
     hard: set[str] = field(default_factory=set)  # invoices whose charge was hard-declined
     charges: Counter[str] = field(default_factory=Counter)
     failures: list[HistoryRecord] = field(default_factory=list)
+    lifts: dict[str, float] = field(default_factory=dict)  # customer -> today's lift
+    touched: set[str] = field(default_factory=set)  # customers given a plan today
+    terms: dict[tuple[str, str, int, int], float] = field(default_factory=dict)
+    """The lift of one message by (channel, tone, age, rank): a few hundred values a run."""
 
 
 def simulate(
@@ -233,6 +237,9 @@ def simulate(
         if uniform(customer_seeds[c.id], 0, _AUTOMATIC) < behaviour.charges.share
     }
     index = HistoryIndex()
+    # The invoices still collectable, in portfolio order: only an invoice the day touched
+    # can leave the list.
+    open_ids = [i.id for i in portfolio.invoices if _collectable(i)]
     messages: list[MessageEvent] = []
     payments: list[PaymentEvent] = []
     opt_outs: list[OptOutEvent] = []
@@ -246,7 +253,8 @@ def simulate(
     for offset in range(days):
         day = first + timedelta(days=offset)
         number = offset + 1
-        active = [i for i in state.invoices.values() if i.issue_date <= day and _collectable(i)]
+        invoices = state.invoices
+        active = [i for i in map(invoices.__getitem__, open_ids) if i.issue_date <= day]
         due: set[str] = set()
         if review is None:
             chosen = active
@@ -261,7 +269,12 @@ def simulate(
         evaluation: Evaluation | None = None
         if chosen:
             evaluation = evaluate(
-                chosen, policy, day, customers=state.customers, history=index, plans=plans
+                chosen,
+                policy,
+                day,
+                customers=state.customers if review is None else _customers_of(state, chosen),
+                history=index,
+                plans=plans,
             )
             index.add(evaluation.history(day))
         if due and review is not None:
@@ -321,13 +334,20 @@ def simulate(
                     written_off.append((invoice.id, invoice.currency, invoice.balance.amount))
                     state.invoices[invoice_id] = invoice.evolve(status=InvoiceStatus.VOID)
         _installments(state, behaviour, seed, day, payments)
+        state.lifts.clear()  # messages are all in: a customer's lift is fixed for the day
         for invoice in active:
             _pay(state, behaviour, invoice.id, seeds[invoice.id], day, number, never, payments)
+        changed = [i for i in active if invoices[i.id] is not i]
+        closed = {i.id for i in changed if not _collectable(invoices[i.id])}
+        if closed:
+            open_ids = [i for i in open_ids if i not in closed]
         if review is not None:
             # What the payer model or the actions changed is seen by tomorrow's evaluation.
-            touched = {i.customer_id for i in active if state.invoices[i.id] is not i}
+            touched = {i.customer_id for i in changed}
+            touched.update(state.touched)
             touched.update(record.customer_id for record in state.failures)
             review.touch(touched, offset + 1)
+        state.touched.clear()
         if state.failures:
             index.add(state.failures)
             state.failures.clear()
@@ -420,6 +440,12 @@ class _Review:
         bucket.add(customer)
 
 
+def _customers_of(state: _State, invoices: list[Invoice]) -> dict[str, Customer]:
+    """The customers of `invoices` (an evaluation reads only those)."""
+    known = state.customers
+    return {c: known[c] for c in {i.customer_id for i in invoices} if c in known}
+
+
 def _collectable(invoice: Invoice) -> bool:
     return invoice.status is InvoiceStatus.OPEN and invoice.balance.amount > 0
 
@@ -444,16 +470,25 @@ def _maybe_opt_out(
 
 
 def _lift(state: _State, behaviour: Behaviour, customer_id: str, number: int) -> float:
-    response = behaviour.response
     recent = state.received.get(customer_id)
     if not recent:
         return 0.0
+    known = state.lifts.get(customer_id)
+    if known is not None:
+        return known
+    response = behaviour.response
+    terms = state.terms
     total = 0.0
     window: list[int] = []
     for day, channel, tone in recent:
         window = [d for d in window if d > day - response.window_days]
         window.append(day)
-        total += response.lift(channel, tone, age=number - day, rank=len(window))
+        slot = (channel, tone, number - day, len(window))
+        term = terms.get(slot)
+        if term is None:
+            term = terms[slot] = response.lift(channel, tone, age=slot[2], rank=slot[3])
+        total += term
+    state.lifts[customer_id] = total
     return total
 
 
@@ -631,6 +666,7 @@ def _accept_plan(state: _State, action: OfferPlan, day: date) -> None:
         start_date=day,
     )
     state.plans[plan.id] = plan
+    state.touched.add(action.customer_id)
     for invoice in invoices:
         state.planned[invoice.id] = plan.id
 
