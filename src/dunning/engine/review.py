@@ -94,7 +94,7 @@ def next_review(
     ...                   issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
     >>> review = lambda day: next_review([invoice], policy, day, customers=[customer])["C"]
     >>> review(date(2026, 1, 2)), review(date(2026, 1, 28)), review(date(2026, 2, 1))
-    (datetime.date(2026, 1, 28), datetime.date(2026, 2, 1), datetime.date(2026, 2, 7))
+    (datetime.date(2026, 1, 28), datetime.date(2026, 1, 31), datetime.date(2026, 2, 7))
     >>> review(date(2026, 2, 7)), next_review([invoice], policy, date(2026, 2, 21),
     ...                                       customers=[customer])
     (datetime.date(2026, 2, 21), {})
