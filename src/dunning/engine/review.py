@@ -21,10 +21,14 @@ suspension, caps and consolidated messages depend on every one of them):
 - the next monthly interest posting, and any payment or credit note dated in the future;
 - the next retry of a failed automatic charge;
 - the day after a promise to pay ends;
-- the next day, while an installment plan covers an invoice (its standing moves by date),
-  or when the evaluation acted for the customer (a notice sent starts clear days, a stage
-  entered starts fees);
-- the day a deferred occurrence may go (a quiet day, the frequency cap, a notice awaited).
+- the next day, while an installment plan covers an invoice (its standing moves by date);
+- the day a deferred occurrence may go (a quiet day, the frequency cap, a notice awaited:
+  what an action starts, such as the clear days after a notice, is reported so).
+
+What the engine decided is in the history the function reads (a stage entered on a day
+dates its recurring fees); what the host did with it is an input: a failed delivery or
+charge, a plan accepted, a fee posted to the invoice are changes after which the customer
+is evaluated the next day.
 
 The result errs on the early side: on some of these days nothing may be due (a stale
 reminder, a fee cap reached), never the other way round.
@@ -75,8 +79,8 @@ def next_review(
         history: the history after the evaluation's actions were carried out (a kept
             `HistoryIndex` is read, never changed).
         plans: the installment plans, as given to `evaluate`.
-        evaluation: the evaluation of `as_of`, if one was made: a customer it acted for is
-            reviewed the next day, and a deferred occurrence on the day it may go.
+        evaluation: the evaluation of `as_of`, if one was made: an occurrence it deferred
+            is reviewed on the day it may go.
 
     Returns:
         Customer id -> review day (always after `as_of`); a customer missing from it has
@@ -122,8 +126,6 @@ def next_review(
             review[customer_id] = day
 
     if evaluation is not None:
-        for action in evaluation.actions:
-            note(action.customer_id, tomorrow)
         for skipped in evaluation.skipped:
             note(skipped.customer_id, skipped.retry_on)
     compiled: dict[str, CompiledPolicy] = {}
