@@ -29,10 +29,23 @@ def test_an_invoice_not_yet_issued_is_reviewed_on_its_issue_date():
     assert review(policy(), date(2025, 12, 20)) == date(2026, 1, 1)
 
 
-def test_without_rules_the_due_date_and_the_day_after_are_the_only_review_days():
-    assert review(policy(), date(2026, 1, 5)) == date(2026, 1, 31)
-    assert review(policy(), date(2026, 1, 31)) == date(2026, 2, 1)
-    assert review(policy(), date(2026, 2, 1)) is None
+def test_without_rules_nothing_is_ever_due():
+    assert review(policy(), date(2026, 1, 5)) is None
+
+
+def test_stages_on_balances_are_judged_from_the_due_date_and_customer_totals_the_day_after():
+    on_balance = policy(
+        stages=[
+            {"id": "big", "trigger": {"invoice_balance": [{"amount": "50", "currency": "USD"}]}}
+        ]
+    )
+    assert review(on_balance, date(2026, 1, 5)) == date(2026, 1, 31)
+    assert review(on_balance, date(2026, 1, 31)) == date(2026, 2, 1)  # its entry, overdue
+    on_days = policy(stages=[{"id": "late", "trigger": {"days_overdue": 5}}])
+    assert review(on_days, date(2026, 1, 5)) == date(2026, 2, 5)  # the entry alone
+    on_count = policy(stages=[{"id": "many", "trigger": {"unpaid_invoices": 2}}])
+    assert review(on_count, date(2026, 1, 31)) == date(2026, 2, 1)  # one more unpaid
+    assert review(on_count, date(2026, 2, 1)) is None
 
 
 def test_a_paid_or_void_invoice_is_never_reviewed():
@@ -112,6 +125,5 @@ def test_business_day_steps_are_reviewed_on_their_business_day(offset):
                 "template": "t"}]
     )  # fmt: skip
     expected = {-3: date(2026, 1, 28), 0: date(2026, 1, 31), 5: date(2026, 2, 6)}[offset]
-    assert review(p, date(2026, 1, 10)) == min(expected, date(2026, 1, 31))
-    if offset == 5:
-        assert review(p, date(2026, 2, 1)) == expected
+    assert review(p, date(2026, 1, 10)) == expected
+    assert review(p, expected) is None

@@ -13,8 +13,9 @@ tests prove it on random portfolios and policies).
 The day is the earliest of, over ALL the customer's invoices (a customer's stage,
 suspension, caps and consolidated messages depend on every one of them):
 
-- the issue date of an invoice not yet issued, each due date (stages are judged from it) and
-  the day after (the invoice becomes overdue: customer-level triggers and interest move);
+- the issue date of an invoice not yet issued; its due date when stages are judged from it,
+  and the day after when a stage is entered on the customer's overdue balance or unpaid
+  invoices (the invoice becomes overdue and the customer's totals move);
 - the next occurrence of every reminder step (its repetitions included);
 - the entry day of every stage by days overdue, and the next occurrence of each recurring
   fee from any day its stage can have been entered;
@@ -98,7 +99,7 @@ def next_review(
     ...                   issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
     >>> review = lambda day: next_review([invoice], policy, day, customers=[customer])["C"]
     >>> review(date(2026, 1, 2)), review(date(2026, 1, 28)), review(date(2026, 2, 1))
-    (datetime.date(2026, 1, 28), datetime.date(2026, 1, 31), datetime.date(2026, 2, 7))
+    (datetime.date(2026, 1, 28), datetime.date(2026, 2, 7), datetime.date(2026, 2, 7))
     >>> review(date(2026, 2, 7)), next_review([invoice], policy, date(2026, 2, 21),
     ...                                       customers=[customer])
     (datetime.date(2026, 2, 21), {})
@@ -161,9 +162,11 @@ def _invoice_review(
     days: list[date] = []
     add = days.append
     due = invoice.due_date
-    if due >= as_of:
-        add(due)  # stages are judged from the due date (customer-level triggers)
-        add(due + _DAY)  # overdue from the next day: customer totals, interest
+    if due >= as_of and cp.stages:
+        if cp.stage_gate is None:
+            add(due)  # stages not entered on days overdue alone are judged from the due date
+        if _customer_level(cp):
+            add(due + _DAY)  # overdue from the next day: the customer's totals move
     promise = invoice.promise_to_pay
     if promise is not None and promise >= as_of:
         add(promise + _DAY)
@@ -205,6 +208,11 @@ def _invoice_review(
                 add(attempt)
     later = [day for day in days if day > as_of]
     return min(later) if later else None
+
+
+def _customer_level(cp: CompiledPolicy) -> bool:
+    """Whether a stage is entered on the customer's overdue balance or unpaid invoices."""
+    return any(s.customer_balance or s.unpaid_invoices is not None for s in cp.stages)
 
 
 def _add_next(days: list[date], first: date, every: int, times: int | None, as_of: date) -> None:
