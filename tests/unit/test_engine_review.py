@@ -48,9 +48,10 @@ def test_stages_on_balances_are_judged_from_the_due_date_and_customer_totals_the
     assert review(on_count, date(2026, 2, 1)) is None
 
 
-def test_a_paid_or_void_invoice_is_never_reviewed():
-    void = INVOICE.evolve(status="void")
-    assert review(policy(), date(2026, 1, 5), void) is None
+def test_a_void_invoice_is_never_reviewed():
+    p = policy(steps=[{"id": "due", "offset_days": 0, "channels": ["email"], "template": "t"}])
+    assert review(p, date(2026, 1, 5)) == date(2026, 1, 31)
+    assert review(p, date(2026, 1, 5), INVOICE.evolve(status="void")) is None
 
 
 def test_recurring_fees_from_the_stage_entry_up_to_their_maximum():
@@ -93,6 +94,26 @@ def test_retries_fall_on_the_next_payday_after_the_failure():
 def test_a_promise_is_reviewed_the_day_after_it_ends():
     promised = INVOICE.evolve(promise_to_pay=date(2026, 2, 20))
     assert review(policy(), date(2026, 2, 5), promised) == date(2026, 2, 21)
+    assert review(policy(), date(2026, 2, 20), promised) == date(2026, 2, 21)
+    assert review(policy(), date(2026, 2, 21), promised) is None
+
+
+def test_recurring_fees_count_from_the_recorded_entry_of_a_customer_level_stage():
+    fee = {"kind": "fixed", "amounts": [{"amount": "5.00", "currency": "USD"}]}
+    p = policy(
+        stages=[
+            {
+                "id": "many",
+                "trigger": {"unpaid_invoices": 2},
+                "fee": {"rule": fee, "every_days": 10},
+            }
+        ]
+    )
+    entered = HistoryRecord(
+        key="p:C:I:stage:many", kind="enter_stage", customer_id="C", on=date(2026, 2, 13)
+    )
+    assert review(p, date(2026, 2, 20), history=[entered]) == date(2026, 2, 23)
+    assert review(p, date(2026, 2, 20)) is None
 
 
 def test_an_invoice_under_a_plan_is_reviewed_every_day():
@@ -127,3 +148,14 @@ def test_business_day_steps_are_reviewed_on_their_business_day(offset):
     expected = {-3: date(2026, 1, 28), 0: date(2026, 1, 31), 5: date(2026, 2, 6)}[offset]
     assert review(p, date(2026, 1, 10)) == expected
     assert review(p, expected) is None
+
+
+def test_a_payment_dated_later_is_reviewed_on_its_day_and_the_next():
+    paid = INVOICE.evolve(
+        payments=[
+            {"id": "P", "date": date(2026, 2, 10), "amount": {"amount": "40", "currency": "USD"}}
+        ]
+    )
+    assert review(policy(), date(2026, 2, 1), paid) == date(2026, 2, 10)
+    assert review(policy(), date(2026, 2, 10), paid) == date(2026, 2, 11)
+    assert review(policy(), date(2026, 2, 11), paid) is None

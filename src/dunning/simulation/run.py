@@ -248,7 +248,7 @@ def simulate(
     written_off: list[tuple[str, str, Decimal]] = []
     rejected: list[tuple[str, str]] = [(r.id or "?", r.error) for r in portfolio.rejected]
     seen_rejected: set[str] = set()
-    customer_ids = [c.id for c in portfolio.customers]
+    customer_ids = [c.id for c in portfolio.customers]  # every invoice's, as Portfolio checks
     review = None if every_day else _Review(portfolio.invoices, customer_ids)
     for offset in range(days):
         day = first + timedelta(days=offset)
