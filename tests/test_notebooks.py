@@ -22,3 +22,24 @@ def test_notebook_runs(path: Path) -> None:
     assert not [o for o in outputs if o.output_type == "error"]
     assert any(o.output_type == "display_data" and "image/png" in o.data for o in outputs)
     assert any("collected" in o.get("text", "") for o in outputs if o.output_type == "stream")
+
+
+def _nav_pages(nav: object) -> list[str]:
+    if isinstance(nav, str):
+        return [nav]
+    if isinstance(nav, list):
+        return [page for item in nav for page in _nav_pages(item)]
+    if isinstance(nav, dict):
+        return [page for value in nav.values() for page in _nav_pages(value)]
+    return []
+
+
+def test_every_notebook_is_rendered_in_the_docs_site() -> None:
+    import yaml
+
+    config = yaml.safe_load(ROOT.joinpath("mkdocs.yml").read_text(encoding="utf-8"))
+    pages = _nav_pages(config["nav"])
+    notebooks = [path.relative_to(ROOT / "docs").as_posix() for path in NOTEBOOKS]
+    assert notebooks and set(notebooks) <= set(pages)
+    plugins = [p for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p]
+    assert plugins and plugins[0]["mkdocs-jupyter"]["execute"] is True

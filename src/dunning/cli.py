@@ -923,6 +923,12 @@ def _simulate_parser(commands: Any) -> None:
     simulate.add_argument("--runs", type=int, default=10, help="seeds per policy (10)")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--out", type=Path, help="folder for CSV files and PNG charts")
+    simulate.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the runs done on stderr (default: only when stderr is a terminal)",
+    )
 
 
 def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -957,13 +963,18 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{len(portfolio.rejected)} rows rejected:", file=err)
         for rejected in portfolio.rejected[:20]:
             print(f"  {rejected.what} {rejected.id or '?'}: {rejected.error}", file=err)
+    show = args.progress if args.progress is not None else err.isatty()
+    bar = _LineProgress(err, "simulating") if show else None
     try:
         comparison = compare(
             policies, portfolio, Behaviour(), days=args.days, runs=args.runs, seed=args.seed,
-            start=start,
+            start=start, progress=bar,
         )  # fmt: skip
     except ValueError as error:
         raise _UsageError(str(error)) from None
+    finally:
+        if bar is not None:
+            bar.close()
     print(comparison.table(), file=out)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -982,6 +993,30 @@ def _simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print('charts need matplotlib: pip install "dunning[notebook]"', file=err)
         print(f"wrote {args.out}", file=out)
     return 0
+
+
+class _LineProgress:
+    """A progress line on `err`, rewritten in place: ``simulating [####    ] 3/8 runs``."""
+
+    _WIDTH = 24
+
+    def __init__(self, err: TextIO, label: str) -> None:
+        self._err = err
+        self._label = label
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self._WIDTH * done // total if total else self._WIDTH
+        bar = "#" * filled + " " * (self._WIDTH - filled)
+        self._err.write(f"\r{self._label} [{bar}] {done}/{total} runs")
+        self._err.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        """End the line, so what follows starts on a line of its own."""
+        if self._shown:
+            self._err.write("\n")
+            self._err.flush()
 
 
 # -- the runner: run, adopt, outbox, history ------------------------------------------------

@@ -28,6 +28,7 @@ from dunning.engine.actions import (
 from dunning.engine.core import evaluate
 from dunning.engine.evaluation import CustomerStage, Evaluation, InvoiceOutcome
 from dunning.engine.history import HistoryIndex
+from dunning.engine.review import next_review
 
 __all__ = [
     "Action",
@@ -57,5 +58,6 @@ __all__ = [
     "SkippedOccurrence",
     "SuspendService",
     "evaluate",
+    "next_review",
     "records_of",
 ]

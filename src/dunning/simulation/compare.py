@@ -124,6 +124,7 @@ def compare(
     seed: int = 0,
     start: date | None = None,
     costs: Mapping[str, Decimal] | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Comparison:
     """Simulate each policy `runs` times on the same portfolio and draws; compare them.
 
@@ -136,6 +137,8 @@ def compare(
         runs: how many seeds (1 to 1,000); run ``r`` uses the same seed for every policy.
         seed: the seed the runs' seeds derive from.
         costs: price of one message per channel, for the cost metric.
+        progress: called with (runs done, runs in all) before the first run and after each
+            one, for a progress bar.
 
     Raises:
         ValueError: no policy, or `runs` out of range.
@@ -146,15 +149,20 @@ def compare(
         raise ValueError(f"runs must be between 1 and 1000, got {runs}")
     seeds = [subject_seed(seed, f"run:{r}") for r in range(runs)]
     names = tuple(policies)
-    per_policy: dict[str, tuple[Metrics, ...]] = {
-        name: tuple(
-            simulate(policies[name], portfolio, behaviour, days=days, start=start, seed=s).metrics(
-                costs
-            )
-            for s in seeds
-        )
-        for name in names
-    }
+    total = len(names) * runs
+    done = 0
+    if progress is not None:
+        progress(done, total)
+    per_policy: dict[str, tuple[Metrics, ...]] = {}
+    for name in names:
+        results: list[Metrics] = []
+        for s in seeds:
+            result = simulate(policies[name], portfolio, behaviour, days=days, start=start, seed=s)
+            results.append(result.metrics(costs))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        per_policy[name] = tuple(results)
     headlines = {name: [_headline(m) for m in per_policy[name]] for name in names}
     metric_names: list[str] = []
     for name in names:

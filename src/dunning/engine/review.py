@@ -1,0 +1,227 @@
+"""`next_review`: the first day on which evaluating a customer again can change anything.
+
+A host (or the simulator) that evaluates a portfolio day after day spends most of its time on
+customers for whom nothing can fall due: a reminder schedule of a few dates, stages weeks
+apart. `next_review` tells, per customer, the earliest day after an evaluation on which the
+engine may act for it again, *as long as its inputs stay as they are*: the same invoices
+(no payment, credit note, dispute, promise or new invoice), the same customer record, the
+same installment plans and no history other than what the engine itself decided. A host
+that re-evaluates a customer on that day, and on the day after any change to its inputs,
+gets exactly the actions and history of an evaluation every day (the simulator's property
+tests prove it on random portfolios and policies).
+
+The day is the earliest of, over ALL the customer's invoices (a customer's stage,
+suspension, caps and consolidated messages depend on every one of them):
+
+- the issue date of an invoice not yet issued; its due date when stages are judged from it,
+  and the day after when a stage is entered on the customer's overdue balance or unpaid
+  invoices (the invoice becomes overdue and the customer's totals move);
+- the next occurrence of every reminder step (its repetitions included);
+- the entry day of every stage by days overdue, and the next occurrence of each recurring
+  fee from any day its stage can have been entered;
+- the next monthly interest posting, and any payment or credit note dated in the future;
+- the next retry of a failed automatic charge;
+- the day after a promise to pay ends;
+- the next day, while an installment plan covers an invoice (its standing moves by date);
+- the day a deferred occurrence may go (a quiet day, the frequency cap, a notice awaited:
+  what an action starts, such as the clear days after a notice, is reported so).
+
+What the engine decided is in the history the function reads (a stage entered on a day
+dates its recurring fees); what the host did with it is an input: a failed delivery or
+charge, a plan accepted, a fee posted to the invoice are changes after which the customer
+is evaluated the next day.
+
+The result errs on the early side: on some of these days nothing may be due (a stale
+reminder, a fee cap reached), never the other way round.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from dunning.engine.actions import HistoryRecord
+from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.evaluation import Evaluation
+from dunning.engine.history import HistoryIndex
+from dunning.engine.keys import escape
+from dunning.engine.rules.context import Run
+from dunning.engine.rules.retries import _snap
+from dunning.invoices import Customer, Invoice, InvoiceStatus
+from dunning.plans import InstallmentPlan
+from dunning.policy.model import InterestPosting, Policy, PolicySet
+
+__all__ = ["next_review"]
+
+_DAY = timedelta(days=1)
+
+
+def next_review(
+    invoices: Iterable[Invoice],
+    policy: Policy | PolicySet,
+    as_of: date,
+    *,
+    customers: Iterable[Customer] | Mapping[str, Customer],
+    history: Iterable[HistoryRecord] | HistoryIndex = (),
+    plans: Iterable[InstallmentPlan] = (),
+    evaluation: Evaluation | None = None,
+) -> dict[str, date]:
+    """Per customer, the first day after `as_of` on which evaluating it again may act.
+
+    Args:
+        invoices: every invoice of the customers to review, issued or not yet (an invoice
+            issued later makes its issue date a review day); validated models.
+        policy: the policy (or policy set) the evaluations use.
+        as_of: the day of the last evaluation.
+        customers: the customers of `invoices`.
+        history: the history after the evaluation's actions were carried out (a kept
+            `HistoryIndex` is read, never changed).
+        plans: the installment plans, as given to `evaluate`.
+        evaluation: the evaluation of `as_of`, if one was made: an occurrence it deferred
+            is reviewed on the day it may go.
+
+    Returns:
+        Customer id -> review day (always after `as_of`); a customer missing from it has
+        nothing that can fall due until one of its inputs changes. The inputs (invoices,
+        customer record, plans) changing is the caller's to watch: re-evaluate the customer
+        the day after any change.
+
+    >>> from dunning import Customer, Invoice, Policy, ReminderStep
+    >>> policy = Policy(id="p", steps=[
+    ...     ReminderStep(id="before", offset_days=-3, channels=["email"], template="t"),
+    ...     ReminderStep(id="after", offset_days=7, channels=["email"], template="t",
+    ...                  repeat={"every_days": 14, "max_times": 2})])
+    >>> customer = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x"}])
+    >>> invoice = Invoice(id="I", customer_id="C", currency="USD", total="10.00",
+    ...                   issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+    >>> review = lambda day: next_review([invoice], policy, day, customers=[customer])["C"]
+    >>> review(date(2026, 1, 2)), review(date(2026, 1, 28)), review(date(2026, 2, 1))
+    (datetime.date(2026, 1, 28), datetime.date(2026, 2, 7), datetime.date(2026, 2, 7))
+    >>> review(date(2026, 2, 7)), next_review([invoice], policy, date(2026, 2, 21),
+    ...                                       customers=[customer])
+    (datetime.date(2026, 2, 21), {})
+    """
+    index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
+    by_id = (
+        customers
+        if isinstance(customers, Mapping)
+        else {customer.id: customer for customer in customers}
+    )
+    planned: dict[str, list[InstallmentPlan]] = defaultdict(list)
+    for plan in plans:
+        for invoice_id in plan.invoice_ids:
+            planned[invoice_id].append(plan)
+    run = Run(policy, as_of, index, planned)
+    tomorrow = as_of + _DAY
+    review: dict[str, date] = {}
+
+    def note(customer_id: str, day: date | None) -> None:
+        if day is None:
+            return
+        day = max(day, tomorrow)
+        known = review.get(customer_id)
+        if known is None or day < known:
+            review[customer_id] = day
+
+    if evaluation is not None:
+        for skipped in evaluation.skipped:
+            note(skipped.customer_id, skipped.retry_on)
+    compiled: dict[str, CompiledPolicy] = {}
+    for invoice in invoices:
+        customer_id = invoice.customer_id
+        if review.get(customer_id) == tomorrow:
+            continue  # nothing can be earlier
+        cp = compiled.get(customer_id)
+        if cp is None:
+            customer = by_id.get(customer_id)
+            if customer is None:
+                continue  # the evaluation rejects it; nothing to review
+            cp = compiled[customer_id] = run.compiled_for(customer)
+        try:
+            day = _invoice_review(cp, invoice, as_of, index, invoice.id in planned)
+        except (ArithmeticError, ValueError, OverflowError):
+            day = tomorrow  # a date out of range: the evaluation reports it, every day
+        note(customer_id, day)
+    return review
+
+
+def _invoice_review(
+    cp: CompiledPolicy, invoice: Invoice, as_of: date, history: HistoryIndex, planned: bool
+) -> date | None:
+    """The first day after `as_of` on which something about `invoice` may fall due."""
+    if invoice.status is not InvoiceStatus.OPEN:
+        return None
+    tomorrow = as_of + _DAY
+    if invoice.issue_date > as_of:
+        return invoice.issue_date
+    if planned:
+        return tomorrow  # a plan's standing moves with the installments' dates
+    days: list[date] = []
+    add = days.append
+    due = invoice.due_date
+    if due >= as_of and cp.stages:
+        if cp.stage_gate is None:
+            add(due)  # stages not entered on days overdue alone are judged from the due date
+        if _customer_level(cp):
+            add(due + _DAY)  # overdue from the next day: the customer's totals move
+    promise = invoice.promise_to_pay
+    if promise is not None and promise >= as_of:
+        add(promise + _DAY)
+    dates = [p.date for p in invoice.payments]
+    dates.extend(c.date for c in invoice.credit_notes)
+    dates.extend(c.date for c in invoice.charges)
+    for day in dates:
+        if day >= as_of:  # a balance changes on the day, a principal on the next
+            add(day)
+            add(day + _DAY)
+    for step in cp.steps:
+        _add_next(days, step.base(due, cp.calendar), step.every, step.max_times, as_of)
+    failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
+    prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
+    for stage in cp.stages:
+        entries: list[date] = []
+        if stage.days_overdue is not None:
+            entries.append(due + timedelta(days=stage.days_overdue))
+        if stage.invoice_balance:
+            entries.append(due + _DAY)
+        if stage.failed_payment and failed_on is not None:
+            entries.append(failed_on)
+        for entry in entries:
+            if entry > as_of:
+                add(entry)
+        if stage.fee is not None and stage.fee_every:
+            recorded = history.done_on(prefix + stage.key)
+            if recorded is not None:
+                entries.append(recorded)
+            for entry in entries:
+                _add_next(days, entry, stage.fee_every, stage.fee_max, as_of)
+    if cp.interest is not None and cp.posting is InterestPosting.MONTHLY:
+        add(max(due, as_of) + _DAY + relativedelta(day=31))
+    schedule = cp.policy.retries
+    if failed_on is not None and schedule is not None:
+        for after in schedule.days_after_failure[: schedule.tries]:
+            attempt = _snap(failed_on + timedelta(days=after), schedule.paydays)
+            if attempt > as_of:
+                add(attempt)
+    later = [day for day in days if day > as_of]
+    return min(later) if later else None
+
+
+def _customer_level(cp: CompiledPolicy) -> bool:
+    """Whether a stage is entered on the customer's overdue balance or unpaid invoices."""
+    return any(s.customer_balance or s.unpaid_invoices is not None for s in cp.stages)
+
+
+def _add_next(days: list[date], first: date, every: int, times: int | None, as_of: date) -> None:
+    """Add to `days` the first of ``first + k * every`` (k below `times`) after `as_of`."""
+    if first > as_of:
+        days.append(first)
+        return
+    if not every:
+        return
+    number = (as_of - first).days // every + 1
+    if times is None or number < times:
+        days.append(first + timedelta(days=number * every))
