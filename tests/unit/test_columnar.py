@@ -1,0 +1,308 @@
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from dunning import (
+    Customer,
+    HistoryRecord,
+    Invoice,
+    Policy,
+    ReminderStep,
+    Stage,
+    StageFee,
+    StageTrigger,
+    evaluate,
+)
+from dunning.columnar import (
+    TableEvaluation,
+    customers_table,
+    evaluate_batches,
+    evaluate_table,
+    evaluation_tables,
+    history_table,
+    invoices_table,
+)
+from dunning.errors import TableSchemaError
+from dunning.penalties import PercentFee
+
+AS_OF = date(2026, 3, 10)
+
+POLICY = Policy(
+    id="p",
+    steps=[
+        ReminderStep(id="soon", offset_days=-3, channels=["email"], template="soon"),
+        ReminderStep(id="late", offset_days=5, channels=["email"], template="late"),
+    ],
+    stages=[
+        Stage(
+            id="fee",
+            trigger=StageTrigger(days_overdue=30),
+            fee=StageFee(rule=PercentFee(percent=Decimal("1.5"))),
+        )
+    ],
+)
+# The same reminders without the fee stage: quiet invoices are then found in bulk.
+REMINDERS = Policy(id="p", steps=POLICY.steps)
+
+
+def _customer(number: int) -> Customer:
+    return Customer(
+        id=f"C{number}",
+        name=f"Customer {number}",
+        contacts=[{"channel": "email", "address": f"c{number}@example.com"}],
+    )
+
+
+CUSTOMERS = [_customer(n) for n in range(3)]
+INVOICES = [
+    # Due in three days: the "soon" reminder.
+    Invoice(id="A", customer_id="C0", currency="USD", total="200.00",
+            issue_date=date(2026, 2, 1), due_date=date(2026, 3, 13)),
+    # 38 days overdue: the fee stage (1.5% of 250.00 = 3.75) and the "late" reminder.
+    Invoice(id="B", customer_id="C1", currency="USD", total="250.00",
+            issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31)),
+    # Not due for a month: quiet.
+    Invoice(id="C", customer_id="C2", currency="USD", total="99.99",
+            issue_date=date(2026, 3, 1), due_date=date(2026, 4, 10)),
+    # Paid in full: quiet.
+    Invoice(id="D", customer_id="C2", currency="USD", total="10.00", status="paid",
+            issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31)),
+]  # fmt: skip
+
+
+def _expected(policy: Policy, history: tuple[HistoryRecord, ...] = ()) -> TableEvaluation:
+    evaluation = evaluate(INVOICES, policy, AS_OF, customers=CUSTOMERS, history=history)
+    return evaluation_tables(evaluation, [(i.id, i.customer_id) for i in INVOICES])
+
+
+def test_actions_outcomes_and_figures_to_the_cent() -> None:
+    result = evaluate_table(
+        invoices_table(INVOICES), POLICY, AS_OF, customers=customers_table(CUSTOMERS)
+    )
+    assert result.actions.select(["kind", "key", "amount", "currency", "due_on"]).to_pylist() == [
+        {"kind": "send_message", "key": "p:C0:A:step:soon:0@email", "amount": "200.00",
+         "currency": "USD", "due_on": date(2026, 3, 10)},
+        {"kind": "send_message", "key": "p:C1:B:step:late:0@email", "amount": "250.00",
+         "currency": "USD", "due_on": date(2026, 2, 5)},
+        {"kind": "enter_stage", "key": "p:C1:B:stage:fee", "amount": None, "currency": None,
+         "due_on": date(2026, 3, 2)},
+        {"kind": "charge_fee", "key": "p:C1:B:fee:fee:0", "amount": "3.75", "currency": "USD",
+         "due_on": date(2026, 3, 2)},
+    ]  # fmt: skip
+    assert result.outcomes.to_pylist() == [
+        {"invoice_id": "A", "customer_id": "C0", "outcome": "acted", "detail": None},
+        {"invoice_id": "B", "customer_id": "C1", "outcome": "acted", "detail": None},
+        {"invoice_id": "C", "customer_id": "C2", "outcome": "quiet", "detail": None},
+        {"invoice_id": "D", "customer_id": "C2", "outcome": "quiet", "detail": None},
+    ]
+    fee = result.actions.filter(pa.compute.equal(result.actions["kind"], "charge_fee"))
+    assert fee["reason_rule"].to_pylist() == ["stage:fee"]
+    assert result.stages.to_pylist() == [
+        {"customer_id": "C1", "policy_id": "p", "stage_id": "fee", "level": 1,
+         "invoice_ids": ["B"]}
+    ]  # fmt: skip
+    assert result == _expected(POLICY)
+    assert result.counts() == {"acted": 2, "skipped": 0, "paused": 0, "quiet": 2, "rejected": 0}
+
+
+def test_quiet_customers_are_found_in_bulk_with_their_history() -> None:
+    done = evaluate(INVOICES, REMINDERS, AS_OF, customers=CUSTOMERS)
+    history = done.history()
+    result = evaluate_table(
+        invoices_table(INVOICES),
+        REMINDERS,
+        AS_OF,
+        customers=customers_table(CUSTOMERS),
+        history=history_table(history),
+    )
+    # Every reminder due is in the history: no invoice needs the full evaluation.
+    assert result.evaluated == 0
+    assert result.actions.num_rows == 0
+    assert result.counts()["quiet"] == 4
+    assert result == _expected(REMINDERS, history)
+    # Without the history, the two customers with a reminder due take the full evaluation.
+    again = evaluate_table(
+        invoices_table(INVOICES), REMINDERS, AS_OF, customers=customers_table(CUSTOMERS)
+    )
+    assert again.evaluated == 2
+    assert again == _expected(REMINDERS)
+
+
+def test_history_records_are_accepted_as_models() -> None:
+    history = evaluate(INVOICES, POLICY, AS_OF, customers=CUSTOMERS).history()
+    result = evaluate_table(
+        invoices_table(INVOICES), POLICY, AS_OF, customers=customers_table(CUSTOMERS),
+        history=history,
+    )  # fmt: skip
+    assert result.actions.num_rows == 0
+    assert result == _expected(POLICY, history)
+
+
+def test_unknown_customers_and_repeated_ids_are_rejected_as_evaluate_rejects_them() -> None:
+    extra = [
+        INVOICES[2].evolve(customer_id="NOBODY", id="X"),
+        INVOICES[2].evolve(id="A"),  # "A" is C0's too: every copy is rejected
+    ]
+    invoices = [*INVOICES, *extra]
+    result = evaluate_table(
+        invoices_table(invoices), REMINDERS, AS_OF, customers=customers_table(CUSTOMERS)
+    )
+    rows = {(r["invoice_id"], r["customer_id"]): r for r in result.outcomes.to_pylist()}
+    assert rows[("X", "NOBODY")]["detail"] == "customer 'NOBODY' is not among the customers given"
+    assert rows[("A", "C0")]["outcome"] == rows[("A", "C2")]["outcome"] == "rejected"
+    assert rows[("A", "C2")]["detail"] == "invoice id 'A' is given 2 times"
+    assert result.outcomes.num_rows == len(invoices)
+    evaluation = evaluate(invoices, REMINDERS, AS_OF, customers=CUSTOMERS)
+    assert result == evaluation_tables(evaluation, [(i.id, i.customer_id) for i in invoices])
+
+
+def test_an_invalid_row_is_rejected_with_its_error_and_the_batch_goes_on() -> None:
+    table = invoices_table(INVOICES)
+    totals = table["total"].to_pylist()
+    totals[1] = "250.001"  # more decimals than the dollar has
+    table = table.set_column(table.schema.get_field_index("total"), "total", pa.array(totals))
+    result = evaluate_table(table, POLICY, AS_OF, customers=customers_table(CUSTOMERS))
+    row = result.outcomes.to_pylist()[1]
+    assert row["outcome"] == "rejected"
+    assert "250.001 has more decimals than the 2 of the USD minor unit" in row["detail"]
+    assert result.outcomes["outcome"].to_pylist() == ["acted", "rejected", "quiet", "quiet"]
+
+
+def test_pandas_frames_and_decimal_columns_give_the_same_result() -> None:
+    frame = invoices_table(INVOICES).to_pandas()
+    frame["total"] = [Decimal(t) for t in frame["total"]]
+    people = customers_table(CUSTOMERS).to_pandas()
+    assert isinstance(frame, pd.DataFrame)
+    result = evaluate_table(frame, POLICY, AS_OF, customers=people)
+    assert result == _expected(POLICY)
+
+
+def _batches(table: pa.Table, size: int) -> Iterator[pa.RecordBatch]:
+    yield from table.sort_by("customer_id").to_batches(max_chunksize=size)
+
+
+def test_streamed_batches_give_the_one_shot_result() -> None:
+    customers = [_customer(n) for n in range(40)]
+    invoices = [
+        INVOICES[n % 3].evolve(
+            id=f"I{n:03}",
+            customer_id=f"C{n % 40}",
+            due_date=INVOICES[n % 3].due_date + timedelta(days=n % 17),
+        )
+        for n in range(200)
+    ]
+    table = invoices_table(invoices)
+    whole = evaluate_table(table, POLICY, AS_OF, customers=customers_table(customers))
+    parts = list(
+        evaluate_batches(_batches(table, 7), POLICY, AS_OF, customers=customers_table(customers))
+    )
+    assert len(parts) > 20  # customers split across batches wait for the next one
+    streamed = TableEvaluation.concat(AS_OF, parts)
+    # The streamed outcomes come in customer order; the rest is in the same order.
+    order = ["customer_id", "invoice_id"]
+    assert streamed.outcomes.sort_by([(c, "ascending") for c in order]) == whole.outcomes.sort_by(
+        [(c, "ascending") for c in order]
+    )
+    assert (streamed.actions, streamed.skipped, streamed.stages) == (
+        whole.actions,
+        whole.skipped,
+        whole.stages,
+    )
+    assert whole.actions.num_rows > 100
+
+
+def test_batches_out_of_customer_order_are_refused() -> None:
+    table = invoices_table(INVOICES)
+    batches = [table.slice(1, 1).to_batches()[0], table.slice(0, 1).to_batches()[0]]
+    message = (
+        "invoices: batch 2 is not in ascending customer_id order after 'C1'; sort the "
+        "invoices by customer_id to stream them"
+    )
+    with pytest.raises(TableSchemaError, match=re.escape(message)):
+        list(evaluate_batches(batches, POLICY, AS_OF, customers=customers_table(CUSTOMERS)))
+
+
+def _replace(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, values)
+
+
+_TABLE = invoices_table(INVOICES)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            _TABLE.drop_columns(["due_date"]),
+            "invoices: required column 'due_date' is missing (required: id, customer_id, "
+            "currency, total, issue_date, due_date)",
+        ),
+        (
+            _replace(_TABLE, "total", pa.array([200.0, 250.0, 99.99, 10.0])),
+            "invoices: column 'total' has Arrow type double; it must be decimal128 or string "
+            "(exact; never a float)",
+        ),
+        (
+            _replace(_TABLE, "due_date", pa.array([datetime(2026, 3, 13)] * 4, pa.timestamp("s"))),
+            "invoices: column 'due_date' has Arrow type timestamp[s]; it must be date32",
+        ),
+        (
+            _replace(_TABLE, "id", pa.array(["A", None, "C", "D"], pa.string())),
+            "invoices: column 'id' is null in row 1; it is required",
+        ),
+        (
+            _TABLE.append_column("amount_due", pa.array(["1"] * 4)),
+            "invoices: unknown column 'amount_due'; the columns are id, customer_id, currency, "
+            "total, issue_date, due_date, status, disputed, promise_to_pay, number, terms, "
+            "untaxed, payments, credit_notes, charges, tags (see dunning.columnar.schema)",
+        ),
+    ],
+    ids=["missing", "float", "timestamp", "null", "unknown"],
+)
+def test_a_wrong_schema_is_refused_with_the_column_and_the_rule(
+    table: pa.Table, message: str
+) -> None:
+    with pytest.raises(TableSchemaError, match=re.escape(message)):
+        evaluate_table(table, POLICY, AS_OF, customers=customers_table(CUSTOMERS))
+
+
+def test_history_values_are_checked_in_bulk() -> None:
+    history = history_table(evaluate(INVOICES, POLICY, AS_OF, customers=CUSTOMERS).history())
+    kinds = history["kind"].to_pylist()
+    kinds[2] = "send_email"
+    history = _replace(history, "kind", pa.array(kinds))
+    message = "history: column 'kind' in row 2 is 'send_email'; it must be one of enter_stage"
+    with pytest.raises(TableSchemaError, match=re.escape(message)):
+        evaluate_table(_TABLE, POLICY, AS_OF, customers=customers_table(CUSTOMERS), history=history)
+
+
+def test_anything_but_a_table_or_a_frame_is_refused() -> None:
+    message = "invoices: expected a pyarrow Table, RecordBatch or batches, or a pandas or polars"
+    with pytest.raises(TableSchemaError, match=re.escape(message)):
+        evaluate_table([1, 2], POLICY, AS_OF, customers=customers_table(CUSTOMERS))
+
+
+def test_customers_at_a_stage_take_the_full_evaluation_and_keep_their_stage() -> None:
+    policy = REMINDERS.evolve(stages=[Stage(id="call", trigger=StageTrigger(days_overdue=10))])
+    history: list[HistoryRecord] = []
+    day = date(2026, 2, 1)
+    while day <= AS_OF:
+        done = evaluate(INVOICES, policy, day, customers=CUSTOMERS, history=history)
+        history.extend(done.history())
+        day += timedelta(days=1)
+    result = evaluate_table(
+        invoices_table(INVOICES), policy, AS_OF, customers=customers_table(CUSTOMERS),
+        history=history_table(history),
+    )  # fmt: skip
+    assert result.actions.num_rows == 0
+    assert result.stages.to_pylist() == [
+        {"customer_id": "C1", "policy_id": "p", "stage_id": "call", "level": 1,
+         "invoice_ids": ["B"]}
+    ]  # fmt: skip
+    assert result.evaluated == 1
+    assert result == _expected(policy, tuple(history))
