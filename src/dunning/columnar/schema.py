@@ -255,7 +255,7 @@ def invoices_table(invoices: Iterable[Invoice]) -> Any:
     """
     rows = []
     for invoice in invoices:
-        data = invoice.model_dump(mode="json", exclude_defaults=True)
+        data = invoice.model_dump(mode="json")
         row: dict[str, Any] = {
             "id": invoice.id,
             "customer_id": invoice.customer_id,
@@ -267,12 +267,12 @@ def invoices_table(invoices: Iterable[Invoice]) -> Any:
             "disputed": invoice.disputed,
             "promise_to_pay": invoice.promise_to_pay,
             "number": invoice.number,
-            "terms": json.dumps(data["terms"]) if "terms" in data else None,
+            "terms": None if invoice.terms is None else json.dumps(data["terms"]),
             "untaxed": None if invoice.untaxed is None else str(invoice.untaxed.amount),
             "tags": list(invoice.tags),
         }
         for name in ("payments", "credit_notes", "charges"):
-            row[name] = json.dumps(data[name]) if name in data else None
+            row[name] = json.dumps(data[name]) if data[name] else None
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=_schema(INVOICE_COLUMNS))
 
