@@ -33,6 +33,7 @@ from dunning.columnar.schema import (
 )
 from dunning.columnar.tables import (
     OUTCOME_SCHEMA,
+    STAGE_SCHEMA,
     TableEvaluation,
     evaluation_tables,
     outcomes_of,
@@ -187,10 +188,13 @@ class _Portfolio:
         if rows == 0:
             return TableEvaluation.concat(self.as_of, [])
         customer_ids = _column(table, "customer_id")
-        full = self._full_customers(table, customer_ids)
+        levels = np.zeros(rows, dtype=np.int32)
+        full = self._full_customers(table, customer_ids, levels)
         in_full = pc.is_in(customer_ids, full).to_numpy(zero_copy_only=False)
+        levels[in_full] = 0
+        staged = self._stages(table, levels) if levels.any() else None
         if not in_full.any():
-            return self._quiet(table)
+            return self._quiet(table, staged)
         part = table.filter(pa.array(in_full))
         evaluation = self._evaluate(part, full)
         tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
@@ -214,11 +218,48 @@ class _Portfolio:
             actions=tables.actions,
             skipped=tables.skipped,
             outcomes=result,
-            stages=tables.stages,
+            stages=tables.stages if staged is None else _by_customer(tables.stages, staged),
             evaluated=part.num_rows,
         )
 
-    def _quiet(self, table: Any) -> TableEvaluation:
+    def _stages(self, table: Any, levels: Any) -> Any:
+        """The stages of customers whose invoices are all quiet, some at a stage.
+
+        As `dunning.engine.outcomes` files them: the highest level, and the invoices at it.
+        """
+        cp = self.compiled
+        assert cp is not None
+        at = np.flatnonzero(levels)
+        chosen = pa.array(at)
+        reached = pa.table(
+            {
+                "customer_id": _column(table, "customer_id").take(chosen),
+                "invoice_id": _column(table, "id").take(chosen),
+                "level": pa.array(levels[at], pa.int32()),
+            }
+        )
+        top = reached.group_by("customer_id").aggregate([("level", "max")])
+        joined = reached.join(top, "customer_id")
+        joined = joined.filter(pc.equal(joined["level"], joined["level_max"])).sort_by(
+            [("customer_id", "ascending"), ("invoice_id", "ascending")]
+        )
+        grouped = joined.group_by("customer_id", use_threads=False).aggregate(
+            [("invoice_id", "list"), ("level", "max")]
+        )
+        level = grouped["level_max"].combine_chunks()
+        names = pa.array([""] + [stage.stage.id for stage in cp.stages], pa.string())
+        return pa.Table.from_arrays(
+            [
+                grouped["customer_id"],
+                pa.repeat(cp.id, grouped.num_rows).cast(pa.string()),
+                names.take(level),
+                level,
+                grouped["invoice_id_list"],
+            ],
+            schema=STAGE_SCHEMA,
+        ).sort_by("customer_id")
+
+    def _quiet(self, table: Any, staged: Any) -> TableEvaluation:
         empty = TableEvaluation.concat(self.as_of, [])
         outcomes = pa.Table.from_arrays(
             [
@@ -234,11 +275,14 @@ class _Portfolio:
             actions=empty.actions,
             skipped=empty.skipped,
             outcomes=outcomes,
-            stages=empty.stages,
+            stages=empty.stages if staged is None else staged,
         )
 
-    def _full_customers(self, table: Any, customer_ids: Any) -> Any:
-        """The customers of `table` whose invoices the quick check cannot prove quiet."""
+    def _full_customers(self, table: Any, customer_ids: Any, levels: Any) -> Any:
+        """The customers of `table` whose invoices the quick check cannot prove quiet.
+
+        Fills `levels` with the stage level of each invoice found quiet.
+        """
         cp = self.compiled
         if cp is None:
             return pc.unique(customer_ids)
@@ -278,12 +322,18 @@ class _Portfolio:
         full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool).copy()
         check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
         if check.any():
-            full_np |= self._unfinished(table, customer_ids, invoice_ids, check)
+            full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         return pc.unique(customer_ids.filter(pa.array(full_np)))
 
-    def _unfinished(self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any) -> Any:
-        """Of the open invoices in `check`, those whose due date needs keys not yet done."""
-        assert self.compiled is not None
+    def _unfinished(
+        self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any, levels: Any
+    ) -> Any:
+        """Of the open invoices in `check`, those whose due date needs keys not yet done.
+
+        Fills `levels` with the stage level of each of the others (quiet, maybe at a stage).
+        """
+        cp = self.compiled
+        assert cp is not None
         rows = np.flatnonzero(check)
         due = _column(table, "due_date").cast(pa.int32()).to_numpy()[rows]
         days, where = np.unique(due, return_inverse=True)
@@ -292,15 +342,19 @@ class _Portfolio:
         needs_of: list[list[int]] = []
         out = np.zeros(len(check), dtype=bool)
         bad = np.zeros(len(days), dtype=bool)
+        level_of = np.zeros(len(days), dtype=np.int32)
         for index, day in enumerate(days.tolist()):
             plan = self.plan(day)
-            if plan is None or plan[1]:
-                bad[index] = True  # a stage is reached, or a date out of range
+            # A suspending stage may change the service (or a date is out of range): in full.
+            if plan is None or plan[1] >= cp.suspend_from:
+                bad[index] = True
                 needs_of.append([])
                 continue
+            level_of[index] = plan[1]
             needs_of.append([position.setdefault(t, len(position)) for t in plan[0]])
         tails = list(position)
         out[rows[bad[where]]] = True
+        levels[rows] = level_of[where]
         counts = np.array([len(n) for n in needs_of], dtype=np.int64)[where]
         counts[bad[where]] = 0
         total = int(counts.sum())
@@ -315,7 +369,7 @@ class _Portfolio:
         tail_ids = matrix[where[owner], np.arange(total) - starts]
         chosen = pa.array(rows[owner])
         keys = pc.binary_join_element_wise(
-            pa.scalar(self.compiled.prefix[:-1]),
+            pa.scalar(cp.prefix[:-1]),
             _escape(customer_ids.take(chosen)),
             _escape(invoice_ids.take(chosen)),
             pa.array(tails, pa.string()).take(pa.array(tail_ids)),
@@ -351,6 +405,11 @@ class _Portfolio:
             history=history,
             plans=self.plans,
         )
+
+
+def _by_customer(evaluated: Any, quiet: Any) -> Any:
+    """Stages of the two parts in customer order, as `evaluate` lists them."""
+    return pa.concat_tables([evaluated, quiet]).sort_by("customer_id")
 
 
 def _column(table: Any, name: str) -> Any:
