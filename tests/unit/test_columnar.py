@@ -308,3 +308,33 @@ def test_customers_at_a_stage_keep_their_stage_in_bulk_unless_it_suspends(suspen
     # A suspended customer is evaluated in full: a resumption may be due.
     assert result.evaluated == (1 if suspend else 0)
     assert result == _expected(policy, tuple(history))
+
+
+def test_a_quiet_customer_takes_its_highest_stage_with_the_invoices_at_it() -> None:
+    stages = [
+        Stage(id="first", trigger=StageTrigger(days_overdue=10)),
+        Stage(id="second", trigger=StageTrigger(days_overdue=20)),
+    ]
+    policy = REMINDERS.evolve(stages=stages)
+    invoices = [
+        *INVOICES,
+        INVOICES[1].evolve(id="B2", due_date=date(2026, 2, 23)),  # 15 days overdue
+        INVOICES[1].evolve(id="B0", due_date=date(2026, 2, 1)),  # 37 days overdue
+    ]
+    history: list[HistoryRecord] = []
+    day = date(2026, 2, 1)
+    while day <= AS_OF:
+        done = evaluate(invoices, policy, day, customers=CUSTOMERS, history=history)
+        history.extend(done.history())
+        day += timedelta(days=1)
+    result = evaluate_table(
+        invoices_table(invoices), policy, AS_OF, customers=customers_table(CUSTOMERS),
+        history=history_table(history),
+    )  # fmt: skip
+    assert result.evaluated == 0
+    assert result.stages.to_pylist() == [
+        {"customer_id": "C1", "policy_id": "p", "stage_id": "second", "level": 2,
+         "invoice_ids": ["B", "B0"]}
+    ]  # fmt: skip
+    evaluation = evaluate(invoices, policy, AS_OF, customers=CUSTOMERS, history=history)
+    assert result == evaluation_tables(evaluation, [(i.id, i.customer_id) for i in invoices])
