@@ -20,8 +20,6 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, Final
 
-from pydantic import ValidationError
-
 from dunning.columnar._arrow import np, pa, pc
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
@@ -43,7 +41,7 @@ from dunning.engine.compiled import CompiledPolicy, compile_policy
 from dunning.engine.core import evaluate
 from dunning.engine.fast import quick_plan
 from dunning.errors import TableSchemaError
-from dunning.invoices import InvoiceStatus
+from dunning.invoices import Channel, InvoiceStatus
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
 
@@ -114,8 +112,13 @@ class _Portfolio:
             history = history_table(history)
         self.history = conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
         _check_values(self.history, "kind", [k.value for k in ActionKind], "history")
-        if "status" in self.history.column_names:
-            _check_values(self.history, "status", [s.value for s in HistoryStatus], "history")
+        for name, allowed in (
+            ("status", [s.value for s in HistoryStatus]),
+            ("channel", [c.value for c in Channel]),
+            ("decline", ["soft", "hard"]),
+        ):
+            if name in self.history.column_names:
+                _check_values(self.history, name, allowed, "history")
         self.customer_ids = _column(self.customers, "id")
         self.history_customers = _column(self.history, "customer_id")
         cp = compile_policy(policy) if isinstance(policy, Policy) else None
@@ -386,17 +389,7 @@ class _Portfolio:
         chosen = pc.is_in(self.customer_ids, value_set=full)
         customers = records(self.customers.filter(chosen), "customers")
         owned = pc.is_in(self.history_customers, value_set=full)
-        history = []
-        for position, row in enumerate(records(self.history.filter(owned), "history")):
-            try:
-                history.append(HistoryRecord.model_validate(row))
-            except ValidationError as error:
-                entry = error.errors()[0]
-                where = ".".join(str(p) for p in entry["loc"])
-                raise TableSchemaError(
-                    f"history: record {row.get('key')!r} ({position + 1} of customer "
-                    f"{row.get('customer_id')!r}): {where}: {entry['msg']}"
-                ) from None
+        history = _history_records(self.history.filter(owned))
         return evaluate(
             invoices,
             self.policy,
@@ -405,6 +398,38 @@ class _Portfolio:
             history=history,
             plans=self.plans,
         )
+
+
+def _history_records(table: Any) -> list[HistoryRecord]:
+    """The records of a history table whose values are checked (see `_Portfolio`).
+
+    Built without validating each record again: the schema and the value checks of the
+    whole table are what `HistoryRecord` would check of each.
+    """
+    rows = table.num_rows
+    names = table.column_names
+
+    def values(name: str) -> list[Any]:
+        return table.column(name).to_pylist() if name in names else [None] * rows
+
+    construct = HistoryRecord._construct
+    executed = HistoryStatus.EXECUTED
+    columns = zip(*(values(name) for name in HISTORY_COLUMNS), strict=True)
+    return [
+        construct(
+            key=row[0],
+            kind=ActionKind(row[1]),
+            customer_id=row[2],
+            on=row[3],
+            status=executed if row[4] is None else HistoryStatus(row[4]),
+            invoice_ids=tuple(row[5] or ()),
+            covers=tuple(row[6] or ()),
+            channel=None if row[7] is None else Channel(row[7]),
+            decline=row[8],
+            decline_code=row[9],
+        )
+        for row in columns
+    ]
 
 
 def _by_customer(evaluated: Any, quiet: Any) -> Any:
