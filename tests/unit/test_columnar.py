@@ -287,27 +287,59 @@ def test_anything_but_a_table_or_a_frame_is_refused() -> None:
         evaluate_table([1, 2], POLICY, AS_OF, customers=customers_table(CUSTOMERS))
 
 
-@pytest.mark.parametrize("suspend", [False, True], ids=["stage", "suspending-stage"])
-def test_customers_at_a_stage_keep_their_stage_in_bulk_unless_it_suspends(suspend: bool) -> None:
-    stage = Stage(id="call", trigger=StageTrigger(days_overdue=10), suspend_service=suspend)
-    policy = REMINDERS.evolve(stages=[stage])
+def _daily(policy: Policy, invoices: list[Invoice]) -> list[HistoryRecord]:
     history: list[HistoryRecord] = []
     day = date(2026, 2, 1)
     while day <= AS_OF:
-        done = evaluate(INVOICES, policy, day, customers=CUSTOMERS, history=history)
+        done = evaluate(invoices, policy, day, customers=CUSTOMERS, history=history)
         history.extend(done.history())
         day += timedelta(days=1)
+    return history
+
+
+def _both(
+    policy: Policy, invoices: list[Invoice], history: list[HistoryRecord]
+) -> tuple[TableEvaluation, TableEvaluation]:
     result = evaluate_table(
-        invoices_table(INVOICES), policy, AS_OF, customers=customers_table(CUSTOMERS),
+        invoices_table(invoices), policy, AS_OF, customers=customers_table(CUSTOMERS),
         history=history_table(history),
     )  # fmt: skip
+    evaluation = evaluate(invoices, policy, AS_OF, customers=CUSTOMERS, history=history)
+    return result, evaluation_tables(evaluation, [(i.id, i.customer_id) for i in invoices])
+
+
+@pytest.mark.parametrize("suspend", [False, True], ids=["stage", "suspending-stage"])
+def test_customers_at_a_stage_keep_their_stage_in_bulk(suspend: bool) -> None:
+    stage = Stage(id="call", trigger=StageTrigger(days_overdue=10), suspend_service=suspend)
+    policy = REMINDERS.evolve(stages=[stage])
+    history = _daily(policy, INVOICES)
+    assert any(r.kind == "suspend_service" for r in history) is suspend
+    result, expected = _both(policy, INVOICES, history)
     assert result.stages.to_pylist() == [
         {"customer_id": "C1", "policy_id": "p", "stage_id": "call", "level": 1,
          "invoice_ids": ["B"]}
     ]  # fmt: skip
-    # A suspended customer is evaluated in full: a resumption may be due.
-    assert result.evaluated == (1 if suspend else 0)
-    assert result == _expected(policy, tuple(history))
+    # Already suspended, still at the suspending stage: nothing changes.
+    assert result.evaluated == 0
+    assert result == expected
+
+
+def test_a_change_of_service_takes_the_full_evaluation() -> None:
+    stage = Stage(id="cut", trigger=StageTrigger(days_overdue=10), suspend_service=True)
+    policy = REMINDERS.evolve(stages=[stage])
+    history = _daily(policy, INVOICES)
+    # The suspension record lost: the suspension is due again.
+    lost = [r for r in history if r.kind != "suspend_service"]
+    result, expected = _both(policy, INVOICES, lost)
+    assert result.evaluated == 1
+    assert result.actions["kind"].to_pylist() == ["suspend_service"]
+    assert result == expected
+    # The invoice paid since: the service resumes.
+    paid = [i.evolve(status="paid") if i.id == "B" else i for i in INVOICES]
+    result, expected = _both(policy, paid, history)
+    assert result.evaluated == 1
+    assert result.actions["kind"].to_pylist() == ["resume_service"]
+    assert result == expected
 
 
 def test_a_quiet_customer_takes_its_highest_stage_with_the_invoices_at_it() -> None:

@@ -9,8 +9,9 @@ The quick check is the object engine's (`dunning.engine.fast.first_pass`), vecto
 policy whose shape allows it (`CompiledPolicy.fast`), an open invoice is quiet when the key
 tails its due date requires (worked out once per due date by `quick_plan`) are all in the
 history. A customer leaves the bulk path when any of its invoices might need something: a
-stage reached, a pause that may apply (dispute, promise, plan, do-not-contact), payments,
-credit notes or charges, a charge or a suspension in its history, an unknown or repeated id.
+reminder or stage not yet in the history, a pause that may apply (dispute, promise, plan,
+do-not-contact), payments, credit notes or charges, a change of service due (a suspension,
+or its lifting), a charge in its history, an unknown or repeated id.
 Leaving the bulk path means "evaluate in full", never "something is due".
 """
 
@@ -50,14 +51,8 @@ __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 _EPOCH: Final = date(1970, 1, 1)
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("payments", "credit_notes", "charges", "terms", "untaxed")
-#: History kinds whose customers are evaluated in full: failed charges start retries, and a
-#: suspension may have to be lifted.
-_FULL_KINDS: Final = (
-    ActionKind.AUTOMATIC_CHARGE.value,
-    ActionKind.RETRY_CHARGE.value,
-    ActionKind.SUSPEND_SERVICE.value,
-    ActionKind.RESUME_SERVICE.value,
-)
+#: History kinds whose customers are evaluated in full: failed charges start retries.
+_FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 
 
 def as_table(data: Any, what: str) -> Any:
@@ -126,6 +121,8 @@ class _Portfolio:
             cp if cp is not None and cp.fast and not cp.pause_min else None
         )
         self.excluded = self._excluded()
+        self.suspends = self._executed(ActionKind.SUSPEND_SERVICE)
+        self.resumes = self._executed(ActionKind.RESUME_SERVICE)
         self.done = self._done()
         self.planned = pa.array(
             sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
@@ -148,6 +145,43 @@ class _Portfolio:
         kinds = _column(self.history, "kind")
         parts.append(self.history_customers.filter(pc.is_in(kinds, pa.array(_FULL_KINDS))))
         return pc.unique(pa.concat_arrays([p.cast(pa.string()) for p in parts]))
+
+    def _executed(self, kind: ActionKind) -> tuple[Any, Any]:
+        """Customers with executed records of `kind`, and how many each (as `HistoryIndex`)."""
+        history = self.history
+        chosen = pc.equal(_column(history, "kind"), kind.value)
+        if "status" in history.column_names:
+            status = pc.fill_null(_column(history, "status"), HistoryStatus.EXECUTED.value)
+            chosen = pc.and_(chosen, pc.equal(status, HistoryStatus.EXECUTED.value))
+        counted = pc.value_counts(self.history_customers.filter(chosen))
+        return counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
+
+    def _count(self, counted: tuple[Any, Any], customer_ids: Any) -> Any:
+        at = pc.index_in(customer_ids, value_set=counted[0])
+        found = np.zeros(len(customer_ids), dtype=np.int64)
+        valid = pc.is_valid(at).to_numpy(zero_copy_only=False)
+        if valid.any():
+            found[valid] = counted[1][at.drop_null().to_numpy()]
+        return found
+
+    def _service_changes(self, customer_ids: Any, levels: Any) -> Any:
+        """Customers whose invoices are all quiet but whose service must change.
+
+        As the object engine decides it (`rules.service.service_change`): suspended by the
+        history but no longer at a suspending stage, or at one and not suspended.
+        """
+        cp = self.compiled
+        assert cp is not None
+        reached = pa.table(
+            {"customer_id": customer_ids, "suspending": pa.array(levels >= cp.suspend_from)}
+        )
+        grouped = reached.group_by("customer_id").aggregate([("suspending", "any")])
+        customers = grouped["customer_id"].combine_chunks()
+        at_stage = grouped["suspending_any"].combine_chunks().to_numpy(zero_copy_only=False)
+        suspends = self._count(self.suspends, customers)
+        resumes = self._count(self.resumes, customers)
+        change = (at_stage & (suspends <= resumes)) | (~at_stage & (suspends > resumes))
+        return customers.filter(pa.array(change))
 
     def _done(self) -> Any:
         """Every occurrence key done (executed or skipped): covers, else the key itself."""
@@ -326,7 +360,12 @@ class _Portfolio:
         check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
         if check.any():
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
-        return pc.unique(customer_ids.filter(pa.array(full_np)))
+        found = pc.unique(customer_ids.filter(pa.array(full_np)))
+        quiet = pc.invert(pc.is_in(customer_ids, value_set=found)).to_numpy(zero_copy_only=False)
+        if quiet.any():
+            changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
+            found = pa.concat_arrays([found, changes])
+        return found
 
     def _unfinished(
         self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any, levels: Any
@@ -348,8 +387,7 @@ class _Portfolio:
         level_of = np.zeros(len(days), dtype=np.int32)
         for index, day in enumerate(days.tolist()):
             plan = self.plan(day)
-            # A suspending stage may change the service (or a date is out of range): in full.
-            if plan is None or plan[1] >= cp.suspend_from:
+            if plan is None:  # a date out of range: the full evaluation says why
                 bad[index] = True
                 needs_of.append([])
                 continue
