@@ -17,8 +17,10 @@ Leaving the bulk path means "evaluate in full", never "something is due".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any, Final
 
 from dunning.columnar._arrow import np, pa, pc
@@ -50,7 +52,9 @@ __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 
 _EPOCH: Final = date(1970, 1, 1)
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
-_FULL_ONLY: Final = ("payments", "credit_notes", "charges", "terms", "untaxed")
+_FULL_ONLY: Final = ("charges", "terms", "untaxed")
+#: Columns of amounts received: an invoice they settle is quiet; any other is checked.
+_RECEIVED: Final = ("payments", "credit_notes")
 #: History kinds whose customers are evaluated in full: failed charges start retries.
 _FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 
@@ -358,6 +362,9 @@ class _Portfolio:
             full = pc.or_(full, pc.and_(pending, pc.is_in(invoice_ids, value_set=self.planned)))
         full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool).copy()
         check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
+        received = [name for name in _RECEIVED if name in names]
+        if received:
+            self._settled(table, received, check, full_np)
         if check.any():
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         found = pc.unique(customer_ids.filter(pa.array(full_np)))
@@ -366,6 +373,30 @@ class _Portfolio:
             changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
             found = pa.concat_arrays([found, changes])
         return found
+
+    def _settled(self, table: Any, received: list[str], check: Any, full: Any) -> None:
+        """Take the invoices settled by payments and credit notes out of `check`.
+
+        As the object engine's first pass: the principal on `as_of` (total less what was
+        received on or before it) at or below zero makes the invoice quiet; above zero, the
+        invoice is checked like any other. Amounts in an unexpected shape, or in another
+        currency, send it to the full evaluation, which says why.
+        """
+        given = np.zeros(len(check), dtype=bool)
+        for name in received:
+            given |= pc.is_valid(table.column(name)).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(given & check)
+        if not len(rows):
+            return
+        chosen = pa.array(rows)
+        part = table.select(["currency", "total", *received]).take(chosen).to_pylist()
+        for row, data in zip(rows.tolist(), part, strict=True):
+            principal = _principal(data, received, self.as_of)
+            if principal is None:
+                full[row] = True
+                check[row] = False
+            elif principal <= 0:
+                check[row] = False
 
     def _unfinished(
         self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any, levels: Any
@@ -436,6 +467,33 @@ class _Portfolio:
             history=history,
             plans=self.plans,
         )
+
+
+def _principal(data: dict[str, Any], received: list[str], as_of: date) -> Decimal | None:
+    """`rules.context.principal_on` of one row, or None for amounts it cannot read."""
+    try:
+        owed = Decimal(data["total"])
+        for name in received:
+            items = data[name]
+            if items is None:
+                continue
+            if isinstance(items, str):
+                items = json.loads(items, parse_float=Decimal)
+            for item in items:
+                on = item["date"]
+                on = on if isinstance(on, date) else date.fromisoformat(on)
+                amount = item["amount"]
+                if isinstance(amount, dict):
+                    if amount.get("currency", data["currency"]) != data["currency"]:
+                        return None
+                    amount = amount["amount"]
+                if isinstance(amount, float):
+                    return None
+                if on <= as_of:
+                    owed -= Decimal(amount)
+    except (ArithmeticError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return owed
 
 
 def _history_records(table: Any) -> list[HistoryRecord]:
