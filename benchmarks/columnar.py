@@ -259,7 +259,7 @@ def _worker(size: int, portfolio: str, seed: int) -> dict[str, Any]:
 
 
 def _sizes(text: str) -> tuple[int, ...]:
-    return tuple(int(part.replace("_", "")) for part in text.split(","))
+    return tuple(int(part.replace("_", "")) for part in text.split(",") if part)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -282,7 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'portfolio':9} {'size':>9} {'full':>8} {'µs/inv':>7} {'inv/s':>10} "
         f"{'÷floor':>7} {'÷np floor':>9} {'object µs':>9} {'×object':>7} {'peak MB':>8}"
     )
-    print(header)
+    if args.sizes:
+        print(header)
     for size in args.sizes:
         for portfolio in args.portfolios.split(","):
             r = _worker(size, portfolio, args.seed)
