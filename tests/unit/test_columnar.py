@@ -370,3 +370,76 @@ def test_a_quiet_customer_takes_its_highest_stage_with_the_invoices_at_it() -> N
     ]  # fmt: skip
     evaluation = evaluate(invoices, policy, AS_OF, customers=CUSTOMERS, history=history)
     assert result == evaluation_tables(evaluation, [(i.id, i.customer_id) for i in invoices])
+
+
+def test_batches_dictionaries_and_date64_columns_are_read_as_their_values() -> None:
+    table = invoices_table(INVOICES)
+    table = _replace(table, "currency", table["currency"].dictionary_encode())
+    table = _replace(table, "due_date", table["due_date"].cast(pa.date64()))
+    result = evaluate_table(
+        table.to_batches(max_chunksize=2), POLICY, AS_OF, customers=customers_table(CUSTOMERS)
+    )
+    assert result == _expected(POLICY)
+
+
+def test_payments_settling_an_invoice_make_it_quiet_in_bulk() -> None:
+    paid = INVOICES[0].evolve(
+        payments=[
+            {
+                "id": "P1",
+                "date": date(2026, 3, 1),
+                "amount": {"amount": "200.00", "currency": "USD"},
+            }
+        ]
+    )
+    later = INVOICES[0].evolve(
+        id="A2",
+        customer_id="C1",
+        payments=[
+            {"id": "P2", "date": date(2026, 3, 11), "amount": {"amount": "200", "currency": "USD"}}
+        ],
+    )
+    invoices = [paid, later, *INVOICES[2:]]
+    result = evaluate_table(
+        invoices_table(invoices), REMINDERS, AS_OF, customers=customers_table(CUSTOMERS)
+    )
+    # A2 is paid after the evaluation date: still owed, its reminder is due.
+    assert result.outcomes["outcome"].to_pylist() == ["quiet", "acted", "quiet", "quiet"]
+    assert result.evaluated == 1  # only A2's customer: A is settled, found quiet in bulk
+    evaluation = evaluate(invoices, REMINDERS, AS_OF, customers=CUSTOMERS)
+    assert result == evaluation_tables(evaluation, [(i.id, i.customer_id) for i in invoices])
+
+
+@pytest.mark.parametrize(
+    ("payments", "outcome"),
+    [
+        ('[{"id": "P", "date": "2026-03-01", "amount": {"amount": "1", "currency": "EUR"}}]',
+         "rejected"),
+        ('[{"id": "P", "date": "not a date", "amount": "1.00"}]', "rejected"),
+    ],
+)  # fmt: skip
+def test_payments_the_bulk_path_cannot_read_take_the_full_evaluation(
+    payments: str, outcome: str
+) -> None:
+    table = invoices_table(INVOICES)
+    cells = table["payments"].to_pylist()
+    cells[0] = payments
+    table = _replace(table, "payments", pa.array(cells, pa.string()))
+    result = evaluate_table(table, REMINDERS, AS_OF, customers=customers_table(CUSTOMERS))
+    assert result.outcomes["outcome"].to_pylist()[0] == outcome
+
+
+def test_a_cell_of_invalid_json_is_located() -> None:
+    table = invoices_table(INVOICES)
+    cells = table["payments"].to_pylist()
+    cells[1] = "[{"
+    table = _replace(table, "payments", pa.array(cells, pa.string()))
+    message = "invoices: column 'payments' of 'B' is not valid JSON"
+    with pytest.raises(TableSchemaError, match=re.escape(message)):
+        evaluate_table(table, POLICY, AS_OF, customers=customers_table(CUSTOMERS))
+
+
+def test_a_column_given_twice_is_refused() -> None:
+    table = pa.Table.from_arrays([_TABLE["id"], _TABLE["id"]], names=["id", "id"])
+    with pytest.raises(TableSchemaError, match="invoices: column 'id' is given twice"):
+        evaluate_table(table, POLICY, AS_OF, customers=customers_table(CUSTOMERS))

@@ -208,14 +208,14 @@ def conform(table: Any, columns: Mapping[str, Column], what: str) -> Any:
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def _decode(name: str, text: str, row: int, what: str) -> Any:
+def _decode(name: str, text: str, row: dict[str, Any], what: str) -> Any:
     if name == "terms" and not text.lstrip().startswith("{"):
         return text  # the terms' text, e.g. "2/10 net 30"
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise TableSchemaError(
-            f"{what}: column {name!r} in row {row} is not valid JSON: {error.msg}"
+            f"{what}: column {name!r} of {row.get('id')!r} is not valid JSON: {error.msg}"
         ) from None
 
 
@@ -225,7 +225,7 @@ def records(table: Any, what: str) -> list[dict[str, Any]]:
     JSON text in a list column (and in ``terms``) is decoded, with decimals kept exact.
 
     Raises:
-        TableSchemaError: for a cell of invalid JSON, naming the column and the row.
+        TableSchemaError: for a cell of invalid JSON, naming the column and the row's id.
     """
     rows: list[dict[str, Any]] = table.to_pylist()
     decoded = [
@@ -234,12 +234,12 @@ def records(table: Any, what: str) -> list[dict[str, Any]]:
         if (name in _JSON_NAMES or name == "terms") and _is_string(table.schema.field(name).type)
     ]
     out: list[dict[str, Any]] = []
-    for position, row in enumerate(rows):
+    for row in rows:
         clean = {name: value for name, value in row.items() if value is not None}
         for name in decoded:
             text = clean.get(name)
             if text is not None:
-                clean[name] = _decode(name, text, position, what)
+                clean[name] = _decode(name, text, row, what)
         out.append(clean)
     return out
 
