@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs bench clean postgresql stress
+.PHONY: demo test lint typecheck pytest docs bench clean postgresql java stress
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,17 @@ postgresql:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-pytest: $(STAMP) postgresql
+# The Spark tests start a local Spark, which needs a Java 17+ runtime; install the Debian
+# package when the machine has no `java`.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+		echo "installing a Java runtime for the Spark tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	fi
+
+pytest: $(STAMP) postgresql java
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n auto --cov --cov-report=term-missing
 
 test: lint typecheck pytest

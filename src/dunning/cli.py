@@ -4,6 +4,7 @@
 
     dunning due --policy portfolio.toml --invoices invoices.csv --customers customers.csv \
                 --as-of 2026-11-20 [--history history.csv] [--format table|json] [--strict]
+                [--format parquet [--output DIR]]  (invoices .parquet, .csv or .json)
                 [--render] [--catalog templates.toml] [--locale es_CO]
                 [--encoding cp1252] [--delimiter ';'] [--decimal-comma] [--date-format FMT]
                 [--round-to-minor-unit half_up|half_even] [--max-file-size 256M]
@@ -189,7 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     due.add_argument("--customers", required=True, type=Path, help="customers .csv or .json")
     due.add_argument("--as-of", required=True, type=_date, help="evaluation date, YYYY-MM-DD")
     due.add_argument("--history", type=Path, help="history .csv or .json of actions done")
-    due.add_argument("--format", choices=("table", "json"), default="table")
+    due.add_argument("--format", choices=("table", "json", "parquet"), default="table")
+    due.add_argument(
+        "--output",
+        type=Path,
+        default=Path("."),
+        help="with --format parquet: the directory of actions/skipped/outcomes/stages.parquet",
+    )
     _add_message_options(due)
     due.add_argument(
         "--render", action="store_true", help="print the messages, rendered for their channels"
@@ -445,6 +452,8 @@ def _policy(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Policy | PolicySet:
 
 
 def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.format == "parquet" or args.invoices.suffix == ".parquet":
+        return _due_parquet(args, out, err)
     options = _options(args)
     policy = _policy(args.policy, options.max_bytes)
     invoices, customers, history, errors = _inputs(
@@ -467,6 +476,56 @@ def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         locales = {customer.id: args.locale or customer.locale for customer in customers}
         print(actions_table(evaluation, locales=locales), file=out)
     return EXIT_OK
+
+
+def _due_parquet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`due` through the columnar engine: Parquet (or CSV/JSON) in, Parquet files out."""
+    from dunning.columnar import customers_table, history_table, invoices_table
+    from dunning.columnar.parquet import evaluate_parquet
+
+    if args.format != "parquet":
+        raise _UsageError("Parquet invoices give Parquet results: add --format parquet")
+    options = _options(args)
+    policy = _policy(args.policy, options.max_bytes)
+    invoices, bad = _columnar(args.invoices, read_invoices, invoices_table, options, err)
+    customers, bad_customers = _columnar(
+        args.customers, read_customers, customers_table, options, err
+    )
+    history, bad_history = _columnar(args.history, read_history, history_table, options, err)
+    errors = (*bad, *bad_customers, *bad_history)
+    if args.strict and errors:
+        print(f"dunning due: {_summary(errors, None)}; --strict: nothing evaluated", file=err)
+        return EXIT_INPUT
+    counts = evaluate_parquet(
+        invoices,
+        policy,
+        args.as_of,
+        customers=customers,
+        history=history,
+        output=args.output,
+    )
+    print(
+        f"{counts['actions']} actions; invoices: {counts['acted']} acted on, "
+        f"{counts['skipped']} skipped, {counts['paused']} paused, {counts['quiet']} quiet, "
+        f"{counts['rejected']} rejected; written to {args.output}",
+        file=out,
+    )
+    return EXIT_INPUT if args.strict and counts["rejected"] else EXIT_OK
+
+
+def _columnar(
+    path: Path | None,
+    read: Any,
+    build: Any,
+    options: ReadOptions,
+    err: TextIO,
+) -> tuple[Any, tuple[RowError, ...]]:
+    """A Parquet file as its path, or a CSV/JSON file read (bad rows reported) as a table."""
+    if path is None or path.suffix == ".parquet":
+        return path, ()
+    found = read(path, options)
+    _report(found.errors, err)
+    return build(found.items), found.errors
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:

@@ -16,6 +16,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── AllocationError(ValueError)          a payment that cannot be allocated as asked
     ├── PlanError(ValueError)                an installment plan that cannot be built as asked
     ├── InputError(ValueError)               a row of an input file that cannot be read
+    ├── TableSchemaError(ValueError)         an Arrow table whose columns break the schema
     ├── UnknownJurisdictionError(LookupError) a jurisdiction code the registry does not hold
     ├── StatutoryOptionError(ValueError)     a statutory preset's option missing or contradictory
     ├── ContactLawError(ValueError)          contact-law input missing or impossible (zone, consent)
@@ -66,6 +67,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreSchemaError",
+    "TableSchemaError",
     "TemplateError",
     "TemplateNotFoundError",
     "TermsError",
@@ -130,6 +132,10 @@ class PlanError(DunningError, ValueError):
 
 class InputError(DunningError, ValueError):
     """A row of an input file (invoices, customers, history) that cannot be read."""
+
+
+class TableSchemaError(DunningError, ValueError):
+    """An Arrow table with a missing, unknown or mistyped column, or a null in a required one."""
 
 
 class UnknownJurisdictionError(DunningError, LookupError):

@@ -1,0 +1,665 @@
+"""`evaluate_table`: the engine over Arrow tables, in bulk where it can and in full where it must.
+
+Customers are independent (DESIGN.md, partition invariance), so a portfolio splits into the
+customers whose invoices provably need nothing today, found in bulk, and the rest, which
+`dunning.engine.evaluate` decides on objects built for those customers alone. Both parts
+together give exactly the evaluation of the whole portfolio.
+
+The quick check is the object engine's (`dunning.engine.fast.first_pass`), vectorised: for a
+policy whose shape allows it (`CompiledPolicy.fast`), an open invoice is quiet when the key
+tails its due date requires (worked out once per due date by `quick_plan`) are all in the
+history. A customer leaves the bulk path when any of its invoices might need something: a
+reminder or stage not yet in the history, a pause that may apply (dispute, promise, plan,
+do-not-contact), payments, credit notes or charges, a change of service due (a suspension,
+or its lifting), a charge in its history, an unknown or repeated id.
+Leaving the bulk path means "evaluate in full", never "something is due".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from dunning.columnar._arrow import np, pa, pc
+from dunning.columnar.schema import (
+    CUSTOMER_COLUMNS,
+    HISTORY_COLUMNS,
+    INVOICE_COLUMNS,
+    conform,
+    history_table,
+    records,
+)
+from dunning.columnar.tables import (
+    OUTCOME_SCHEMA,
+    STAGE_SCHEMA,
+    TableEvaluation,
+    evaluation_tables,
+    outcomes_of,
+)
+from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.compiled import CompiledPolicy, compile_policy
+from dunning.engine.core import evaluate
+from dunning.engine.fast import quick_plan
+from dunning.errors import TableSchemaError
+from dunning.invoices import Channel, InvoiceStatus
+from dunning.plans import InstallmentPlan
+from dunning.policy.model import Policy, PolicySet
+
+__all__ = ["as_table", "evaluate_batches", "evaluate_table"]
+
+_EPOCH: Final = date(1970, 1, 1)
+#: Columns that only the full evaluation reads: a row giving one is evaluated in full.
+_FULL_ONLY: Final = ("charges", "terms", "untaxed")
+#: Columns of amounts received: an invoice they settle is quiet; any other is checked.
+_RECEIVED: Final = ("payments", "credit_notes")
+#: History kinds whose customers are evaluated in full: failed charges start retries.
+_FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
+
+
+def as_table(data: Any, what: str) -> Any:
+    """`data` as a ``pyarrow.Table``.
+
+    Accepts a ``pyarrow.Table``, a ``RecordBatch``, an iterable of record batches, a pandas or
+    polars frame (through Arrow), or any object exporting an Arrow stream.
+
+    Raises:
+        TableSchemaError: for anything else, naming the table.
+    """
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if module == "polars":
+        return data.to_arrow()
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.table(data)
+    if isinstance(data, Iterable) and not isinstance(data, str | bytes):
+        batches = list(data)
+        if all(isinstance(batch, pa.RecordBatch) for batch in batches) and batches:
+            return pa.Table.from_batches(batches)
+    raise TableSchemaError(
+        f"{what}: expected a pyarrow Table, RecordBatch or batches, or a pandas or polars "
+        f"frame; got {type(data).__name__}"
+    )
+
+
+class _Portfolio:
+    """What stays the same across the batches of one evaluation: policy, customers, history."""
+
+    def __init__(
+        self,
+        policy: Policy | PolicySet,
+        as_of: date,
+        customers: Any,
+        history: Any,
+        plans: Iterable[InstallmentPlan],
+    ) -> None:
+        self.policy = policy
+        self.as_of = as_of
+        self.today = (as_of - _EPOCH).days
+        self.plans = tuple(plans)
+        self.customers = conform(as_table(customers, "customers"), CUSTOMER_COLUMNS, "customers")
+        if history is None:
+            history = history_table(())
+        elif not isinstance(history, pa.Table | pa.RecordBatch) and not _frame(history):
+            history = history_table(history)
+        self.history = conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
+        _check_values(self.history, "kind", [k.value for k in ActionKind], "history")
+        for name, allowed in (
+            ("status", [s.value for s in HistoryStatus]),
+            ("channel", [c.value for c in Channel]),
+            ("decline", ["soft", "hard"]),
+        ):
+            if name in self.history.column_names:
+                _check_values(self.history, name, allowed, "history")
+        self.customer_ids = _column(self.customers, "id")
+        self.history_customers = _column(self.history, "customer_id")
+        cp = compile_policy(policy) if isinstance(policy, Policy) else None
+        self.compiled: CompiledPolicy | None = (
+            cp if cp is not None and cp.fast and not cp.pause_min else None
+        )
+        self.excluded = self._excluded()
+        self.suspends = self._executed(ActionKind.SUSPEND_SERVICE)
+        self.resumes = self._executed(ActionKind.RESUME_SERVICE)
+        self.done = self._done()
+        self.planned = pa.array(
+            sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
+        )
+        self._plan_of: dict[int, tuple[tuple[str, ...], int] | None] = {}
+
+    def _excluded(self) -> Any:
+        """Customers evaluated in full whatever their invoices: see the module docstring."""
+        parts = []
+        counted = pc.value_counts(self.customer_ids)
+        parts.append(counted.field("values").filter(pc.greater(counted.field("counts"), 1)))
+        cp = self.compiled
+        if (
+            cp is not None
+            and cp.policy.pauses.do_not_contact
+            and "do_not_contact" in self.customers.column_names
+        ):
+            flag = pc.fill_null(_column(self.customers, "do_not_contact"), False)
+            parts.append(self.customer_ids.filter(flag))
+        kinds = _column(self.history, "kind")
+        parts.append(self.history_customers.filter(pc.is_in(kinds, pa.array(_FULL_KINDS))))
+        return pc.unique(pa.concat_arrays([p.cast(pa.string()) for p in parts]))
+
+    def _executed(self, kind: ActionKind) -> tuple[Any, Any]:
+        """Customers with executed records of `kind`, and how many each (as `HistoryIndex`)."""
+        history = self.history
+        chosen = pc.equal(_column(history, "kind"), kind.value)
+        if "status" in history.column_names:
+            status = pc.fill_null(_column(history, "status"), HistoryStatus.EXECUTED.value)
+            chosen = pc.and_(chosen, pc.equal(status, HistoryStatus.EXECUTED.value))
+        counted = pc.value_counts(self.history_customers.filter(chosen))
+        return counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
+
+    def _count(self, counted: tuple[Any, Any], customer_ids: Any) -> Any:
+        at = pc.index_in(customer_ids, value_set=counted[0])
+        found = np.zeros(len(customer_ids), dtype=np.int64)
+        valid = pc.is_valid(at).to_numpy(zero_copy_only=False)
+        if valid.any():
+            found[valid] = counted[1][at.drop_null().to_numpy()]
+        return found
+
+    def _service_changes(self, customer_ids: Any, levels: Any) -> Any:
+        """Customers whose invoices are all quiet but whose service must change.
+
+        As the object engine decides it (`rules.service.service_change`): suspended by the
+        history but no longer at a suspending stage, or at one and not suspended.
+        """
+        cp = self.compiled
+        assert cp is not None
+        reached = pa.table(
+            {"customer_id": customer_ids, "suspending": pa.array(levels >= cp.suspend_from)}
+        )
+        grouped = reached.group_by("customer_id").aggregate([("suspending", "any")])
+        customers = grouped["customer_id"].combine_chunks()
+        at_stage = grouped["suspending_any"].combine_chunks().to_numpy(zero_copy_only=False)
+        suspends = self._count(self.suspends, customers)
+        resumes = self._count(self.resumes, customers)
+        change = (at_stage & (suspends <= resumes)) | (~at_stage & (suspends > resumes))
+        return customers.filter(pa.array(change))
+
+    def _done(self) -> Any:
+        """Every occurrence key done (executed or skipped): covers, else the key itself."""
+        history = self.history
+        if history.num_rows == 0:
+            return pa.array([], pa.string())
+        keep = pc.invert(pc.is_in(_column(history, "kind"), pa.array(_FULL_KINDS)))
+        if "status" in history.column_names:
+            failed = pc.equal(pc.fill_null(_column(history, "status"), "executed"), "failed")
+            keep = pc.and_(keep, pc.invert(failed))
+        if "covers" in history.column_names:
+            covers = _column(history, "covers")
+            lengths = pc.fill_null(pc.list_value_length(covers), 0)
+            own = pc.and_(keep, pc.equal(lengths, 0))
+            covered = pc.list_flatten(covers.filter(pc.and_(keep, pc.greater(lengths, 0))))
+            keys = pa.concat_arrays(
+                [_column(history, "key").filter(own), covered.cast(pa.string())]
+            )
+        else:
+            keys = _column(history, "key").filter(keep)
+        return pc.unique(keys)
+
+    def plan(self, due: int) -> tuple[tuple[str, ...], int] | None:
+        """The key tails an invoice due on day `due` needs done, and its level (None: full)."""
+        if due in self._plan_of:
+            return self._plan_of[due]
+        assert self.compiled is not None
+        try:
+            needs, level, _ = quick_plan(
+                self.compiled, date.fromordinal(_EPOCH.toordinal() + due), self.as_of
+            )
+            found: tuple[tuple[str, ...], int] | None = (tuple(sorted(needs)), level)
+        except (ArithmeticError, ValueError, OverflowError):
+            found = None  # a date out of range: the full evaluation says why
+        self._plan_of[due] = found
+        return found
+
+    def evaluate(self, table: Any) -> TableEvaluation:
+        """Evaluate one conformed invoice table holding whole customers."""
+        rows = table.num_rows
+        if rows == 0:
+            return TableEvaluation.concat(self.as_of, [])
+        customer_ids = _column(table, "customer_id")
+        levels = np.zeros(rows, dtype=np.int32)
+        full = self._full_customers(table, customer_ids, levels)
+        in_full = pc.is_in(customer_ids, full).to_numpy(zero_copy_only=False)
+        levels[in_full] = 0
+        staged = self._stages(table, levels) if levels.any() else None
+        if not in_full.any():
+            return self._quiet(table, staged)
+        part = table.filter(pa.array(in_full))
+        evaluation = self._evaluate(part, full)
+        tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
+        full_ids = part.column("id").to_pylist()
+        outcomes, details = outcomes_of(
+            evaluation, full_ids, part.column("customer_id").to_pylist()
+        )
+        mask = pa.array(in_full)
+        outcome = pc.replace_with_mask(
+            pa.repeat("quiet", rows).cast(pa.string()), mask, pa.array(outcomes, pa.string())
+        )
+        detail = pc.replace_with_mask(
+            pa.nulls(rows, pa.string()), mask, pa.array(details, pa.string())
+        )
+        result = pa.Table.from_arrays(
+            [_column(table, "id"), _column(table, "customer_id"), outcome, detail],
+            schema=OUTCOME_SCHEMA,
+        )
+        return TableEvaluation(
+            as_of=self.as_of,
+            actions=tables.actions,
+            skipped=tables.skipped,
+            outcomes=result,
+            stages=tables.stages if staged is None else _by_customer(tables.stages, staged),
+            evaluated=part.num_rows,
+        )
+
+    def _stages(self, table: Any, levels: Any) -> Any:
+        """The stages of customers whose invoices are all quiet, some at a stage.
+
+        As `dunning.engine.outcomes` files them: the highest level, and the invoices at it.
+        """
+        cp = self.compiled
+        assert cp is not None
+        at = np.flatnonzero(levels)
+        chosen = pa.array(at)
+        reached = pa.table(
+            {
+                "customer_id": _column(table, "customer_id").take(chosen),
+                "invoice_id": _column(table, "id").take(chosen),
+                "level": pa.array(levels[at], pa.int32()),
+            }
+        )
+        top = reached.group_by("customer_id").aggregate([("level", "max")])
+        joined = reached.join(top, "customer_id")
+        joined = joined.filter(pc.equal(joined["level"], joined["level_max"])).sort_by(
+            [("customer_id", "ascending"), ("invoice_id", "ascending")]
+        )
+        grouped = joined.group_by("customer_id", use_threads=False).aggregate(
+            [("invoice_id", "list"), ("level", "max")]
+        )
+        level = grouped["level_max"].combine_chunks()
+        names = pa.array([""] + [stage.stage.id for stage in cp.stages], pa.string())
+        return pa.Table.from_arrays(
+            [
+                grouped["customer_id"],
+                pa.repeat(cp.id, grouped.num_rows).cast(pa.string()),
+                names.take(level),
+                level,
+                grouped["invoice_id_list"],
+            ],
+            schema=STAGE_SCHEMA,
+        ).sort_by("customer_id")
+
+    def _quiet(self, table: Any, staged: Any) -> TableEvaluation:
+        empty = TableEvaluation.concat(self.as_of, [])
+        outcomes = pa.Table.from_arrays(
+            [
+                _column(table, "id"),
+                _column(table, "customer_id"),
+                pa.repeat("quiet", table.num_rows).cast(pa.string()),
+                pa.nulls(table.num_rows, pa.string()),
+            ],
+            schema=OUTCOME_SCHEMA,
+        )
+        return TableEvaluation(
+            as_of=self.as_of,
+            actions=empty.actions,
+            skipped=empty.skipped,
+            outcomes=outcomes,
+            stages=empty.stages if staged is None else staged,
+        )
+
+    def _full_customers(self, table: Any, customer_ids: Any, levels: Any) -> Any:
+        """The customers of `table` whose invoices the quick check cannot prove quiet.
+
+        Fills `levels` with the stage level of each invoice found quiet.
+        """
+        cp = self.compiled
+        if cp is None:
+            return pc.unique(customer_ids)
+        names = table.column_names
+        invoice_ids = _column(table, "id")
+        full = pc.is_null(pc.index_in(customer_ids, value_set=self.customer_ids))
+        full = pc.or_(full, pc.is_in(customer_ids, value_set=self.excluded))
+        counted = pc.value_counts(invoice_ids)
+        repeated = counted.field("values").filter(pc.greater(counted.field("counts"), 1))
+        if len(repeated):
+            full = pc.or_(full, pc.is_in(invoice_ids, value_set=repeated))
+        # Closed, or not issued yet: nothing can be due (the object engine's first test).
+        closed = pc.greater(_column(table, "issue_date"), pa.scalar(self.as_of, pa.date32()))
+        if "status" in names:
+            status = pc.fill_null(_column(table, "status"), InvoiceStatus.OPEN.value)
+            known = pc.is_in(status, pa.array([s.value for s in InvoiceStatus]))
+            full = pc.or_(full, pc.invert(known))
+            closed = pc.or_(closed, pc.not_equal(status, InvoiceStatus.OPEN.value))
+        pending = pc.invert(closed)
+        for name in _FULL_ONLY:
+            if name in names:
+                full = pc.or_(full, pc.and_(pending, pc.is_valid(table.column(name))))
+        pauses = cp.policy.pauses
+        if pauses.disputed and "disputed" in names:
+            disputed = pc.fill_null(_column(table, "disputed"), False)
+            full = pc.or_(full, pc.and_(pending, disputed))
+        if pauses.promise_to_pay and "promise_to_pay" in names:
+            promised = pc.fill_null(
+                pc.greater_equal(
+                    _column(table, "promise_to_pay"), pa.scalar(self.as_of, pa.date32())
+                ),
+                False,
+            )
+            full = pc.or_(full, pc.and_(pending, promised))
+        if pauses.installment_plan and len(self.planned):
+            full = pc.or_(full, pc.and_(pending, pc.is_in(invoice_ids, value_set=self.planned)))
+        full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool).copy()
+        check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
+        received = [name for name in _RECEIVED if name in names]
+        if received:
+            self._settled(table, received, check, full_np)
+        if check.any():
+            full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
+        found = pc.unique(customer_ids.filter(pa.array(full_np)))
+        quiet = pc.invert(pc.is_in(customer_ids, value_set=found)).to_numpy(zero_copy_only=False)
+        if quiet.any():
+            changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
+            found = pa.concat_arrays([found, changes])
+        return found
+
+    def _settled(self, table: Any, received: list[str], check: Any, full: Any) -> None:
+        """Take the invoices settled by payments and credit notes out of `check`.
+
+        As the object engine's first pass: the principal on `as_of` (total less what was
+        received on or before it) at or below zero makes the invoice quiet; above zero, the
+        invoice is checked like any other. Amounts in an unexpected shape, or in another
+        currency, send it to the full evaluation, which says why.
+        """
+        given = np.zeros(len(check), dtype=bool)
+        for name in received:
+            given |= pc.is_valid(table.column(name)).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(given & check)
+        if not len(rows):
+            return
+        chosen = pa.array(rows)
+        part = table.select(["currency", "total", *received]).take(chosen).to_pylist()
+        for row, data in zip(rows.tolist(), part, strict=True):
+            principal = _principal(data, received, self.as_of)
+            if principal is None:
+                full[row] = True
+                check[row] = False
+            elif principal <= 0:
+                check[row] = False
+
+    def _unfinished(
+        self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any, levels: Any
+    ) -> Any:
+        """Of the open invoices in `check`, those whose due date needs keys not yet done.
+
+        Fills `levels` with the stage level of each of the others (quiet, maybe at a stage).
+        """
+        cp = self.compiled
+        assert cp is not None
+        rows = np.flatnonzero(check)
+        due = _column(table, "due_date").cast(pa.int32()).to_numpy()[rows]
+        days, where = np.unique(due, return_inverse=True)
+        tails: list[str] = []
+        position: dict[str, int] = {}
+        needs_of: list[list[int]] = []
+        out = np.zeros(len(check), dtype=bool)
+        bad = np.zeros(len(days), dtype=bool)
+        level_of = np.zeros(len(days), dtype=np.int32)
+        for index, day in enumerate(days.tolist()):
+            plan = self.plan(day)
+            if plan is None:  # a date out of range: the full evaluation says why
+                bad[index] = True
+                needs_of.append([])
+                continue
+            level_of[index] = plan[1]
+            needs_of.append([position.setdefault(t, len(position)) for t in plan[0]])
+        tails = list(position)
+        out[rows[bad[where]]] = True
+        levels[rows] = level_of[where]
+        counts = np.array([len(n) for n in needs_of], dtype=np.int64)[where]
+        counts[bad[where]] = 0
+        total = int(counts.sum())
+        if total == 0:
+            return out
+        owner = np.repeat(np.arange(len(rows)), counts)
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        width = max(len(n) for n in needs_of)
+        matrix = np.full((len(days), width), -1, dtype=np.int64)
+        for index, needs in enumerate(needs_of):
+            matrix[index, : len(needs)] = needs
+        tail_ids = matrix[where[owner], np.arange(total) - starts]
+        chosen = pa.array(rows[owner])
+        keys = pc.binary_join_element_wise(
+            pa.scalar(cp.prefix[:-1]),
+            _escape(customer_ids.take(chosen)),
+            _escape(invoice_ids.take(chosen)),
+            pa.array(tails, pa.string()).take(pa.array(tail_ids)),
+            ":",
+        )
+        missing = pc.invert(pc.is_in(keys, value_set=self.done)).to_numpy(zero_copy_only=False)
+        lacking = np.bincount(owner, weights=missing, minlength=len(rows)) > 0
+        out[rows[lacking]] = True
+        return out
+
+    def _evaluate(self, part: Any, full: Any) -> Any:
+        """The object engine on the customers `full`, with their invoices, records, plans."""
+        invoices = records(part, "invoices")
+        chosen = pc.is_in(self.customer_ids, value_set=full)
+        customers = records(self.customers.filter(chosen), "customers")
+        owned = pc.is_in(self.history_customers, value_set=full)
+        history = _history_records(self.history.filter(owned))
+        return evaluate(
+            invoices,
+            self.policy,
+            self.as_of,
+            customers=customers,
+            history=history,
+            plans=self.plans,
+        )
+
+
+def _principal(data: dict[str, Any], received: list[str], as_of: date) -> Decimal | None:
+    """`rules.context.principal_on` of one row, or None for amounts it cannot read."""
+    try:
+        owed = Decimal(data["total"])
+        for name in received:
+            items = data[name]
+            if items is None:
+                continue
+            if isinstance(items, str):
+                items = json.loads(items, parse_float=Decimal)
+            for item in items:
+                on = item["date"]
+                on = on if isinstance(on, date) else date.fromisoformat(on)
+                amount = item["amount"]
+                if isinstance(amount, dict):
+                    if amount.get("currency", data["currency"]) != data["currency"]:
+                        return None
+                    amount = amount["amount"]
+                if isinstance(amount, float):
+                    return None
+                if on <= as_of:
+                    owed -= Decimal(amount)
+    except (ArithmeticError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return owed
+
+
+def _history_records(table: Any) -> list[HistoryRecord]:
+    """The records of a history table whose values are checked (see `_Portfolio`).
+
+    Built without validating each record again: the schema and the value checks of the
+    whole table are what `HistoryRecord` would check of each.
+    """
+    rows = table.num_rows
+    names = table.column_names
+
+    def values(name: str) -> list[Any]:
+        return table.column(name).to_pylist() if name in names else [None] * rows
+
+    construct = HistoryRecord._construct
+    executed = HistoryStatus.EXECUTED
+    columns = zip(*(values(name) for name in HISTORY_COLUMNS), strict=True)
+    return [
+        construct(
+            key=row[0],
+            kind=ActionKind(row[1]),
+            customer_id=row[2],
+            on=row[3],
+            status=executed if row[4] is None else HistoryStatus(row[4]),
+            invoice_ids=tuple(row[5] or ()),
+            covers=tuple(row[6] or ()),
+            channel=None if row[7] is None else Channel(row[7]),
+            decline=row[8],
+            decline_code=row[9],
+        )
+        for row in columns
+    ]
+
+
+def _by_customer(evaluated: Any, quiet: Any) -> Any:
+    """Stages of the two parts in customer order, as `evaluate` lists them."""
+    return pa.concat_tables([evaluated, quiet]).sort_by("customer_id")
+
+
+def _column(table: Any, name: str) -> Any:
+    """One column of `table` as a single array."""
+    return table.column(name).combine_chunks()
+
+
+def _frame(data: Any) -> bool:
+    return type(data).__module__.split(".")[0] in {"pandas", "polars"} or hasattr(
+        data, "__arrow_c_stream__"
+    )
+
+
+def _escape(values: Any) -> Any:
+    """`dunning.engine.keys.escape`, vectorised."""
+    return pc.replace_substring(pc.replace_substring(values, "%", "%25"), ":", "%3A")
+
+
+def _check_values(table: Any, name: str, allowed: list[str], what: str) -> None:
+    column = table.column(name)
+    bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(allowed))))
+    if pc.any(bad).as_py():
+        row = pc.index(bad, True).as_py()
+        raise TableSchemaError(
+            f"{what}: column {name!r} in row {row} is {column[row].as_py()!r}; it must be one "
+            f"of {', '.join(allowed)}"
+        )
+
+
+def evaluate_table(
+    invoices: Any,
+    policy: Policy | PolicySet,
+    as_of: date,
+    *,
+    customers: Any,
+    history: Any = None,
+    plans: Iterable[InstallmentPlan] = (),
+) -> TableEvaluation:
+    """Decide what is due on `as_of` for a table of invoices, as `dunning.evaluate` does.
+
+    The result holds the same keys, figures, reasons and outcomes as `evaluate` on the same
+    portfolio (a property test proves it), as Arrow tables: see `TableEvaluation`.
+
+    Args:
+        invoices: the invoice table (`INVOICE_COLUMNS`): a ``pyarrow.Table``, record batches,
+            or a pandas or polars frame.
+        policy: a `Policy` (its quiet invoices are found in bulk) or a `PolicySet` (every
+            invoice then takes the full evaluation).
+        as_of: the evaluation date.
+        customers: the customer table (`CUSTOMER_COLUMNS`).
+        history: the history table (`HISTORY_COLUMNS`), or `HistoryRecord`s; None for none.
+        plans: installment plans; a plan in good standing pauses dunning of its invoices.
+
+    Raises:
+        TableSchemaError: a table with a missing, unknown or mistyped column, or a null in a
+            required one (naming the table, the column and the row).
+
+    >>> from datetime import date
+    >>> from dunning import Customer, Invoice, Policy, ReminderStep
+    >>> from dunning.columnar import customers_table, invoices_table
+    >>> policy = Policy(id="p", steps=[ReminderStep(
+    ...     id="due", offset_days=0, channels=["email"], template="due")])
+    >>> customer = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x"}])
+    >>> invoice = Invoice(id="I", customer_id="C", currency="USD", total="10.00",
+    ...                   issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+    >>> result = evaluate_table(invoices_table([invoice]), policy, date(2026, 1, 31),
+    ...                         customers=customers_table([customer]))
+    >>> result.actions.select(["kind", "key"]).to_pylist()
+    [{'kind': 'send_message', 'key': 'p:C:I:step:due:0@email'}]
+    """
+    portfolio = _Portfolio(policy, as_of, customers, history, plans)
+    table = conform(as_table(invoices, "invoices"), INVOICE_COLUMNS, "invoices")
+    return portfolio.evaluate(table)
+
+
+def evaluate_batches(
+    batches: Iterable[Any],
+    policy: Policy | PolicySet,
+    as_of: date,
+    *,
+    customers: Any,
+    history: Any = None,
+    plans: Iterable[InstallmentPlan] = (),
+) -> Iterator[TableEvaluation]:
+    """Evaluate invoice batches as they come, holding one batch (and one customer) at a time.
+
+    The batches must list each customer's invoices together, customers in ascending id
+    order (sort a file by ``customer_id`` once; a Spark partition is sorted within). The
+    rows of the last customer of a batch wait for the next batch, so a customer split across
+    batches is still evaluated whole. Each result covers the customers completed so far;
+    `TableEvaluation.concat` of all of them equals `evaluate_table` on the whole portfolio.
+
+    Args:
+        batches: record batches or tables of the invoice schema (`INVOICE_COLUMNS`).
+        policy: see `evaluate_table`.
+        as_of: the evaluation date.
+        customers: the customer table, held whole.
+        history: the history table, held whole (or None).
+        plans: installment plans.
+
+    Raises:
+        TableSchemaError: for a batch out of customer order, or one that breaks the schema.
+    """
+    portfolio = _Portfolio(policy, as_of, customers, history, plans)
+    waiting: Any = None
+    last: str | None = None
+    number = 0
+    for batch in batches:
+        number += 1
+        table = conform(as_table(batch, "invoices"), INVOICE_COLUMNS, "invoices")
+        if table.num_rows == 0:
+            continue
+        ids = _column(table, "customer_id")
+        first = ids[0].as_py()
+        if (last is not None and first < last) or (
+            len(ids) > 1 and not pc.all(pc.greater_equal(ids[1:], ids[:-1])).as_py()
+        ):
+            raise TableSchemaError(
+                f"invoices: batch {number} is not in ascending customer_id order after "
+                f"{last!r}; sort the invoices by customer_id to stream them"
+            )
+        if waiting is not None:
+            table = pa.concat_tables([waiting, table])
+            ids = _column(table, "customer_id")
+        last = ids[-1].as_py()
+        tail = pc.equal(ids, last)
+        waiting = table.filter(tail)
+        done = table.filter(pc.invert(tail))
+        if done.num_rows:
+            yield portfolio.evaluate(done)
+    if waiting is not None and waiting.num_rows:
+        yield portfolio.evaluate(waiting)
