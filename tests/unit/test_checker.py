@@ -512,6 +512,8 @@ def test_a_saved_counterexample_runs_again_after_a_change_and_goes_once_kept(
     assert check_policy(fixed, promises, days=20, max_examples=1, database=database).kept
     # ... so one example of the unbounded policy finds nothing any more.
     assert check_policy(unbounded, promises, days=20, max_examples=1, database=database).kept
+
+
 # -- contact_law ------------------------------------------------------------------------------
 
 

@@ -131,7 +131,7 @@ class _Portfolio:
         self.planned = pa.array(
             sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
         )
-        self._plan_of: dict[int, tuple[tuple[str, ...], int] | None] = {}
+        self._plan_of: dict[int, tuple[tuple[str, ...], int, tuple[str, ...]] | None] = {}
 
     def _excluded(self) -> Any:
         """Customers evaluated in full whatever their invoices: see the module docstring."""
@@ -176,8 +176,13 @@ class _Portfolio:
         """
         cp = self.compiled
         assert cp is not None
+        # By level: whether an invoice at it has reached a stage that suspends service.
+        suspending = np.zeros(len(cp.stages) + 1, dtype=bool)
+        for stage in cp.stages:
+            if stage.stage.suspend_service:
+                suspending[stage.level :] = True
         reached = pa.table(
-            {"customer_id": customer_ids, "suspending": pa.array(levels >= cp.suspend_from)}
+            {"customer_id": customer_ids, "suspending": pa.array(suspending[levels])}
         )
         grouped = reached.group_by("customer_id").aggregate([("suspending", "any")])
         customers = grouped["customer_id"].combine_chunks()
@@ -208,16 +213,23 @@ class _Portfolio:
             keys = _column(history, "key").filter(keep)
         return pc.unique(keys)
 
-    def plan(self, due: int) -> tuple[tuple[str, ...], int] | None:
-        """The key tails an invoice due on day `due` needs done, and its level (None: full)."""
+    def plan(self, due: int) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
+        """What the quick check needs of an invoice due on day `due` (None: evaluate in full).
+
+        The key tails it needs done, its stage level, and the key tails it must not have done.
+        """
         if due in self._plan_of:
             return self._plan_of[due]
         assert self.compiled is not None
         try:
-            needs, level, _ = quick_plan(
+            needs, level, _, absent, dated = quick_plan(
                 self.compiled, date.fromordinal(_EPOCH.toordinal() + due), self.as_of
             )
-            found: tuple[tuple[str, ...], int] | None = (tuple(sorted(needs)), level)
+            # Stages whose recorded day counts (fees, interest and suspensions date from
+            # it) are judged by the full evaluation: the keys alone do not say it.
+            found: tuple[tuple[str, ...], int, tuple[str, ...]] | None = (
+                None if dated else (tuple(sorted(needs)), level, tuple(sorted(absent)))
+            )
         except (ArithmeticError, ValueError, OverflowError):
             found = None  # a date out of range: the full evaluation says why
         self._plan_of[due] = found
@@ -403,54 +415,72 @@ class _Portfolio:
     ) -> Any:
         """Of the open invoices in `check`, those whose due date needs keys not yet done.
 
-        Fills `levels` with the stage level of each of the others (quiet, maybe at a stage).
+        Or that have done a stage above the level reached (it sticks: the full evaluation
+        says what follows). Fills `levels` with the stage level of each of the others
+        (quiet, maybe at a stage).
         """
-        cp = self.compiled
-        assert cp is not None
         rows = np.flatnonzero(check)
         due = _column(table, "due_date").cast(pa.int32()).to_numpy()[rows]
         days, where = np.unique(due, return_inverse=True)
-        tails: list[str] = []
-        position: dict[str, int] = {}
-        needs_of: list[list[int]] = []
         out = np.zeros(len(check), dtype=bool)
         bad = np.zeros(len(days), dtype=bool)
         level_of = np.zeros(len(days), dtype=np.int32)
+        needs_of: list[tuple[str, ...]] = []
+        absent_of: list[tuple[str, ...]] = []
         for index, day in enumerate(days.tolist()):
             plan = self.plan(day)
-            if plan is None:  # a date out of range: the full evaluation says why
+            if plan is None:  # a date out of range, or dated entries: the full evaluation
                 bad[index] = True
-                needs_of.append([])
+                needs_of.append(())
+                absent_of.append(())
                 continue
             level_of[index] = plan[1]
-            needs_of.append([position.setdefault(t, len(position)) for t in plan[0]])
-        tails = list(position)
+            needs_of.append(plan[0])
+            absent_of.append(plan[2])
         out[rows[bad[where]]] = True
         levels[rows] = level_of[where]
-        counts = np.array([len(n) for n in needs_of], dtype=np.int64)[where]
-        counts[bad[where]] = 0
+        ids = (customer_ids, invoice_ids)
+        needed = self._done_count(rows, where, needs_of, *ids)
+        lacking = needed < np.array([len(n) for n in needs_of], dtype=np.int64)[where]
+        out[rows[lacking]] = True
+        if any(absent_of):
+            out[rows[self._done_count(rows, where, absent_of, *ids) > 0]] = True
+        return out
+
+    def _done_count(
+        self,
+        rows: Any,
+        where: Any,
+        tails_of: list[tuple[str, ...]],
+        customer_ids: Any,
+        invoice_ids: Any,
+    ) -> Any:
+        """For each of `rows`, how many of the key tails of its due date are done."""
+        cp = self.compiled
+        assert cp is not None
+        position: dict[str, int] = {}
+        numbered = [[position.setdefault(t, len(position)) for t in tails] for tails in tails_of]
+        counts = np.array([len(n) for n in numbered], dtype=np.int64)[where]
         total = int(counts.sum())
         if total == 0:
-            return out
+            return np.zeros(len(rows), dtype=np.int64)
         owner = np.repeat(np.arange(len(rows)), counts)
         starts = np.repeat(np.cumsum(counts) - counts, counts)
-        width = max(len(n) for n in needs_of)
-        matrix = np.full((len(days), width), -1, dtype=np.int64)
-        for index, needs in enumerate(needs_of):
-            matrix[index, : len(needs)] = needs
+        width = max(len(n) for n in numbered)
+        matrix = np.full((len(numbered), width), -1, dtype=np.int64)
+        for index, tails in enumerate(numbered):
+            matrix[index, : len(tails)] = tails
         tail_ids = matrix[where[owner], np.arange(total) - starts]
         chosen = pa.array(rows[owner])
         keys = pc.binary_join_element_wise(
             pa.scalar(cp.prefix[:-1]),
             _escape(customer_ids.take(chosen)),
             _escape(invoice_ids.take(chosen)),
-            pa.array(tails, pa.string()).take(pa.array(tail_ids)),
+            pa.array(list(position), pa.string()).take(pa.array(tail_ids)),
             ":",
         )
-        missing = pc.invert(pc.is_in(keys, value_set=self.done)).to_numpy(zero_copy_only=False)
-        lacking = np.bincount(owner, weights=missing, minlength=len(rows)) > 0
-        out[rows[lacking]] = True
-        return out
+        done = pc.is_in(keys, value_set=self.done).to_numpy(zero_copy_only=False)
+        return np.bincount(owner, weights=done, minlength=len(rows)).astype(np.int64)
 
     def _evaluate(self, part: Any, full: Any) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
