@@ -25,6 +25,9 @@ from dunning.policy.model import (
 
 __all__ = ["CompiledPolicy", "CompiledStage", "CompiledStep", "compile_policy", "per_currency"]
 
+#: Occurrence numbers below this have their key tails kept for the whole run.
+_CACHED_TAILS = 1024
+
 _TONE_RANK = {Tone.FRIENDLY: 0, Tone.NEUTRAL: 1, Tone.FIRM: 2, Tone.FINAL: 3}
 
 
@@ -56,6 +59,10 @@ class CompiledStep:
     def tail(self, number: int) -> str:
         """The part of occurrence `number`'s key after the invoice: ``step:<id>:<number>``."""
         tails = self.tails
+        if number >= _CACHED_TAILS:
+            # A far evaluation day reaches numbers in the hundreds of thousands: those are
+            # written when asked for, so the run's memory does not grow with the span.
+            return f"{self.key}{number}"
         while len(tails) <= number:
             tails.append(f"{self.key}{len(tails)}")
         return tails[number]

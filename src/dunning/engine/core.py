@@ -204,26 +204,31 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
         marks = ctx.marks()
         try:
             _invoice(ctx, cp, invoice, owed, overdue_total, overdue_count)
-        except (ArithmeticError, ValueError) as error:
+        except (OverflowError, ValueError) as error:
             ctx.reject(invoice, marks, error)  # one hostile invoice never aborts the batch
     for invoice in settled:
         ctx.focus(customer_prefix, done_of, invoice)
         marks = ctx.marks()
         try:
             interest(ctx, invoice)
-        except (ArithmeticError, ValueError) as error:
+        except (OverflowError, ValueError) as error:
             ctx.reject(invoice, marks, error)
-    if ctx.offers:
-        offers(ctx, active)
-    if ctx.tasks:
-        tasks(ctx)
-    if ctx.messages:
-        messages(ctx)
-    # After the messages: what a notice announces waits until the notice goes out.
-    if ctx.suspend_stage is not None or customer.id in run.history.suspends:
-        service(ctx)
-    if ctx.held:
-        release(ctx)
+    try:
+        if ctx.offers:
+            offers(ctx, active)
+        if ctx.tasks:
+            tasks(ctx)
+        if ctx.messages:
+            messages(ctx)
+        # After the messages: what a notice announces waits until the notice goes out.
+        if ctx.suspend_stage is not None or customer.id in run.history.suspends:
+            service(ctx)
+        if ctx.held:
+            release(ctx)
+    except (OverflowError, ValueError) as error:
+        # A day the customer-level rules reach is past the calendar (a deferral from
+        # 9999-12-31): the customer's invoices are rejected, never the batch.
+        ctx.reject_all([item[0] for item in active] + settled, error)
     return ctx
 
 

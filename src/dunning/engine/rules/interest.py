@@ -18,7 +18,13 @@ from dateutil.relativedelta import relativedelta
 
 from dunning.engine.actions import PostInterest
 from dunning.engine.keys import escape
-from dunning.engine.rules.context import CustomerContext, principal_on, reason
+from dunning.engine.rules.context import (
+    MAX_OCCURRENCES,
+    CustomerContext,
+    TooManyOccurrencesError,
+    principal_on,
+    reason,
+)
 from dunning.invoices import Invoice
 from dunning.money import Money, minor_unit
 from dunning.penalties import InterestRule, InterestSegment
@@ -38,6 +44,9 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
     due = invoice.due_date
     ends: list[tuple[date, str]] = []
     if cp.posting is InterestPosting.MONTHLY:
+        months = (as_of.year - due.year) * 12 + as_of.month - due.month
+        if months > MAX_OCCURRENCES:
+            raise TooManyOccurrencesError("the monthly interest posting", months, as_of)
         end = _month_end(due + _DAY)
         while end <= as_of:
             ends.append((end, end.strftime("%Y-%m")))
