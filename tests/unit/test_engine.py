@@ -1413,3 +1413,34 @@ class TestHostileInvoices:
         assert result.rejected == ()
         fees = [a for a in result.actions if a.kind is ActionKind.CHARGE_FEE]
         assert fees and fees[0].amount == Money("5e28", "USD")
+
+    def test_an_amount_past_the_input_bound_is_rejected_at_the_input(self) -> None:
+        # 10**32 USD has 35 digits with its cents: refused where the invoice comes in, with
+        # the field and the bound, before any rule computes with it.
+        data = invoice().model_dump() | {"total": "1e32"}
+        result = run([data, invoice("I2")], date(2026, 5, 5), staged())  # type: ignore[list-item]
+        (rejected,) = result.rejected
+        assert rejected.invoice_id == "I1"
+        assert rejected.error == (
+            "total: amount 100000000000000000000000000000000 has more than 34 digits "
+            "(at most 99999999999999999999999999999999.99 USD)"
+        )
+        assert result.outcome("I2") is InvoiceOutcome.ACTED
+
+    def test_the_largest_amount_under_the_largest_rates_is_evaluated_exactly(self) -> None:
+        # The largest amount an invoice may carry, a 1,000 % fee every day and 1,000 % a year
+        # of interest for ten years: every figure fits the money context, nothing is rejected.
+        largest = "99999999999999999999999999999999.99"
+        fee = StageFee(rule=PercentFee(percent="1000"), every_days=1, max_times=100)
+        stage = Stage(id="fee", trigger=StageTrigger(days_overdue=1), fee=fee)
+        interest = InterestSettings(rule=InterestRule(annual_rate=Decimal(1000)))
+        pol = policy(stages=[stage], interest=interest)
+        result = run([invoice(total=largest)], date(2036, 1, 31), pol)
+        assert result.rejected == ()
+        fees = [a for a in result.actions if a.kind is ActionKind.CHARGE_FEE]
+        assert len(fees) == 100
+        # Ten times the largest input amount: beyond what an input may carry, yet exact.
+        assert fees[0].amount.amount == Decimal("999999999999999999999999999999999.90")
+        posted = [a for a in result.actions if a.kind is ActionKind.POST_INTEREST]
+        assert len(posted) == 120
+        assert posted[0].amount.amount == Decimal("76712328767123287671232876712328.76")  # 28 days

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, Inexact
 from typing import Any
 
 from dunning.engine.actions import (
@@ -26,7 +26,7 @@ from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
 from dunning.errors import DunningError
 from dunning.invoices import Channel, Customer, Invoice
-from dunning.money import Money
+from dunning.money import Money, minor_unit, money_context
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import MAX_COUNT, Policy, PolicySet
 
@@ -420,8 +420,26 @@ def balance_on(invoice: Invoice, day: date) -> Decimal:
 
 
 def money(amount: Decimal, currency: str) -> Money:
-    """`amount` in `currency`, trusted (already exact)."""
+    """`amount` in `currency`, written to the currency's minor unit.
+
+    Every amount the engine emits goes through here: ``1E+3`` or ``0.1`` (an input amount in
+    another notation) comes out as ``1000.00`` and ``0.10`` USD. The quantisation only adds
+    zeros: amounts are never finer than their minor unit by the time they get here.
+    """
+    unit = _UNITS.get(currency)
+    if unit is None:
+        unit = _UNITS[currency] = Decimal(1).scaleb(-minor_unit(currency))
+    if amount.as_tuple().exponent != unit.as_tuple().exponent:
+        amount = amount.quantize(unit, context=_EXACT)
     return Money._trusted(amount, currency)
+
+
+#: The minor unit of each currency met (1, 0.01, 0.001), as a Decimal to quantise to.
+_UNITS: dict[str, Decimal] = {}
+#: Quantising to the minor unit with this context raises rather than round: what comes in is
+#: already exact to the minor unit.
+_EXACT = money_context()
+_EXACT.traps[Inexact] = True
 
 
 def reason(rule: str, text: str, **figures: object) -> Reason:

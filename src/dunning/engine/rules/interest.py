@@ -22,11 +22,12 @@ from dunning.engine.rules.context import (
     MAX_OCCURRENCES,
     CustomerContext,
     TooManyOccurrencesError,
+    money,
     principal_on,
     reason,
 )
 from dunning.invoices import Invoice
-from dunning.money import Money, minor_unit
+from dunning.money import minor_unit
 from dunning.penalties import InterestRule, InterestSegment
 from dunning.policy.model import InterestPosting
 
@@ -89,7 +90,7 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
             break
         if amount <= 0:
             continue
-        money = Money._trusted(amount, invoice.currency)
+        posting = money(amount, invoice.currency)
         ctx.actions.append(
             PostInterest._construct(
                 key=key,
@@ -99,11 +100,11 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
                 covers=(),
                 reason=reason(
                     f"interest:{cp.posting}",
-                    f"interest from {first.isoformat()} to {last.isoformat()}: {money}",
+                    f"interest from {first.isoformat()} to {last.isoformat()}: {posting}",
                     days=(last - first).days + 1,
                 ),
                 rule_id=f"interest:{cp.posting}",
-                amount=money,
+                amount=posting,
                 first_day=first,
                 last_day=last,
                 segments=segments,
