@@ -49,6 +49,7 @@ from dunning.engine.rules.reminders import reminder
 from dunning.engine.rules.retries import retries
 from dunning.engine.rules.service import service, service_change
 from dunning.engine.rules.stages import stages
+from dunning.errors import RateNotFoundError
 from dunning.invoices import Customer, Invoice, InvoiceStatus
 from dunning.money import money_context
 from dunning.plans import InstallmentPlan
@@ -204,14 +205,14 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
         marks = ctx.marks()
         try:
             _invoice(ctx, cp, invoice, owed, overdue_total, overdue_count)
-        except (OverflowError, ValueError) as error:
+        except (OverflowError, ValueError, RateNotFoundError) as error:
             ctx.reject(invoice, marks, error)  # one hostile invoice never aborts the batch
     for invoice in settled:
         ctx.focus(customer_prefix, done_of, invoice)
         marks = ctx.marks()
         try:
             interest(ctx, invoice)
-        except (OverflowError, ValueError) as error:
+        except (OverflowError, ValueError, RateNotFoundError) as error:
             ctx.reject(invoice, marks, error)
     try:
         if ctx.offers:

@@ -24,7 +24,7 @@ from dunning.engine.actions import (
 from dunning.engine.compiled import CompiledPolicy, CompiledStage, CompiledStep, compile_policy
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
-from dunning.errors import DunningError
+from dunning.errors import DunningError, RateNotFoundError
 from dunning.invoices import Channel, Customer, Invoice
 from dunning.money import Money, minor_unit, money_context
 from dunning.plans import InstallmentPlan
@@ -278,7 +278,8 @@ class CustomerContext:
         """Undo what the rules produced for `invoice` since `marks` and reject it.
 
         For values the rules cannot carry (a date out of the calendar's range, more periodic
-        occurrences than `MAX_OCCURRENCES`): the invoice is rejected with the reason, and the
+        occurrences than `MAX_OCCURRENCES`, a day the policy's rate table has no rate for):
+        the invoice is rejected with the reason, and the
         rest of the batch is evaluated. Amounts need no such case: the input boundary refuses
         amounts of more than `dunning.money.MAX_DIGITS` digits and policies bound their rates
         and fees, so no figure comes near the precision of the money context.
@@ -293,7 +294,7 @@ class CustomerContext:
         self.entries.pop(invoice.id, None)
         self.reminders_stopped.discard(invoice.id)
         facts = f"due date {invoice.due_date.isoformat()}, total {invoice.total}"
-        if isinstance(error, TooManyOccurrencesError):
+        if isinstance(error, TooManyOccurrencesError | RateNotFoundError):
             why = f"{error} ({facts})"
         elif isinstance(error, OverflowError) or "out of range" in str(error):
             why = (
