@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -228,3 +229,24 @@ class TestPeriodicRulesAreBounded:
         result = run(as_of, interest=InterestSettings(rule=InterestRule(annual_rate=24)))
         assert len(result.rejected) == rejected
         assert MAX_OCCURRENCES == 10_000
+
+
+def test_a_trusted_amount_finer_than_the_minor_unit_rejects_its_invoice_only() -> None:
+    # `Invoice.trusted` checks nothing: 10.005 USD reaches the engine, which cannot write it
+    # to the cent without losing a digit, so it rejects that invoice and goes on.
+    fine = Invoice.trusted(
+        id="I9",
+        customer_id="C",
+        currency="USD",
+        issue_date=date(2026, 1, 1),
+        due_date=DUE,
+        total=Decimal("10.005"),
+    )
+    policy = Policy(id="p", steps=STEPS)
+    result = evaluate([fine, invoice()], policy, DUE, customers=[CUSTOMER])
+    (rejected,) = result.rejected
+    assert rejected.error == (
+        "invoice 'I9' cannot be evaluated: amount 10.005 is finer than the minor unit of USD "
+        "(2 decimals) (due date 2026-01-31, total 10.005 USD)"
+    )
+    assert [a.key for a in result.actions] == ["p:C:I:step:due:0@email"]

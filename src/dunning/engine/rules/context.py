@@ -24,7 +24,7 @@ from dunning.engine.actions import (
 from dunning.engine.compiled import CompiledPolicy, CompiledStage, CompiledStep, compile_policy
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
-from dunning.errors import DunningError, RateNotFoundError
+from dunning.errors import DunningError, MoneyError, RateNotFoundError
 from dunning.invoices import Channel, Customer, Invoice
 from dunning.money import Money, minor_unit, money_context
 from dunning.plans import InstallmentPlan
@@ -294,7 +294,7 @@ class CustomerContext:
         self.entries.pop(invoice.id, None)
         self.reminders_stopped.discard(invoice.id)
         facts = f"due date {invoice.due_date.isoformat()}, total {invoice.total}"
-        if isinstance(error, TooManyOccurrencesError | RateNotFoundError):
+        if isinstance(error, TooManyOccurrencesError | RateNotFoundError | MoneyError):
             why = f"{error} ({facts})"
         elif isinstance(error, OverflowError) or "out of range" in str(error):
             why = (
@@ -431,7 +431,14 @@ def money(amount: Decimal, currency: str) -> Money:
     if unit is None:
         unit = _UNITS[currency] = Decimal(1).scaleb(-minor_unit(currency))
     if amount.as_tuple().exponent != unit.as_tuple().exponent:
-        amount = amount.quantize(unit, context=_EXACT)
+        try:
+            amount = amount.quantize(unit, context=_EXACT)
+        except Inexact:
+            # Only an input built without validation (`Invoice.trusted`) can get here.
+            raise MoneyError(
+                f"amount {amount} is finer than the minor unit of {currency} "
+                f"({minor_unit(currency)} decimals)"
+            ) from None
     return Money._trusted(amount, currency)
 
 
