@@ -12,6 +12,7 @@ import pytest
 
 from dunning import (
     ActionKind,
+    ArgumentTypeError,
     Channel,
     Contact,
     Customer,
@@ -1444,3 +1445,25 @@ class TestHostileInvoices:
         posted = [a for a in result.actions if a.kind is ActionKind.POST_INTEREST]
         assert len(posted) == 120
         assert posted[0].amount.amount == Decimal("76712328767123287671232876712328.76")  # 28 days
+
+
+class TestEvaluationDate:
+    @pytest.mark.parametrize(
+        ("as_of", "message"),
+        [
+            (
+                datetime(2026, 2, 1, 10),
+                "as_of must be a datetime.date, not datetime (datetime.datetime(2026, 2, 1, 10, "
+                "0)); take its .date() in the business's time zone",
+            ),
+            ("2026-02-01", "as_of must be a datetime.date, not str ('2026-02-01')"),
+            (None, "as_of must be a datetime.date, not NoneType (None)"),
+        ],
+    )
+    def test_an_evaluation_date_that_is_not_a_date_is_refused_up_front(
+        self, as_of: object, message: str
+    ) -> None:
+        with pytest.raises(ArgumentTypeError) as caught:
+            run([invoice()], as_of)  # type: ignore[arg-type]
+        assert str(caught.value) == message
+        assert isinstance(caught.value, TypeError)
