@@ -58,6 +58,7 @@ from dunning.engine import (
 from dunning.engine import HandOff as HandOffAction
 from dunning.errors import (
     AllocationError,
+    ArgumentTypeError,
     CalendarError,
     CurrencyError,
     CurrencyMismatchError,
@@ -189,6 +190,7 @@ __all__ = [
     "AllocationLine",
     "AllocationResult",
     "AllocationStrategy",
+    "ArgumentTypeError",
     "BusinessCalendar",
     "CalendarError",
     "CashRounding",

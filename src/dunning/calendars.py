@@ -316,11 +316,15 @@ def _off_days(year: int, weekend: tuple[int, ...], extra: Iterable[date]) -> fro
     off = {day for day in extra if day.year == year}
     if weekend:
         day = date(year, 1, 1)
-        # Step to the first day of each weekday of the weekend, then by whole weeks.
+        last = date(year, 12, 31)
+        # Step to the first day of each weekday of the weekend, then by whole weeks (never
+        # past December 31st, which in the year 9999 is the last day a date can hold).
         for weekday in weekend:
             current = day + timedelta(days=(weekday - day.weekday()) % 7)
-            while current.year == year:
+            while True:
                 off.add(current)
+                if (last - current).days < 7:
+                    break
                 current += timedelta(days=7)
     return frozenset(off)
 

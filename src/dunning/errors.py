@@ -14,6 +14,7 @@ matching builtin, so `except ValueError` keeps working in code that does not kno
     ├── TermsError(ValueError)               payment terms that cannot schedule an invoice as asked
     ├── InvalidPolicyError(ValueError)       a policy file or mapping that does not validate
     ├── AllocationError(ValueError)          a payment that cannot be allocated as asked
+    ├── ArgumentTypeError(TypeError)         an argument of the wrong type (a datetime for a date)
     ├── PlanError(ValueError)                an installment plan that cannot be built as asked
     ├── InputError(ValueError)               a row of an input file that cannot be read
     ├── TableSchemaError(ValueError)         an Arrow table whose columns break the schema
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 __all__ = [
     "AllocationError",
+    "ArgumentTypeError",
     "CalendarError",
     "ChannelConfigError",
     "ChannelNotConfiguredError",
@@ -80,6 +82,10 @@ __all__ = [
 
 class DunningError(Exception):
     """Base class of every exception raised by `dunning`."""
+
+
+class ArgumentTypeError(DunningError, TypeError):
+    """An argument of the wrong type: a datetime or a text where a date is expected."""
 
 
 class CurrencyError(DunningError, ValueError):

@@ -30,6 +30,7 @@ from decimal import (
 )
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
@@ -472,6 +473,14 @@ class RateQuote(StrEnum):
 _MONTHLY_BASES = (DayCount.ACT_360, DayCount.THIRTY_360)
 
 
+@lru_cache(maxsize=1024)
+def _nominal_of_effective_annual(rate: Decimal) -> Decimal:
+    # A pure function of the rate (a fractional power, the costliest step of accruing):
+    # remembered, since an evaluation converts the same few rates for every period of every
+    # invoice. Bounded, and it cannot change a figure.
+    return 12 * effective_monthly_from_annual(rate)
+
+
 class InterestRule(Model):
     """Simple late-payment interest: a rate, a day count, grace days, a ceiling and a floor.
 
@@ -573,7 +582,7 @@ class InterestRule(Model):
         Decimal('25.2363545628')
         """
         if self.quoted is RateQuote.EFFECTIVE_ANNUAL:
-            return 12 * effective_monthly_from_annual(rate)
+            return _nominal_of_effective_annual(rate)
         if self.quoted is RateQuote.EFFECTIVE_MONTHLY:
             return 12 * rate
         return rate

@@ -12,6 +12,7 @@ import pytest
 
 from dunning import (
     ActionKind,
+    ArgumentTypeError,
     Channel,
     Contact,
     Customer,
@@ -1280,12 +1281,12 @@ class TestOccurrenceFields:
             "b2c:C1:I1:fee:fee:0": ("stage:fee", 0),
             "b2c:C1:I1:step:after:2@sms": ("step:after", 2),
         }
-        skipped = {s.key: (s.rule_id, s.occurrence) for s in result.skipped}
+        skipped = {s.key: (s.rule_id, s.occurrence, s.count) for s in result.skipped}
+        # Occurrences 0 and 1 of "after" are one entry: the latest, standing for two.
         assert skipped == {
-            "b2c:C1:I1:step:after:0": ("step:after", 0),
-            "b2c:C1:I1:step:after:1": ("step:after", 1),
-            "b2c:C1:I1:step:due:0": ("step:due", 0),
-            "b2c:C1:I1:step:before:0": ("step:before", 0),
+            "b2c:C1:I1:step:after:1": ("step:after", 1, 2),
+            "b2c:C1:I1:step:due:0": ("step:due", 0, 1),
+            "b2c:C1:I1:step:before:0": ("step:before", 0, 1),
         }
 
     def test_a_capped_message_keeps_its_own_rule(self) -> None:
@@ -1413,3 +1414,56 @@ class TestHostileInvoices:
         assert result.rejected == ()
         fees = [a for a in result.actions if a.kind is ActionKind.CHARGE_FEE]
         assert fees and fees[0].amount == Money("5e28", "USD")
+
+    def test_an_amount_past_the_input_bound_is_rejected_at_the_input(self) -> None:
+        # 10**32 USD has 35 digits with its cents: refused where the invoice comes in, with
+        # the field and the bound, before any rule computes with it.
+        data = invoice().model_dump() | {"total": "1e32"}
+        result = run([data, invoice("I2")], date(2026, 5, 5), staged())  # type: ignore[list-item]
+        (rejected,) = result.rejected
+        assert rejected.invoice_id == "I1"
+        assert rejected.error == (
+            "total: amount 100000000000000000000000000000000 has more than 34 digits "
+            "(at most 99999999999999999999999999999999.99 USD)"
+        )
+        assert result.outcome("I2") is InvoiceOutcome.ACTED
+
+    def test_the_largest_amount_under_the_largest_rates_is_evaluated_exactly(self) -> None:
+        # The largest amount an invoice may carry, a 1,000 % fee every day and 1,000 % a year
+        # of interest for ten years: every figure fits the money context, nothing is rejected.
+        largest = "99999999999999999999999999999999.99"
+        fee = StageFee(rule=PercentFee(percent="1000"), every_days=1, max_times=100)
+        stage = Stage(id="fee", trigger=StageTrigger(days_overdue=1), fee=fee)
+        interest = InterestSettings(rule=InterestRule(annual_rate=Decimal(1000)))
+        pol = policy(stages=[stage], interest=interest)
+        result = run([invoice(total=largest)], date(2036, 1, 31), pol)
+        assert result.rejected == ()
+        fees = [a for a in result.actions if a.kind is ActionKind.CHARGE_FEE]
+        assert len(fees) == 100
+        # Ten times the largest input amount: beyond what an input may carry, yet exact.
+        assert fees[0].amount.amount == Decimal("999999999999999999999999999999999.90")
+        posted = [a for a in result.actions if a.kind is ActionKind.POST_INTEREST]
+        assert len(posted) == 120
+        assert posted[0].amount.amount == Decimal("76712328767123287671232876712328.76")  # 28 days
+
+
+class TestEvaluationDate:
+    @pytest.mark.parametrize(
+        ("as_of", "message"),
+        [
+            (
+                datetime(2026, 2, 1, 10),
+                "as_of must be a datetime.date, not datetime (datetime.datetime(2026, 2, 1, 10, "
+                "0)); take its .date() in the business's time zone",
+            ),
+            ("2026-02-01", "as_of must be a datetime.date, not str ('2026-02-01')"),
+            (None, "as_of must be a datetime.date, not NoneType (None)"),
+        ],
+    )
+    def test_an_evaluation_date_that_is_not_a_date_is_refused_up_front(
+        self, as_of: object, message: str
+    ) -> None:
+        with pytest.raises(ArgumentTypeError) as caught:
+            run([invoice()], as_of)  # type: ignore[arg-type]
+        assert str(caught.value) == message
+        assert isinstance(caught.value, TypeError)

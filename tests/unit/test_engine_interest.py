@@ -106,3 +106,36 @@ def test_effective_annual_rates_convert_to_their_monthly_rate():
 def test_an_effective_rate_on_a_365_day_basis_is_refused():
     with pytest.raises(ValidationError, match="quoted is effective_annual but basis is ACT/365F"):
         InterestRule(annual_rate=Decimal("25"), quoted="effective_annual", basis="ACT/365F")
+
+
+def test_a_day_the_rate_table_has_no_rate_for_rejects_that_invoice_only():
+    # The table starts on 2026-06-01: interest of February 2026 cannot be worked out for the
+    # first invoice, which is rejected with the table's reason; the second is posted.
+    from dunning.rates import RateTable, ReferenceRate
+
+    table = RateTable.from_rows([("2026-06-01", "10")], name="X")
+    rule = InterestRule(reference=ReferenceRate(table=table, spread=Decimal(2)))
+    policy = Policy(id="p", interest=InterestSettings(rule=rule))
+    invoices = [
+        Invoice(
+            id=f"I{n}",
+            customer_id=CUSTOMER.id,
+            currency="USD",
+            total="100.00",
+            issue_date=date(2026, 1, 1),
+            due_date=due,
+        )
+        for n, due in enumerate([date(2026, 1, 31), date(2026, 7, 1)])
+    ]
+    result = evaluate(invoices, policy, date(2026, 9, 1), customers=[CUSTOMER])
+    (rejected,) = result.rejected
+    assert rejected.error == (
+        "invoice 'I0' cannot be evaluated: rate table 'X' has no rate on 2026-02-01: it starts "
+        "on 2026-06-01 (due date 2026-01-31, total 100.00 USD)"
+    )
+    posted = [(a.key, a.amount.amount) for a in result.actions if isinstance(a, PostInterest)]
+    # July 2 to 31 (30 days) and August (31 days) at 12 % on ACT/365F.
+    assert posted == [
+        ("p:C:I1:interest:2026-07", Decimal("0.99")),
+        ("p:C:I1:interest:2026-08", Decimal("1.02")),
+    ]

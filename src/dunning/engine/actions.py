@@ -262,7 +262,15 @@ class SkipReason(StrEnum):
 
 
 class SkippedOccurrence(Model):
-    """An occurrence that fell due but is not acted on, and why."""
+    """An occurrence that fell due but is not acted on, and why.
+
+    One entry may stand for a run of consecutive occurrences of one reminder step that a
+    later one superseded (after runs were missed for a long time): the entry is then the
+    latest of the run (its `key`, `due_on` and `occurrence`), and its reason's figures give
+    how many it stands for (`count`) and the date of the first (`first_due_on`).
+    Acknowledging it (`HistoryRecord.skipped`) acknowledges the whole run, since the engine
+    reports superseded occurrences back to the last one done only.
+    """
 
     key: str
     customer_id: str
@@ -277,6 +285,25 @@ class SkippedOccurrence(Model):
     occurrence: int | None = Field(
         default=None, description="The occurrence number of the rule (see `SendMessage`)."
     )
+
+    @property
+    def count(self) -> int:
+        """How many occurrences the entry stands for: 1, or the length of a summarised run.
+
+        >>> skip = SkippedOccurrence(key="p:C:I:step:weekly:9", customer_id="C", invoice_id="I",
+        ...     due_on=date(2026, 4, 4), cause="superseded", reason=Reason(rule="step:weekly",
+        ...     text="...", figures=(("count", "9"), ("first_due_on", "2026-02-07"))))
+        >>> skip.count, skip.first_due_on
+        (9, datetime.date(2026, 2, 7))
+        """
+        count = self.reason.figure("count")
+        return 1 if count is None else int(count)
+
+    @property
+    def first_due_on(self) -> date:
+        """The date the first occurrence the entry stands for fell due (`due_on` for one)."""
+        first = self.reason.figure("first_due_on")
+        return self.due_on if first is None else date.fromisoformat(first)
 
     @property
     def deferred(self) -> bool:

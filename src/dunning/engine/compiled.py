@@ -14,6 +14,7 @@ from dunning.invoices import Channel
 from dunning.money import Money
 from dunning.penalties import InterestRule, LateFee, PerCurrency
 from dunning.policy.model import (
+    MAX_COUNT,
     DayKind,
     InterestPosting,
     Policy,
@@ -34,6 +35,9 @@ __all__ = [
     "compile_policy",
     "per_currency",
 ]
+
+#: Occurrence numbers below this have their key tails kept for the whole run.
+_CACHED_TAILS = 1024
 
 _TONE_RANK = {Tone.FRIENDLY: 0, Tone.NEUTRAL: 1, Tone.FIRM: 2, Tone.FINAL: 3}
 
@@ -66,6 +70,10 @@ class CompiledStep:
     def tail(self, number: int) -> str:
         """The part of occurrence `number`'s key after the invoice: ``step:<id>:<number>``."""
         tails = self.tails
+        if number >= _CACHED_TAILS:
+            # A far evaluation day reaches numbers in the hundreds of thousands: those are
+            # written when asked for, so the run's memory does not grow with the span.
+            return f"{self.key}{number}"
         while len(tails) <= number:
             tails.append(f"{self.key}{len(tails)}")
         return tails[number]
@@ -218,7 +226,10 @@ class CompiledPolicy:
                 dated.append((stage.key, entry))
             if stage.fee is not None:
                 prefix = f"fee:{stage.sid}:"
-                needs.extend(prefix + str(n) for n in range(stage.fee_count(entry, as_of)))
+                count = stage.fee_count(entry, as_of)
+                if count > MAX_COUNT:  # the full evaluation rejects the invoice and says why
+                    raise ValueError(f"{count} occurrences of the fee of {rules.id}")
+                needs.extend(prefix + str(n) for n in range(count))
             if rules.suspend_service:
                 suspensions.append((stage, entry, reached[stage.level - 1 :]))
         return StagePlan(

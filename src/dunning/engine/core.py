@@ -50,6 +50,7 @@ from dunning.engine.rules.reminders import reminder
 from dunning.engine.rules.retries import retries
 from dunning.engine.rules.service import service, service_change
 from dunning.engine.rules.stages import stages
+from dunning.errors import ArgumentTypeError, RateNotFoundError
 from dunning.invoices import Customer, Invoice, InvoiceStatus
 from dunning.money import money_context
 from dunning.plans import InstallmentPlan
@@ -79,6 +80,9 @@ def evaluate(
             `HistoryIndex` of it kept between runs (indexing is then not repeated).
         plans: installment plans; a plan in good standing pauses dunning of its invoices.
 
+    Raises:
+        ArgumentTypeError: when `as_of` is not a `datetime.date` (a datetime, a text).
+
     Returns:
         The `Evaluation`: actions, skipped occurrences, paused and rejected invoices, and the
         quiet ones; every input invoice appears in exactly one outcome.
@@ -94,6 +98,13 @@ def evaluate(
     >>> [(a.kind.value, a.key) for a in result.actions]
     [('send_message', 'p:C:I:step:due:0@email')]
     """
+    if as_of.__class__ is not date:
+        # A datetime is a date to Python but compares with none: refused here, not deep
+        # inside a rule (and a text or None likewise).
+        raise ArgumentTypeError(
+            f"as_of must be a datetime.date, not {type(as_of).__name__} ({as_of!r})"
+            + ("; take its .date() in the business's time zone" if isinstance(as_of, date) else "")
+        )
     # No process-wide state is touched (the garbage collector included): other threads of
     # the host run on while an evaluation does. Decimal arithmetic runs in the library's own
     # context, whatever precision or traps the caller's thread has set.
@@ -229,27 +240,32 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
         marks = ctx.marks()
         try:
             _invoice(ctx, cp, invoice, owed, overdue_total, overdue_count)
-        except (ArithmeticError, ValueError) as error:
+        except (OverflowError, ValueError, RateNotFoundError) as error:
             ctx.reject(invoice, marks, error)  # one hostile invoice never aborts the batch
     for invoice in settled:
         ctx.focus(customer_prefix, done_of, invoice)
         marks = ctx.marks()
         try:
             interest(ctx, invoice)
-        except (ArithmeticError, ValueError) as error:
+        except (OverflowError, ValueError, RateNotFoundError) as error:
             ctx.reject(invoice, marks, error)
-    if ctx.offers:
-        offers(ctx, active)
-    if ctx.tasks:
-        tasks(ctx)
-    if ctx.messages:
-        messages(ctx)
-        contact_law(ctx)  # after the messages are decided, before what a notice announces
-    # After the messages: what a notice announces waits until the notice goes out.
-    if ctx.suspend_stage is not None or customer.id in run.history.suspends:
-        service(ctx)
-    if ctx.held:
-        release(ctx)
+    try:
+        if ctx.offers:
+            offers(ctx, active)
+        if ctx.tasks:
+            tasks(ctx)
+        if ctx.messages:
+            messages(ctx)
+            contact_law(ctx)  # after the messages are decided, before what a notice announces
+        # After the messages: what a notice announces waits until the notice goes out.
+        if ctx.suspend_stage is not None or customer.id in run.history.suspends:
+            service(ctx)
+        if ctx.held:
+            release(ctx)
+    except (OverflowError, ValueError) as error:
+        # A day the customer-level rules reach is past the calendar (a deferral from
+        # 9999-12-31): the customer's invoices are rejected, never the batch.
+        ctx.reject_all([item[0] for item in active] + settled, error)
     return ctx
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, Inexact
 from typing import Any
 
 from dunning.engine.actions import (
@@ -31,12 +31,14 @@ from dunning.engine.compiled import (
 )
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
+from dunning.errors import DunningError, MoneyError, RateNotFoundError
 from dunning.invoices import Channel, Customer, Invoice
-from dunning.money import Money
+from dunning.money import Money, minor_unit, money_context
 from dunning.plans import InstallmentPlan
-from dunning.policy.model import Policy, PolicySet
+from dunning.policy.model import MAX_COUNT, Policy, PolicySet
 
 __all__ = [
+    "MAX_OCCURRENCES",
     "NO_TAILS",
     "ZERO",
     "CustomerContext",
@@ -45,6 +47,7 @@ __all__ = [
     "Run",
     "Scoped",
     "Task",
+    "TooManyOccurrencesError",
     "balance_on",
     "money",
     "note_suspension",
@@ -55,6 +58,23 @@ __all__ = [
 ]
 
 ZERO = Decimal(0)
+
+#: The most occurrences of a periodic rule (a recurring fee, an interest posting period) one
+#: evaluation works out per invoice: a daily fee over 27 years, monthly interest over 833.
+#: Reminders are summarised and never count against it; an invoice past it is rejected.
+MAX_OCCURRENCES = MAX_COUNT
+
+
+class TooManyOccurrencesError(DunningError, ValueError):
+    """A periodic rule would work out more than `MAX_OCCURRENCES` occurrences for an invoice."""
+
+    def __init__(self, what: str, count: int, as_of: date) -> None:
+        super().__init__(
+            f"{what} would come to {count:,} occurrences by {as_of.isoformat()}, more than "
+            f"the {MAX_OCCURRENCES:,} one evaluation works out per invoice"
+        )
+
+
 NO_TAILS: Mapping[str, date] = {}
 
 
@@ -271,9 +291,12 @@ class CustomerContext:
     ) -> None:
         """Undo what the rules produced for `invoice` since `marks` and reject it.
 
-        For values the arithmetic cannot carry (a date out of the calendar's range, an amount
-        beyond the decimal precision): the invoice is rejected with the reason, and the rest
-        of the batch is evaluated.
+        For values the rules cannot carry (a date out of the calendar's range, more periodic
+        occurrences than `MAX_OCCURRENCES`, a day the policy's rate table has no rate for):
+        the invoice is rejected with the reason, and the
+        rest of the batch is evaluated. Amounts need no such case: the input boundary refuses
+        amounts of more than `dunning.money.MAX_DIGITS` digits and policies bound their rates
+        and fees, so no figure comes near the precision of the money context.
         """
         actions, skipped, messages, tasks, held = marks
         del self.actions[actions:]
@@ -284,16 +307,54 @@ class CustomerContext:
         self.levels.pop(invoice.id, None)
         self.entries.pop(invoice.id, None)
         self.reminders_stopped.discard(invoice.id)
-        if isinstance(error, OverflowError) or "out of range" in str(error):
-            why = "a date its rules reach falls outside the calendar (years 1 to 9999)"
+        facts = f"due date {invoice.due_date.isoformat()}, total {invoice.total}"
+        if isinstance(error, TooManyOccurrencesError | RateNotFoundError | MoneyError):
+            why = f"{error} ({facts})"
+        elif isinstance(error, OverflowError) or "out of range" in str(error):
+            why = (
+                "a date its rules reach falls outside the calendar (years 1 to 9999) "
+                f"({facts}; {error})"
+            )
         else:
-            why = "an amount its rules compute is beyond the precision of decimal arithmetic"
+            raise error  # a defect of the library, not a hostile value: never hidden
         self.rejected.append(
             Rejection._construct(
                 invoice_id=invoice.id,
                 customer_id=invoice.customer_id,
-                error=f"invoice {invoice.id!r} cannot be evaluated: {why} (due date "
-                f"{invoice.due_date.isoformat()}, total {invoice.total}; {error})",
+                error=f"invoice {invoice.id!r} cannot be evaluated: {why}",
+            )
+        )
+
+    def reject_all(self, invoices: Iterable[Invoice], error: Exception) -> None:
+        """Undo every rule's output for the customer and reject its `invoices`.
+
+        For an error of the customer-level rules (messages, caps, suspension), which concern
+        every invoice at once. Without an invoice to name, the customer itself is rejected.
+        """
+        already = {r.invoice_id for r in self.rejected}
+        kept = list(self.rejected)
+        for invoice in invoices:
+            if invoice.id not in already:
+                self.reject(invoice, (0, 0, 0, 0, 0), error)
+        if len(self.rejected) == len(kept):
+            self.reject_customer(error)
+        self.actions.clear()
+        self.skipped.clear()
+        self.messages.clear()
+        self.tasks.clear()
+        self.held.clear()
+
+    def reject_customer(self, error: Exception) -> None:
+        """Reject the customer's customer-level rules (no invoice of it to name)."""
+        if not (isinstance(error, OverflowError) or "out of range" in str(error)):
+            raise error  # a defect of the library, not a hostile value: never hidden
+        self.rejected.append(
+            Rejection._construct(
+                invoice_id=None,
+                customer_id=self.customer.id,
+                error=f"customer {self.customer.id!r} cannot be evaluated on "
+                f"{self.as_of.isoformat()}: a date its rules reach falls outside the calendar "
+                f"(years 1 to 9999; {error})",
             )
         )
 
@@ -374,8 +435,33 @@ def balance_on(invoice: Invoice, day: date) -> Decimal:
 
 
 def money(amount: Decimal, currency: str) -> Money:
-    """`amount` in `currency`, trusted (already exact)."""
+    """`amount` in `currency`, written to the currency's minor unit.
+
+    Every amount the engine emits goes through here: ``1E+3`` or ``0.1`` (an input amount in
+    another notation) comes out as ``1000.00`` and ``0.10`` USD. The quantisation only adds
+    zeros: amounts are never finer than their minor unit by the time they get here.
+    """
+    unit = _UNITS.get(currency)
+    if unit is None:
+        unit = _UNITS[currency] = Decimal(1).scaleb(-minor_unit(currency))
+    if amount.as_tuple().exponent != unit.as_tuple().exponent:
+        try:
+            amount = amount.quantize(unit, context=_EXACT)
+        except Inexact:
+            # Only an input built without validation (`Invoice.trusted`) can get here.
+            raise MoneyError(
+                f"amount {amount} is finer than the minor unit of {currency} "
+                f"({minor_unit(currency)} decimals)"
+            ) from None
     return Money._trusted(amount, currency)
+
+
+#: The minor unit of each currency met (1, 0.01, 0.001), as a Decimal to quantise to.
+_UNITS: dict[str, Decimal] = {}
+#: Quantising to the minor unit with this context raises rather than round: what comes in is
+#: already exact to the minor unit.
+_EXACT = money_context()
+_EXACT.traps[Inexact] = True
 
 
 def reason(rule: str, text: str, **figures: object) -> Reason:
@@ -397,11 +483,12 @@ def skip(
     retry_on: date | None = None,
     occurrence: int | None = None,
     rule_id: str | None = None,
+    figures: tuple[tuple[str, str], ...] = (),
 ) -> SkippedOccurrence:
     """An occurrence of `invoice` not carried out, with its cause and reason.
 
     `rule` is the rule of the reason (the cap that held it back, for instance); `rule_id`
-    the rule the occurrence comes from, when it differs.
+    the rule the occurrence comes from, when it differs; `figures` those of the reason.
     """
     return SkippedOccurrence._construct(
         key=key,
@@ -409,7 +496,7 @@ def skip(
         invoice_id=invoice.id,
         due_on=due_on,
         cause=cause,
-        reason=reason(rule, text),
+        reason=Reason._construct(rule=rule, text=text, figures=figures),
         retry_on=retry_on,
         rule_id=rule if rule_id is None else rule_id,
         occurrence=occurrence,

@@ -16,7 +16,16 @@ from decimal import ROUND_DOWN, Decimal
 
 from dunning.engine.actions import ChargeFee, SkipReason
 from dunning.engine.compiled import CompiledStage
-from dunning.engine.rules.context import ZERO, CustomerContext, money, principal_on, reason, skip
+from dunning.engine.rules.context import (
+    MAX_OCCURRENCES,
+    ZERO,
+    CustomerContext,
+    TooManyOccurrencesError,
+    money,
+    principal_on,
+    reason,
+    skip,
+)
 from dunning.invoices import Invoice
 from dunning.money import minor_unit, money_context
 from dunning.policy.model import StatutoryCompensation
@@ -36,7 +45,12 @@ def fees(
     for stage, entry, _ in entered:
         if stage.fee is None:
             continue
-        for number in range(stage.fee_count(entry, as_of)):
+        count = stage.fee_count(entry, as_of)
+        if count > MAX_OCCURRENCES:
+            raise TooManyOccurrencesError(
+                f"the recurring fee of stage {stage.stage.id}", count, as_of
+            )
+        for number in range(count):
             on = entry + timedelta(days=number * (stage.fee_every or 0))
             occurrences.append((on, stage.level, number, stage))
     if not occurrences:

@@ -10,17 +10,23 @@ that was (DESIGN.md rule 5, and "Interest": annual rate or rate table, day count
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from dateutil.relativedelta import relativedelta
-
 from dunning.engine.actions import PostInterest
 from dunning.engine.keys import escape
-from dunning.engine.rules.context import CustomerContext, principal_on, reason
+from dunning.engine.rules.context import (
+    MAX_OCCURRENCES,
+    CustomerContext,
+    TooManyOccurrencesError,
+    money,
+    principal_on,
+    reason,
+)
 from dunning.invoices import Invoice
-from dunning.money import Money, minor_unit
+from dunning.money import minor_unit
 from dunning.penalties import InterestRule, InterestSegment
 from dunning.policy.model import InterestPosting
 
@@ -38,6 +44,9 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
     due = invoice.due_date
     ends: list[tuple[date, str]] = []
     if cp.posting is InterestPosting.MONTHLY:
+        months = (as_of.year - due.year) * 12 + as_of.month - due.month
+        if months > MAX_OCCURRENCES:
+            raise TooManyOccurrencesError("the monthly interest posting", months, as_of)
         end = _month_end(due + _DAY)
         while end <= as_of:
             ends.append((end, end.strftime("%Y-%m")))
@@ -66,8 +75,9 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
     permitted: Fraction | None = None if rule.ceiling is None else Fraction(0)
     posted = Decimal(0)
     due_now: list[tuple[date, date, str, Decimal, tuple[InterestSegment, ...]]] = []
+    changes = _changes(invoice)  # once per invoice, not once per period
     for first, last, label in pending:
-        accrued, segments, allowed = _accrue(rule, invoice, first, last)
+        accrued, segments, allowed = _accrue(rule, invoice, first, last, changes)
         exact += accrued
         if permitted is not None and allowed is not None:
             permitted += allowed
@@ -80,7 +90,7 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
             break
         if amount <= 0:
             continue
-        money = Money._trusted(amount, invoice.currency)
+        posting = money(amount, invoice.currency)
         ctx.actions.append(
             PostInterest._construct(
                 key=key,
@@ -90,11 +100,11 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
                 covers=(),
                 reason=reason(
                     f"interest:{cp.posting}",
-                    f"interest from {first.isoformat()} to {last.isoformat()}: {money}",
+                    f"interest from {first.isoformat()} to {last.isoformat()}: {posting}",
                     days=(last - first).days + 1,
                 ),
                 rule_id=f"interest:{cp.posting}",
-                amount=money,
+                amount=posting,
                 first_day=first,
                 last_day=last,
                 segments=segments,
@@ -103,22 +113,26 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
 
 
 def _month_end(day: date) -> date:
-    return day + relativedelta(day=31)
+    return date(day.year, day.month, monthrange(day.year, day.month)[1])
 
 
-def _principal_runs(invoice: Invoice, first: date, last: date) -> list[tuple[date, date, Decimal]]:
-    """Runs of days in [first, last] with a constant principal (payments reduce it the next day).
+def _changes(invoice: Invoice) -> list[date]:
+    """The days the principal changes: the day after each payment or credit note, sorted.
 
     Interest for a day accrues on what was owed at the start of that day, so a payment on day
     p still bears interest for p itself (days late run to the payment date inclusive).
     """
-    changes = sorted(
-        {p.date + _DAY for p in invoice.payments}
-        | {c.date + _DAY for c in invoice.credit_notes}
-        | {first},
+    return sorted(
+        {p.date + _DAY for p in invoice.payments} | {c.date + _DAY for c in invoice.credit_notes}
     )
+
+
+def _principal_runs(
+    invoice: Invoice, first: date, last: date, changes: list[date]
+) -> list[tuple[date, date, Decimal]]:
+    """Runs of days in [first, last] with a constant principal (see `_changes`)."""
     runs: list[tuple[date, date, Decimal]] = []
-    starts = [day for day in changes if first <= day <= last]
+    starts = [first, *[day for day in changes if first < day <= last]]
     for index, start in enumerate(starts):
         end = starts[index + 1] - _DAY if index + 1 < len(starts) else last
         runs.append((start, end, principal_on(invoice, start - _DAY)))
@@ -126,18 +140,25 @@ def _principal_runs(invoice: Invoice, first: date, last: date) -> list[tuple[dat
 
 
 def _accrue(
-    rule: InterestRule, invoice: Invoice, first: date, last: date
+    rule: InterestRule,
+    invoice: Invoice,
+    first: date,
+    last: date,
+    changes: list[date] | None = None,
 ) -> tuple[Fraction, tuple[InterestSegment, ...], Fraction | None]:
     """Exact interest on the invoice's varying principal over [first, last], and its segments.
 
     The third figure is what a ceiling permits over those days (None without a ceiling).
+    `changes` are the invoice's `_changes`, when the caller has them already.
     """
+    if changes is None:
+        changes = _changes(invoice)
     first = max(first, rule.first_day(invoice.due_date))
     total = Fraction(0)
     allowed: Fraction | None = None if rule.ceiling is None else Fraction(0)
     segments: list[InterestSegment] = []
     if first <= last:
-        for start, end, principal in _principal_runs(invoice, first, last):
+        for start, end, principal in _principal_runs(invoice, first, last, changes):
             exact, pieces = rule.accrue(principal, start, end)
             total += exact
             segments.extend(pieces)

@@ -63,10 +63,11 @@ def messages(ctx: CustomerContext) -> None:
         recent = [d for d in history.messages.get(customer.id, ()) if window_start <= d <= as_of]
         recent.sort()
         allowed = max(cap.max_messages - len(recent), 0)
-        if recent:
-            retry = recent[max(len(recent) - cap.max_messages, 0)] + timedelta(days=cap.days)
-        else:
-            retry = as_of + _DAY
+        # The day room opens again; None past the calendar's end (from 9999-12-31 on).
+        retry = _later(
+            recent[max(len(recent) - cap.max_messages, 0)] if recent else as_of,
+            cap.days if recent else 1,
+        )
         capped = f"at most {cap.max_messages} messages in {cap.days} days"
     groups: dict[tuple[Channel, str, str], list[Message]] = defaultdict(list)
     consolidate = cp.policy.consolidate
@@ -146,6 +147,13 @@ def messages(ctx: CustomerContext) -> None:
             ctx.skipped.extend(_capped(message, capped, retry) for message in members)
 
 
+def _later(day: date, days: int) -> date | None:
+    """`days` after `day`, or None when that is past the last day of the calendar."""
+    if (date.max - day).days < days:
+        return None
+    return day + timedelta(days=days)
+
+
 def _names(channels: Iterable[Channel]) -> str:
     return ", ".join(c.value for c in channels)
 
@@ -205,7 +213,10 @@ def _window(ctx: CustomerContext) -> tuple[datetime, datetime | None]:
 def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
     """`at` on `day` in `tz`, or, when the clocks skip it, the first instant after the gap."""
     wall = datetime.combine(day, at, tzinfo=tz)
-    utc = wall.astimezone(UTC)
+    try:
+        utc = wall.astimezone(UTC)
+    except OverflowError:
+        return wall  # on 9999-12-31 west of UTC the instant is past the calendar in UTC
     if utc.astimezone(tz).replace(tzinfo=None) == wall.replace(tzinfo=None):
         return wall
     # In a gap: the offset before the change puts `utc` after it, the offset after the change

@@ -10,11 +10,12 @@ step's `max_lateness_days` is stale (DESIGN.md rule 5).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
 from dunning.engine.actions import SkipReason
-from dunning.engine.compiled import below
+from dunning.engine.compiled import CompiledStep, below
 from dunning.engine.rules.context import CustomerContext, Message, money, skip
 from dunning.invoices import Invoice
 
@@ -106,43 +107,111 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
 def _superseded(
     ctx: CustomerContext, invoice: Invoice, position: int, base: date, number: int
 ) -> None:
-    """Report earlier occurrences not carried out, back to the last one that was."""
+    """Report earlier occurrences not carried out, back to the last one that was.
+
+    Occurrences are counted, never walked one by one: each step's run of superseded
+    occurrences is one entry (a summary when there are several), so the work and the output
+    are bounded by the number of steps and the invoice's history, not by the days since the
+    due date (an evaluation in the year 9999 reports a weekly reminder's run in one entry).
+    """
     cp = ctx.compiled
     mine = ctx.mine
     steps = cp.steps
     due = invoice.due_date
     issued = invoice.issue_date
-    number -= 1
+    last = number - 1
     while position >= 0:
         step = steps[position]
-        while number >= 0:
-            tail = step.tail(number)
-            if tail in mine:
-                return
-            key = ctx.prefix + tail
-            on = base + timedelta(days=number * step.every)
-            if on < issued:
+        if last >= 0:
+            first = _first_issued(step, base, issued)
+            if first > last:
                 return  # earlier occurrences never fell due
-            ctx.skipped.append(
-                skip(
-                    key,
-                    invoice,
-                    on,
-                    SkipReason.SUPERSEDED,
-                    step.rule,
-                    f"reminder {step.step.id} of {on.isoformat()} replaced by a later one",
-                    occurrence=number,
-                )
-            )
-            number -= 1
+            done = _last_done(mine, step, first, last)
+            if done is not None:
+                if done < last:
+                    _report(ctx, invoice, step, base, done + 1, last)
+                return
+            _report(ctx, invoice, step, base, first, last)
+            if first > 0:
+                return  # the earlier ones fell before the invoice was issued
         position -= 1
         if position >= 0:
             previous = steps[position]
+            limit = base
             base = previous.base(due, cp.calendar)
-            limit = step.base(due, cp.calendar)
             count = 1
             if previous.every:
                 count = (limit - base - _DAY).days // previous.every + 1
                 if previous.max_times is not None:
                     count = min(count, previous.max_times)
-            number = count - 1
+            last = count - 1
+
+
+def _first_issued(step: CompiledStep, base: date, issued: date) -> int:
+    """The number of `step`'s first occurrence on or after the issue date."""
+    if base >= issued:
+        return 0
+    if not step.every:
+        return 1
+    return -((base - issued).days // step.every)
+
+
+def _last_done(mine: Mapping[str, date], step: CompiledStep, first: int, last: int) -> int | None:
+    """The highest occurrence number of `step` in [first, last] that was done, or None.
+
+    Looks the numbers up while there are fewer of them than done keys, else reads the done
+    keys once: the cost is the smaller of the two.
+    """
+    if last - first < max(len(mine), 8):
+        for number in range(last, first - 1, -1):
+            if step.tail(number) in mine:
+                return number
+        return None
+    prefix = step.key
+    length = len(prefix)
+    found: int | None = None
+    for tail in mine:
+        if tail.startswith(prefix):
+            digits = tail[length:]
+            # Only the key of an occurrence counts: ``step:<id>:<n>`` as the engine writes it.
+            if 0 < len(digits) <= 19 and digits.isascii() and digits.isdigit():
+                value = int(digits)
+                newer = found is None or value > found
+                if newer and first <= value <= last and str(value) == digits:
+                    found = value
+    return found
+
+
+def _report(
+    ctx: CustomerContext, invoice: Invoice, step: CompiledStep, base: date, first: int, last: int
+) -> None:
+    """Report occurrences `first` to `last` of `step` as superseded, in one entry."""
+    on = base + timedelta(days=last * step.every)
+    key = ctx.prefix + step.tail(last)
+    if first == last:
+        text = f"reminder {step.step.id} of {on.isoformat()} replaced by a later one"
+        figures: tuple[tuple[str, str], ...] = ()
+    else:
+        start = base + timedelta(days=first * step.every)
+        count = last - first + 1
+        text = (
+            f"reminder {step.step.id}: {count} occurrences from {start.isoformat()} to "
+            f"{on.isoformat()} replaced by a later one"
+        )
+        figures = (
+            ("count", str(count)),
+            ("first_due_on", start.isoformat()),
+            ("first_occurrence", str(first)),
+        )
+    ctx.skipped.append(
+        skip(
+            key,
+            invoice,
+            on,
+            SkipReason.SUPERSEDED,
+            step.rule,
+            text,
+            occurrence=last,
+            figures=figures,
+        )
+    )

@@ -229,7 +229,10 @@ def _steady(ctx: CustomerContext, invoice: Invoice) -> bool:
     escalations, the top stage's message and task. Records the invoice's level, entry days,
     suspensions and stopped reminders as the full rule would.
     """
-    plan = ctx.run.stage_plan(ctx.compiled, invoice.due_date)
+    try:
+        plan = ctx.run.stage_plan(ctx.compiled, invoice.due_date)
+    except ValueError:  # more fee occurrences than one evaluation works out: the rule says so
+        return False
     if not plan.steady(ctx.mine):
         return False
     level = plan.level
