@@ -11,6 +11,7 @@ import pytest
 from dunning import Customer, Invoice, Policy, ReminderStep
 from dunning.engine import evaluate
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.history import HistoryIndex
 from dunning.invoices import Channel
 from dunning.io import read_customers, read_invoices
 from dunning.policy.io import load_policy
@@ -396,6 +397,61 @@ def test_retries_of_failed_charges_go_to_the_gateway(
         assert (call.idempotency_key, call.request.payment_method) == (record.key, "pm_1")
     else:
         assert gateway.charge_calls == []
+
+
+@pytest.mark.parametrize(
+    ("schedule", "retried"),
+    [
+        (["stolen_card"], 0),  # a hard decline: never retried again
+        (["insufficient_funds"], 1),  # a soft one: the next retry goes
+    ],
+)
+def test_a_hard_decline_recorded_by_a_run_stops_the_retries_of_the_next(
+    tmp_path, schedule, retried
+) -> None:
+    from dunning.policy.model import RetrySchedule
+    from dunning.testing.fakes import FakeGateway
+
+    policy = Policy(id="p", retries=RetrySchedule(days_after_failure=(3, 6)))
+    _, invoice, customer = simple(["email"])
+    gateway = FakeGateway(schedule=schedule)
+    store = SQLiteStore(tmp_path / "o.sqlite")
+    runner = Runner(store, policy, {}, gateway=gateway, payment_methods={"C": "pm_1"})
+    failed = HistoryRecord(
+        key="host:charge:I:1",
+        kind="automatic_charge",
+        customer_id="C",
+        on=DAY - timedelta(days=3),
+        status="failed",
+        invoice_ids=("I",),
+    )
+    runner.adopt(DAY, records=[failed])
+    assert runner.run(DAY, [invoice], [customer]).count(ActionKind.RETRY_CHARGE) == 1
+    (record,) = [r for r, _, _ in store.history_details() if r.kind == "retry_charge"]
+    hard = schedule == ["stolen_card"]
+    assert (record.key, record.on, record.status, record.decline, record.decline_code) == (
+        "p:C:I:retry:attempt:1",
+        DAY,
+        HistoryStatus.FAILED if hard else HistoryStatus.EXECUTED,
+        "hard" if hard else None,
+        "stolen_card" if hard else None,
+    )
+    # The next run reads the decline back from the store (another handle, as a new process).
+    again = Runner(
+        SQLiteStore(tmp_path / "o.sqlite"),
+        policy,
+        {},
+        gateway=gateway,
+        payment_methods={"C": "pm_1"},
+    )
+    report = again.run(DAY + timedelta(days=3), [invoice], [customer])
+    assert (report.due, report.count(ActionKind.RETRY_CHARGE)) == (retried, retried)
+    assert [call.idempotency_key for call in gateway.charge_calls] == [
+        "p:C:I:retry:attempt:1",
+        "p:C:I:retry:attempt:2",
+    ][: 1 + retried]
+    index = HistoryIndex(again.store.history())
+    assert index.hard_declines == ({"I": (DAY, "stolen_card")} if hard else {})
 
 
 def test_dispatch_sends_what_is_due_without_evaluating(tmp_path) -> None:

@@ -8,11 +8,13 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from tests.runner.conftest import open_store
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
 from dunning.errors import StoreError, StoreSchemaError
 from dunning.invoices import Channel
 from dunning.runner import Completion, EntryStatus, OutboxEntry, PostgresStore, SQLiteStore
+from dunning.runner._sql import _STEPS, SCHEMA_VERSION
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 20)
@@ -224,21 +226,95 @@ def test_the_history_of_some_customers(store) -> None:
     assert sorted(r.key for r in store.history(many)) == ["k1", "k2", "k3"]
 
 
-def test_a_store_of_an_older_version_is_migrated_when_opened(store, reopen) -> None:
-    store.enqueue([entry("k1")])
-    for statement in (
-        "DROP INDEX history_customer",
-        "DROP INDEX outbox_customer",
-        "UPDATE dunning_schema SET version = 1",
-    ):
-        store._connection.execute(statement)
-    again = reopen()
+def _old_store(kind: str, where: str, version: int) -> None:
+    """Write the store of `version` at `where` as that release did, with one row of each table."""
+    statements = [
+        "CREATE TABLE dunning_schema (version INTEGER NOT NULL)",
+        f"INSERT INTO dunning_schema (version) VALUES ({version})",
+        *(statement for step in _STEPS[:version] for statement in step),
+        "INSERT INTO outbox VALUES ('k1', 'send_message', 'C1', '[\"I1\"]', '[]', 'email', "
+        "'2026-11-18', '2026-11-20', '{}', 'pending', 0, 1.0, NULL, NULL, NULL, 1.0)",
+        "INSERT INTO history VALUES ('old', 'retry_charge', 'C1', '2026-11-19', 'failed', "
+        "'[\"I1\"]', '[]', NULL, 'runner', 'declined for good: stolen_card', 1.0)",
+    ]
+    if kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(where) as connection:
+            for statement in statements:
+                connection.execute(statement)
+        connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(where, autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(statement)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_store_of_an_older_version_is_migrated_when_opened(store_place, version) -> None:
+    _old_store(*store_place, version)
+    again = open_store(*store_place)
     try:
         assert [e.key for e in again.entries()] == ["k1"]
-        version = again._connection.execute("SELECT version FROM dunning_schema").fetchone()[0]
-        assert version == 2
-        # The step's indexes exist again: creating one of them fails.
+        (row,) = again._connection.execute("SELECT version FROM dunning_schema").fetchall()
+        assert row[0] == SCHEMA_VERSION == 3
+        # A record written before declines were kept reads back without one.
+        ((old, source, detail),) = again.history_details()
+        assert (old.key, old.status, old.decline, old.decline_code) == (
+            "old",
+            HistoryStatus.FAILED,
+            None,
+            None,
+        )
+        assert (source, detail) == ("runner", "declined for good: stolen_card")
+        # The new columns are written and read back in the upgraded store.
+        again.enqueue([entry("k2", kind=ActionKind.RETRY_CHARGE)])
+        again.claim("w:1:a", NOW, 30, 10)
+        assert again.complete("w:1:a", [declined("k2")]) == 1
+        records = {r.key: r for r in again.history()}
+        assert (records["k2"].decline, records["k2"].decline_code) == ("hard", "stolen_card")
+        # The step's indexes exist: creating one of them again fails.
         with pytest.raises(StoreError), again._transaction() as cursor:
             cursor.execute("CREATE INDEX history_customer ON history (customer_id)")
     finally:
         again.close()
+    # Opening the upgraded store again runs no step twice.
+    open_store(*store_place).close()
+
+
+def declined(key: str, decline: str = "hard", code: str | None = "stolen_card") -> Completion:
+    record = HistoryRecord(
+        key=key,
+        kind=ActionKind.RETRY_CHARGE,
+        customer_id="C1",
+        on=DAY,
+        status=HistoryStatus.FAILED,
+        invoice_ids=("I1", "I2"),
+        decline=decline,
+        decline_code=code,
+    )
+    return Completion(key=key, status=EntryStatus.FAILED, record=record, detail="declined")
+
+
+@pytest.mark.parametrize(("decline", "code"), [("hard", "stolen_card"), ("soft", None)])
+def test_declines_are_kept_in_the_history(store, decline, code) -> None:
+    store.enqueue([entry("k1", kind=ActionKind.RETRY_CHARGE)])
+    assert store.history_details() == ()
+    store.claim("w:1:a", NOW, 30, 10)
+    assert store.complete("w:1:a", [declined("k1", decline, code)]) == 1
+    adopted = declined("k2", decline, code).record
+    assert store.add_history([adopted], source="import") == 1
+    expected = {"k1": declined("k1", decline, code).record, "k2": adopted}
+    assert {r.key: r for r in store.history()} == expected
+    assert {r.key: r for r, _, _ in store.history_details()} == expected
+    # A cancelled entry's record carries no decline.
+    store.enqueue([entry("k3")])
+    assert store.cancel(["k3"], DAY) == 1
+    skipped = {r.key: r for r in store.history()}["k3"]
+    assert (skipped.status, skipped.decline, skipped.decline_code) == (
+        HistoryStatus.SKIPPED,
+        None,
+        None,
+    )

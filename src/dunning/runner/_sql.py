@@ -64,6 +64,11 @@ _STEPS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX history_customer ON history (customer_id)",
         "CREATE INDEX outbox_customer ON outbox (customer_id)",
     ),
+    (
+        # How a failed charge was declined: a hard decline stops the engine's retries.
+        "ALTER TABLE history ADD COLUMN decline TEXT",
+        "ALTER TABLE history ADD COLUMN decline_code TEXT",
+    ),
 )
 
 #: The schema version this release writes.
@@ -74,7 +79,11 @@ _ENTRY_COLUMNS = (
     "key, kind, customer_id, invoice_ids, covers, channel, due_on, run_on, payload, status, "
     "attempts, next_attempt_at, claimed_by, lease_until, last_error"
 )
-_HISTORY_COLUMNS = "key, kind, customer_id, on_date, status, invoice_ids, covers, channel"
+_HISTORY_COLUMNS = (
+    "key, kind, customer_id, on_date, status, invoice_ids, covers, channel, decline, decline_code"
+)
+#: The placeholders of a history row: its columns, then source, detail and recorded_at.
+_HISTORY_VALUES = ", ".join("?" * (_HISTORY_COLUMNS.count(",") + 4))
 
 
 class _Cursor(Protocol):
@@ -104,6 +113,7 @@ _KINDS: Final = {kind.value: kind for kind in ActionKind}
 _STATUSES: Final = {status.value: status for status in HistoryStatus}
 _CHANNELS: Final[dict[str | None, Channel | None]] = {None: None}
 _CHANNELS.update((channel.value, channel) for channel in Channel)
+_DECLINES: Final[dict[str | None, str | None]] = {None: None, "soft": "soft", "hard": "hard"}
 
 
 def _tuple(text: str) -> tuple[str, ...]:
@@ -151,8 +161,8 @@ def _history_record(row: Sequence[Any]) -> HistoryRecord:
             "invoice_ids": _tuple(row[5]),
             "covers": _tuple(row[6]),
             "channel": _CHANNELS[row[7]],
-            "decline": None,
-            "decline_code": None,
+            "decline": _DECLINES[row[8]],
+            "decline_code": row[9],
         }
     )
 
@@ -169,6 +179,8 @@ def _history_row(
         json.dumps(record.invoice_ids),
         json.dumps(record.covers),
         None if record.channel is None else record.channel.value,
+        record.decline,
+        record.decline_code,
         source,
         detail,
         at,
@@ -240,7 +252,8 @@ class _SQLStore:
         With `customers`, only the records of those customers.
         """
         opened = (
-            "SELECT key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel "
+            "SELECT key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel, "
+            "NULL, NULL "
             "FROM outbox WHERE status IN (?, ?)"
         )
         with self._reading() as cursor:
@@ -289,7 +302,7 @@ class _SQLStore:
         """Every history record with its source and detail, by key."""
         with self._reading() as cursor:
             cursor.execute(f"SELECT {_HISTORY_COLUMNS}, source, detail FROM history ORDER BY key")
-            return tuple((_history_record(row), row[8], row[9]) for row in cursor.fetchall())
+            return tuple((_history_record(row), row[10], row[11]) for row in cursor.fetchall())
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -370,7 +383,7 @@ class _SQLStore:
         )
         insert = self._sql(
             f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+            f"VALUES ({_HISTORY_VALUES}) ON CONFLICT (key) DO NOTHING"
         )
         with self._transaction() as cursor:
             for done in completions:
@@ -433,7 +446,7 @@ class _SQLStore:
             return 0
         insert = self._sql(
             f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
-            "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            f"SELECT {_HISTORY_VALUES} "
             "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE key = ?) "
             "ON CONFLICT (key) DO NOTHING"
         )
@@ -492,7 +505,7 @@ class _SQLStore:
                 cursor.execute(
                     self._sql(
                         f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+                        f"VALUES ({_HISTORY_VALUES}) ON CONFLICT (key) DO NOTHING"
                     ),
                     _history_row(record, "cancelled", None, now),
                 )

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from dunning.adapters import (
     Channels,
@@ -166,13 +166,22 @@ class AdoptReport(RunReport):
 
 
 class _Result:
-    """What one dispatch gave: an outcome, a detail, and whether the record is a failure."""
+    """What one dispatch gave: an outcome, a detail, and for a declined charge the decline."""
 
-    __slots__ = ("detail", "outcome")
+    __slots__ = ("decline", "decline_code", "detail", "outcome")
 
-    def __init__(self, outcome: Outcome, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        outcome: Outcome,
+        detail: str | None = None,
+        *,
+        decline: Literal["soft", "hard"] | None = None,
+        decline_code: str | None = None,
+    ) -> None:
         self.outcome = outcome
         self.detail = detail
+        self.decline = decline
+        self.decline_code = decline_code
 
 
 class _TemporaryError(Exception):
@@ -515,7 +524,7 @@ class Runner:
                             self.worker, entry.key, attempts, at, result.detail or ""
                         )
                 if outcome is not Outcome.RETRYING:
-                    completions.append(_completion(entry, outcome, result.detail, as_of))
+                    completions.append(_completion(entry, outcome, result, as_of))
                 if outcome in (Outcome.RETRYING, Outcome.FAILED):
                     failures.append(
                         Failure(
@@ -641,16 +650,20 @@ class Runner:
             idempotency_key=key,
         )
         if result.status is ChargeStatus.DECLINED_HARD:
-            raise _PermanentError(f"declined for good: {result.decline_code or result.reason}")
+            # Recorded with the decline, so the engine never retries the charge again.
+            return _Result(
+                Outcome.FAILED,
+                f"declined for good: {result.decline_code or result.reason}",
+                decline="hard",
+                decline_code=result.decline_code,
+            )
         detail = result.provider_id or result.status.value
         if result.status is ChargeStatus.DECLINED_SOFT:
             detail = f"declined: {result.decline_code or result.reason}"
         return _Result(Outcome.EXECUTED, detail)
 
 
-def _completion(
-    entry: OutboxEntry, outcome: Outcome, detail: str | None, as_of: date
-) -> Completion:
+def _completion(entry: OutboxEntry, outcome: Outcome, result: _Result, as_of: date) -> Completion:
     failed = outcome is Outcome.FAILED
     record = HistoryRecord._construct(
         key=entry.key,
@@ -661,12 +674,14 @@ def _completion(
         invoice_ids=entry.invoice_ids,
         covers=entry.covers,
         channel=entry.channel,
+        decline=result.decline if failed else None,
+        decline_code=result.decline_code if failed else None,
     )
     return Completion._construct(
         key=entry.key,
         status=EntryStatus.FAILED if failed else EntryStatus.DONE,
         record=record,
-        detail=detail,
+        detail=result.detail,
     )
 
 
