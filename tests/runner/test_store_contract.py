@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import sys
@@ -318,3 +319,54 @@ def test_declines_are_kept_in_the_history(store, decline, code) -> None:
         None,
         None,
     )
+
+
+def _varied_history(seed: int, count: int) -> list[HistoryRecord]:
+    """Records of every kind and status, with covers and keys shared between them."""
+    chooser = random.Random(seed)
+    keys = [f"p:C{c}:I{i}:{rest}" for c in range(3) for i in range(3) for rest in ("a", "b:1")]
+    keys += ["flat", "a:b:c", "p:C1:suspend:s"]
+    records = []
+    for number in range(count):
+        kind = chooser.choice(list(ActionKind))
+        status = chooser.choice(list(HistoryStatus))
+        charge = kind in (ActionKind.AUTOMATIC_CHARGE, ActionKind.RETRY_CHARGE)
+        decline = chooser.choice([None, "soft", "hard"]) if charge else None
+        records.append(
+            HistoryRecord(
+                key=chooser.choice(keys) + f"#{number}" if number % 3 else chooser.choice(keys),
+                kind=kind,
+                customer_id=f"C{chooser.randrange(3)}",
+                on=DAY - timedelta(days=chooser.randrange(4)),
+                status=status,
+                invoice_ids=tuple(chooser.sample(["I0", "I1", "I2"], chooser.randrange(3))),
+                covers=tuple(chooser.sample(keys, chooser.randrange(3))),
+                channel=chooser.choice([None, *Channel]),
+                decline=decline,
+                decline_code=chooser.choice([None, "stolen_card", 'a "quoted" code'])
+                if decline
+                else None,
+            )
+        )
+    return records
+
+
+def test_the_index_of_the_history_is_that_of_its_records(store) -> None:
+    from tests.unit.test_engine_history import state
+
+    from dunning.engine.history import HistoryIndex
+    from dunning.runner._sql import history_index
+
+    records = _varied_history(seed=11, count=400)
+    store.add_history(records, source="import")
+    kept = list(store.history())  # repeated keys are written once
+    assert len(kept) < len(records)
+    opened = [entry(f"p:C{n % 3}:I{n}:open:{n}", kind=kind) for n, kind in enumerate(ActionKind)]
+    store.enqueue(opened)
+    expected = state(HistoryIndex([*kept, *(item.record() for item in opened)]))
+    assert state(history_index(store)) == expected
+    assert state(HistoryIndex(store.history())) == expected
+    assert expected["hard_declines"] and expected["failed_channels"] and expected["suspends"]
+    # The history of some customers only: their records, nothing of the others.
+    some = [r for r in [*kept, *(item.record() for item in opened)] if r.customer_id == "C1"]
+    assert state(history_index(store, {"C1"})) == state(HistoryIndex(some))

@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime
 from typing import Any, Final, Protocol
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.history import HistoryIndex, _Occurrences
 from dunning.errors import StoreSchemaError
 from dunning.invoices import Channel
-from dunning.runner.store import Completion, EntryStatus, OutboxEntry
+from dunning.runner.store import Completion, EntryStatus, OutboxEntry, Store
 
 __all__: list[str] = []
 
@@ -82,6 +83,39 @@ _ENTRY_COLUMNS = (
 _HISTORY_COLUMNS = (
     "key, kind, customer_id, on_date, status, invoice_ids, covers, channel, decline, decline_code"
 )
+_OPENED_COLUMNS = (
+    "key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel, NULL, NULL"
+)
+_OCCURRENCE_COLUMNS = "key, kind, customer_id, on_date, status, covers"
+_CHARGE_KINDS = f"'{ActionKind.AUTOMATIC_CHARGE.value}', '{ActionKind.RETRY_CHARGE.value}'"
+_PLAIN_STATUSES = f"'{HistoryStatus.EXECUTED.value}', '{HistoryStatus.SKIPPED.value}'"
+_OPEN_STATUSES = "status IN (?, ?)"
+# The history, and the open outbox entries (which count as executed), whole or in two parts:
+# the occurrences `HistoryIndex._add_occurrences` takes as plain rows, and the rest.
+_HISTORY_SELECT = f"SELECT {_HISTORY_COLUMNS} FROM history WHERE 1 = 1"
+_OPENED_SELECT = f"SELECT {_OPENED_COLUMNS} FROM outbox WHERE {_OPEN_STATUSES}"
+_PLAIN_SELECT = (
+    f"SELECT {_OCCURRENCE_COLUMNS} FROM history "
+    f"WHERE kind NOT IN ({_CHARGE_KINDS}) AND status IN ({_PLAIN_STATUSES})"
+)
+_PLAIN_OPENED_SELECT = (
+    "SELECT key, kind, customer_id, run_on, 'executed', covers FROM outbox "
+    f"WHERE {_OPEN_STATUSES} AND kind NOT IN ({_CHARGE_KINDS})"
+)
+_OTHER_SELECT = (
+    f"SELECT {_HISTORY_COLUMNS} FROM history "
+    f"WHERE (kind IN ({_CHARGE_KINDS}) OR status NOT IN ({_PLAIN_STATUSES}))"
+)
+_OTHER_OPENED_SELECT = (
+    f"SELECT {_OPENED_COLUMNS} FROM outbox WHERE {_OPEN_STATUSES} AND kind IN ({_CHARGE_KINDS})"
+)
+
+
+def _open_values(select: str) -> tuple[str, ...]:
+    """The values of a query's placeholders before the customers: the open statuses."""
+    return _OPEN if _OPEN_STATUSES in select else ()
+
+
 #: The placeholders of a history row: its columns, then source, detail and recorded_at.
 _HISTORY_VALUES = ", ".join("?" * (_HISTORY_COLUMNS.count(",") + 4))
 
@@ -167,6 +201,16 @@ def _history_record(row: Sequence[Any]) -> HistoryRecord:
     )
 
 
+def _occurrences(rows: Iterable[Sequence[Any]]) -> Iterator[_Occurrences]:
+    """Rows of `_OCCURRENCE_COLUMNS` with their date and covers read back."""
+    dates: dict[str, date] = {}
+    for key, kind, customer_id, on_date, status, covers in rows:
+        on = dates.get(on_date)
+        if on is None:
+            on = dates[on_date] = date.fromisoformat(on_date)
+        yield key, kind, customer_id, on, status, _tuple(covers)
+
+
 def _history_row(
     record: HistoryRecord, source: str, detail: str | None, at: float
 ) -> tuple[Any, ...]:
@@ -185,6 +229,22 @@ def _history_row(
         detail,
         at,
     )
+
+
+def history_index(store: Store, customers: Collection[str] | None = None) -> HistoryIndex:
+    """The engine's index of `store`'s history (of `customers` only, when given).
+
+    The stores of this module hand their rows to the index as plain values; any other
+    `Store` gives `HistoryRecord`s.
+    """
+    index = HistoryIndex()
+    if isinstance(store, _SQLStore):
+        occurrences, others = store._history_parts(customers)
+        index._add_occurrences(occurrences)
+        index.add(others)
+    else:
+        index.add(store.history(customers))
+    return index
 
 
 def worker_name() -> str:
@@ -251,35 +311,56 @@ class _SQLStore:
 
         With `customers`, only the records of those customers.
         """
-        opened = (
-            "SELECT key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel, "
-            "NULL, NULL "
-            "FROM outbox WHERE status IN (?, ?)"
-        )
-        with self._reading() as cursor:
-            if customers is None:
-                cursor.execute(f"SELECT {_HISTORY_COLUMNS} FROM history")
-                rows = cursor.fetchall()
-                cursor.execute(self._sql(opened), _OPEN)
-                rows.extend(cursor.fetchall())
-                return map(_history_record, rows)
-            rows = []
-            wanted = sorted(customers)
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                cursor.execute(
-                    self._sql(
-                        f"SELECT {_HISTORY_COLUMNS} FROM history WHERE customer_id IN ({marks})"
-                    ),
-                    chunk,
-                )
-                rows.extend(cursor.fetchall())
-                cursor.execute(
-                    self._sql(f"{opened} AND customer_id IN ({marks})"), (*_OPEN, *chunk)
-                )
-                rows.extend(cursor.fetchall())
+        (rows,) = self._history_fetch(customers, ((_HISTORY_SELECT, _OPENED_SELECT),))
         return map(_history_record, rows)
+
+    def _history_parts(
+        self, customers: Collection[str] | None = None
+    ) -> tuple[Iterator[_Occurrences], Iterator[HistoryRecord]]:
+        """`history` in two parts, read at one moment, that the engine indexes separately.
+
+        First the executed and skipped occurrences of every kind but the charges (nearly all
+        of a history), as the plain rows `HistoryIndex._add_occurrences` takes, with no
+        record per row; then every other record (failures, charges).
+        """
+        plain, others = self._history_fetch(
+            customers,
+            (
+                (_PLAIN_SELECT, _PLAIN_OPENED_SELECT),
+                (_OTHER_SELECT, _OTHER_OPENED_SELECT),
+            ),
+        )
+        return _occurrences(plain), map(_history_record, others)
+
+    def _history_fetch(
+        self, customers: Collection[str] | None, queries: Sequence[tuple[str, str]]
+    ) -> list[list[Any]]:
+        """The rows of each pair of queries (of the history, of the open outbox entries).
+
+        Read in one transaction, so that an entry finished by another runner meanwhile is
+        read once, from the outbox or from the history. Every query ends in a ``WHERE``
+        condition, to which the choice of `customers` is added.
+        """
+        found: list[list[Any]] = []
+        with self._reading() as cursor:
+            for selects in queries:
+                rows: list[Any] = []
+                for select in selects:
+                    if customers is None:
+                        cursor.execute(self._sql(select), _open_values(select))
+                        rows.extend(cursor.fetchall())
+                        continue
+                    wanted = sorted(customers)
+                    for start in range(0, len(wanted), 500):
+                        chunk = wanted[start : start + 500]
+                        marks = ", ".join("?" * len(chunk))
+                        cursor.execute(
+                            self._sql(f"{select} AND customer_id IN ({marks})"),
+                            (*_open_values(select), *chunk),
+                        )
+                        rows.extend(cursor.fetchall())
+                found.append(rows)
+        return found
 
     def entries(self, statuses: Iterable[EntryStatus] = ()) -> tuple[OutboxEntry, ...]:
         """Outbox entries with one of `statuses` (all when empty), by key."""

@@ -52,12 +52,11 @@ from dunning.engine.actions import (
     RetryCharge,
     SendMessage,
 )
-from dunning.engine.history import HistoryIndex
 from dunning.errors import ChannelNotConfiguredError
 from dunning.invoices import Customer, Invoice
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
-from dunning.runner._sql import worker_name
+from dunning.runner._sql import history_index, worker_name
 from dunning.runner.backoff import Backoff
 from dunning.runner.clock import Clock, SystemClock
 from dunning.runner.report import Failure, Outcome, RunReport, _counts
@@ -332,7 +331,7 @@ class Runner:
         failures: list[Failure] = []
 
         mark = time.perf_counter()
-        index = HistoryIndex(self.store.history())
+        index = history_index(self.store)
         phases["history"] = time.perf_counter() - mark
         mark = time.perf_counter()
         evaluation = evaluate(
@@ -385,7 +384,7 @@ class Runner:
             rounds += 1
             mark = time.perf_counter()
             again = [bill for bill in bills if _customer_of(bill) in failed_customers]
-            index = HistoryIndex(self.store.history(failed_customers))
+            index = history_index(self.store, failed_customers)
             evaluation = evaluate(
                 again, self.policy, as_of, customers=people, history=index, plans=plan_list
             )
@@ -468,7 +467,7 @@ class Runner:
         del plans  # plans pause dunning; at go-live everything due counts as done
         bills = [_unpaused(invoice) for invoice in invoices]
         people = _customer_index(customers)
-        index = HistoryIndex(self.store.history())
+        index = history_index(self.store)
         evaluation = evaluate(bills, self.policy, as_of, customers=people, history=index)
         tally: Counter[tuple[ActionKind, Outcome]] = Counter()
         for action in evaluation.actions:
