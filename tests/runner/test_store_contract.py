@@ -370,3 +370,14 @@ def test_the_index_of_the_history_is_that_of_its_records(store) -> None:
     # The history of some customers only: their records, nothing of the others.
     some = [r for r in [*kept, *(item.record() for item in opened)] if r.customer_id == "C1"]
     assert state(history_index(store, {"C1"})) == state(HistoryIndex(some))
+
+
+def test_complete_closes_a_key_given_twice_once_and_takes_many_at_once(store) -> None:
+    keys = [f"k{n:04}" for n in range(620)]  # more than one statement's worth of keys
+    store.enqueue([entry(key) for key in keys])
+    assert len(store.claim("w:1:a", NOW, 30, 1000)) == 620
+    assert store.complete("w:1:a", [done("k0000"), done("k0000", EntryStatus.FAILED)]) == 1
+    assert store.complete("w:1:a", [done(key) for key in keys]) == 619
+    assert {e.status for e in store.entries()} == {EntryStatus.DONE}
+    assert len(store.history_details()) == 620
+    assert store.history_details()[0][0].status is HistoryStatus.EXECUTED

@@ -208,7 +208,13 @@ def _occurrences(rows: Iterable[Sequence[Any]]) -> Iterator[_Occurrences]:
         on = dates.get(on_date)
         if on is None:
             on = dates[on_date] = date.fromisoformat(on_date)
-        yield key, kind, customer_id, on, status, _tuple(covers)
+        # `_tuple`, inlined for the two common cases: no covers, and one plain key.
+        if covers == "[]":
+            yield key, kind, customer_id, on, status, ()
+        elif '"' not in covers[2:-2] and "\\" not in covers:
+            yield key, kind, customer_id, on, status, (covers[2:-2],)
+        else:
+            yield key, kind, customer_id, on, status, _tuple(covers)
 
 
 def _history_row(
@@ -270,6 +276,9 @@ class _SQLStore:
     """Reads and writes shared by the stores; subclasses give the connection and the claim."""
 
     _name: str
+    #: What a ``SELECT`` ends with to lock the rows it reads until the transaction ends
+    #: (nothing where a write transaction locks the whole database).
+    _lock_rows: str = ""
 
     def _transaction(self) -> AbstractContextManager[_Cursor]:
         raise NotImplementedError
@@ -457,7 +466,6 @@ class _SQLStore:
         if not completions:
             return 0
         now = datetime.now(UTC).timestamp()
-        closed = 0
         close = self._sql(
             "UPDATE outbox SET status = ?, claimed_by = NULL, lease_until = NULL, "
             "last_error = ?, updated_at = ? WHERE key = ? AND status = ? AND claimed_by = ?"
@@ -466,24 +474,48 @@ class _SQLStore:
             f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
             f"VALUES ({_HISTORY_VALUES}) ON CONFLICT (key) DO NOTHING"
         )
+        claimed = EntryStatus.CLAIMED.value
         with self._transaction() as cursor:
-            for done in completions:
-                error = done.detail if done.status is EntryStatus.FAILED else None
+            # The entries `worker` still holds (locked until the end of the transaction):
+            # one whose lease ran out and that another runner took is left alone.
+            held: set[str] = set()
+            keys = list(dict.fromkeys(done.key for done in completions))
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
                 cursor.execute(
-                    close,
+                    self._sql(
+                        f"SELECT key FROM outbox WHERE key IN ({marks}) AND status = ? "
+                        f"AND claimed_by = ?{self._lock_rows}"
+                    ),
+                    (*chunk, claimed, worker),
+                )
+                held.update(row[0] for row in cursor.fetchall())
+            closing = []
+            for done in completions:
+                if done.key in held:
+                    held.discard(done.key)  # a key given twice is closed once
+                    closing.append(done)
+            if not closing:
+                return 0
+            cursor.executemany(
+                close,
+                [
                     (
                         done.status.value,
-                        error,
+                        done.detail if done.status is EntryStatus.FAILED else None,
                         now,
                         done.key,
-                        EntryStatus.CLAIMED.value,
+                        claimed,
                         worker,
-                    ),
-                )
-                if cursor.rowcount == 1:
-                    closed += 1
-                    cursor.execute(insert, _history_row(done.record, "runner", done.detail, now))
-        return closed
+                    )
+                    for done in closing
+                ],
+            )
+            cursor.executemany(
+                insert, [_history_row(done.record, "runner", done.detail, now) for done in closing]
+            )
+        return len(closing)
 
     def postpone(self, worker: str, key: str, attempts: int, at: datetime, error: str) -> bool:
         """Put a claimed entry back to pending after a temporary failure, until `at`."""
