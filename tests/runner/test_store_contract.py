@@ -381,3 +381,34 @@ def test_complete_closes_a_key_given_twice_once_and_takes_many_at_once(store) ->
     assert {e.status for e in store.entries()} == {EntryStatus.DONE}
     assert len(store.history_details()) == 620
     assert store.history_details()[0][0].status is HistoryStatus.EXECUTED
+
+
+def test_cancel_counts_each_entry_dates_it_and_names_its_source(store) -> None:
+    store.enqueue([entry("k1"), entry("k2"), entry("k3")])
+    later = DAY + timedelta(days=2)
+    assert store.cancel(["k1", "k2"], later) == 2
+    assert [e.key for e in store.entries([EntryStatus.CANCELLED, EntryStatus.PENDING])] == [
+        "k1",
+        "k2",
+        "k3",
+    ]
+    details = [(r.key, r.on, r.status, source) for r, source, _ in store.history_details()]
+    assert details == [
+        ("k1", later, HistoryStatus.SKIPPED, "cancelled"),
+        ("k2", later, HistoryStatus.SKIPPED, "cancelled"),
+    ]
+
+
+def test_a_dead_process_is_told_by_its_host_even_with_colons_in_the_name() -> None:
+    from dunning.runner._sql import _dead_here
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(finished.stdout)
+    assert _dead_here(f"fe80::1:{pid}:ab", "fe80::1")
+    assert not _dead_here(f"fe80::1:{pid}:ab", "fe80::2")
+    assert not _dead_here(f"fe80::1:x{pid}:ab", "fe80::1")

@@ -147,3 +147,42 @@ def test_occurrence_rows_refuse_what_they_cannot_hold(kind, status) -> None:
         index._add_occurrences(rows)
     # What came before the refused row is indexed and counted.
     assert (len(index), index.done_on("p:C:I:stage:late")) == (1, DAY)
+
+
+def charge(day: int, *, kind: str = "automatic_charge", status: str = "failed", **more: Any):
+    return HistoryRecord(
+        key=f"host:charge:{kind}:{day}:{more.get('decline_code')}",
+        kind=kind,
+        customer_id="C",
+        on=date(2026, 1, day),
+        status=status,
+        invoice_ids=("I", "J"),
+        **more,
+    )
+
+
+def test_the_first_hard_decline_and_the_first_failed_charge_count() -> None:
+    index = HistoryIndex(
+        [
+            charge(5, decline="hard", decline_code="late"),
+            charge(3, decline="hard", decline_code="first"),
+            charge(3, kind="retry_charge", decline="hard", decline_code="same day"),
+            charge(4, decline="soft", decline_code="insufficient_funds"),
+        ]
+    )
+    first = (date(2026, 1, 3), "first")
+    assert index.hard_declines == {"I": first, "J": first}
+    assert index.failed_charges == {"I": date(2026, 1, 3), "J": date(2026, 1, 3)}
+
+
+def test_only_a_failed_automatic_charge_starts_retries() -> None:
+    index = HistoryIndex(
+        [
+            charge(2, status="executed"),
+            charge(3, kind="retry_charge"),
+            charge(4, status="skipped", decline="hard", decline_code="stolen_card"),
+        ]
+    )
+    assert index.failed_charges == {}
+    assert index.hard_declines == {}  # a decline counts on a failed charge only
+    assert index.done_on("host:charge:retry_charge:3:None") == date(2026, 1, 3)
