@@ -366,6 +366,12 @@ def test_the_index_of_the_history_is_that_of_its_records(store) -> None:
     expected = state(HistoryIndex([*kept, *(item.record() for item in opened)]))
     assert state(history_index(store)) == expected
     assert state(HistoryIndex(store.history())) == expected
+
+    class Wrapped:  # a host's own store: indexed from its `HistoryRecord`s
+        def history(self, customers=None):
+            return store.history(customers)
+
+    assert state(history_index(Wrapped())) == expected  # type: ignore[arg-type]
     assert expected["hard_declines"] and expected["failed_channels"] and expected["suspends"]
     # The history of some customers only: their records, nothing of the others.
     some = [r for r in [*kept, *(item.record() for item in opened)] if r.customer_id == "C1"]
