@@ -418,3 +418,26 @@ def test_a_dead_process_is_told_by_its_host_even_with_colons_in_the_name() -> No
     assert _dead_here(f"fe80::1:{pid}:ab", "fe80::1")
     assert not _dead_here(f"fe80::1:{pid}:ab", "fe80::2")
     assert not _dead_here(f"fe80::1:x{pid}:ab", "fe80::1")
+
+
+def test_covered_keys_with_escapes_read_back_whole(store) -> None:
+    from dunning.runner._sql import history_index
+
+    odd = ('p:C1:Iñ:step:"due":0', "p:C1:I\\2:stage:late")
+    record = HistoryRecord(
+        key="k1", kind="send_message", customer_id="C1", on=DAY, invoice_ids=("Iñ",), covers=odd
+    )
+    # One covered key each, escaped in JSON (a non-ASCII letter, a backslash), no quotes.
+    singles = [
+        record.evolve(key=f"k{n}", covers=(key,), on=DAY - timedelta(days=n))
+        for n, key in enumerate(("p:C1:Iñ:step:due:0", odd[1]), 2)
+    ]
+    store.add_history([record, *singles], source="import")
+    assert {r.key: r.covers for r in store.history()} == {
+        "k1": odd,
+        "k2": ("p:C1:Iñ:step:due:0",),
+        "k3": (odd[1],),
+    }
+    index = history_index(store)
+    assert [index.done_on(key) for key in odd] == [DAY, DAY - timedelta(days=3)]
+    assert index.done_on("p:C1:Iñ:step:due:0") == DAY - timedelta(days=2)

@@ -186,3 +186,10 @@ def test_only_a_failed_automatic_charge_starts_retries() -> None:
     assert index.failed_charges == {}
     assert index.hard_declines == {}  # a decline counts on a failed charge only
     assert index.done_on("host:charge:retry_charge:3:None") == date(2026, 1, 3)
+
+
+def test_occurrence_rows_add_to_what_the_index_holds() -> None:
+    index = HistoryIndex([charge(2)])
+    index._add_occurrences([("p:C:I:stage:late", "enter_stage", "C", DAY, "executed", ())])
+    index._add_occurrences([("p:C:J:stage:late", "enter_stage", "C", DAY, "executed", ())])
+    assert len(index) == 3
