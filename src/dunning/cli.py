@@ -1326,6 +1326,8 @@ def _history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ";".join(r.invoice_ids),
                 ";".join(r.covers),
                 r.channel.value if r.channel else "",
+                r.decline or "",
+                r.decline_code or "",
             )
             for r in records
         )

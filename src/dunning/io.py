@@ -20,7 +20,8 @@ by semicolons, and a semicolon or backslash inside an item is written ``\;`` or 
   ``whatsapp``, ``phone``, ``postal`` (one address each), ``preferred_channels``,
   ``opted_out``, ``segment``, ``tags``, ``do_not_contact``.
 - history: ``key``, ``kind``, ``customer_id``, ``on`` (required); ``status``,
-  ``invoice_ids``, ``covers``, ``channel``.
+  ``invoice_ids``, ``covers``, ``channel``, ``decline`` and ``decline_code`` (how a failed
+  charge was declined).
 
 `ReadOptions` says how a file is written: its encoding (UTF-8, with or without a byte-order
 mark, by default; a UTF-16 file with a byte-order mark is recognised), the CSV delimiter,
@@ -139,6 +140,8 @@ HISTORY_COLUMNS = (
     "invoice_ids",
     "covers",
     "channel",
+    "decline",
+    "decline_code",
 )
 
 
@@ -380,7 +383,7 @@ def _customer_row(row: Mapping[str, str], options: ReadOptions) -> dict[str, Any
 
 def _history_row(row: Mapping[str, str], options: ReadOptions) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for column in ("key", "kind", "customer_id", "status", "channel"):
+    for column in ("key", "kind", "customer_id", "status", "channel", "decline", "decline_code"):
         if row.get(column):
             data[column] = row[column]
     if row.get("on"):

@@ -11,6 +11,7 @@ import pytest
 from dunning import Customer, Invoice, Policy, ReminderStep
 from dunning.engine import evaluate
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.history import HistoryIndex
 from dunning.invoices import Channel
 from dunning.io import read_customers, read_invoices
 from dunning.policy.io import load_policy
@@ -398,6 +399,61 @@ def test_retries_of_failed_charges_go_to_the_gateway(
         assert gateway.charge_calls == []
 
 
+@pytest.mark.parametrize(
+    ("schedule", "retried"),
+    [
+        (["stolen_card"], 0),  # a hard decline: never retried again
+        (["insufficient_funds"], 1),  # a soft one: the next retry goes
+    ],
+)
+def test_a_hard_decline_recorded_by_a_run_stops_the_retries_of_the_next(
+    tmp_path, schedule, retried
+) -> None:
+    from dunning.policy.model import RetrySchedule
+    from dunning.testing.fakes import FakeGateway
+
+    policy = Policy(id="p", retries=RetrySchedule(days_after_failure=(3, 6)))
+    _, invoice, customer = simple(["email"])
+    gateway = FakeGateway(schedule=schedule)
+    store = SQLiteStore(tmp_path / "o.sqlite")
+    runner = Runner(store, policy, {}, gateway=gateway, payment_methods={"C": "pm_1"})
+    failed = HistoryRecord(
+        key="host:charge:I:1",
+        kind="automatic_charge",
+        customer_id="C",
+        on=DAY - timedelta(days=3),
+        status="failed",
+        invoice_ids=("I",),
+    )
+    runner.adopt(DAY, records=[failed])
+    assert runner.run(DAY, [invoice], [customer]).count(ActionKind.RETRY_CHARGE) == 1
+    (record,) = [r for r, _, _ in store.history_details() if r.kind == "retry_charge"]
+    hard = schedule == ["stolen_card"]
+    assert (record.key, record.on, record.status, record.decline, record.decline_code) == (
+        "p:C:I:retry:attempt:1",
+        DAY,
+        HistoryStatus.FAILED if hard else HistoryStatus.EXECUTED,
+        "hard" if hard else None,
+        "stolen_card" if hard else None,
+    )
+    # The next run reads the decline back from the store (another handle, as a new process).
+    again = Runner(
+        SQLiteStore(tmp_path / "o.sqlite"),
+        policy,
+        {},
+        gateway=gateway,
+        payment_methods={"C": "pm_1"},
+    )
+    report = again.run(DAY + timedelta(days=3), [invoice], [customer])
+    assert (report.due, report.count(ActionKind.RETRY_CHARGE)) == (retried, retried)
+    assert [call.idempotency_key for call in gateway.charge_calls] == [
+        "p:C:I:retry:attempt:1",
+        "p:C:I:retry:attempt:2",
+    ][: 1 + retried]
+    index = HistoryIndex(again.store.history())
+    assert index.hard_declines == ({"I": (DAY, "stolen_card")} if hard else {})
+
+
 def test_dispatch_sends_what_is_due_without_evaluating(tmp_path) -> None:
     policy, invoice, customer = simple(["email"])
     email = FakeSender("email", schedule=["failed_temporary"])
@@ -489,3 +545,38 @@ def test_a_manual_clock_wants_aware_times() -> None:
         clock.set(datetime(2026, 11, 21))
     clock.set(START + timedelta(days=1))
     assert clock.now() == START + timedelta(days=1)
+
+
+def test_a_message_deferred_by_a_contact_law_waits_in_the_outbox_until_its_lawful_instant(
+    tmp_path,
+) -> None:
+    # Ley 2300 de 2023 (Colombia): no collection contact on Sundays. Due on Sunday 2026-11-22,
+    # the reminder is written that day and first sent on Monday at 07:00 in Bogota (12:00 UTC).
+    policy, invoice, customer = simple(["email"])
+    sunday = date(2026, 11, 22)
+    invoice = invoice.evolve(due_date=sunday)
+    customer = customer.evolve(
+        time_zone="America/Bogota",
+        jurisdiction="co",
+        contacts=[
+            {"channel": "email", "address": "ana@example.com", "consented_on": date(2026, 1, 5)}
+        ],
+    )
+    clock = ManualClock(datetime(2026, 11, 22, 15, 0, tzinfo=UTC))
+    email = FakeSender("email")
+    runner = Runner(SQLiteStore(tmp_path / "o.sqlite"), policy, {"email": email}, clock=clock)
+
+    first = runner.run(sunday, [invoice], [customer])
+    assert (first.written, first.counts) == (1, ())
+    (waiting,) = runner.store.entries()
+    assert waiting.status is EntryStatus.PENDING
+    assert waiting.next_attempt_at == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert email.calls == []
+
+    clock.set(datetime(2026, 11, 23, 11, 59, tzinfo=UTC))
+    assert runner.dispatch(sunday).counts == ()
+    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    assert runner.dispatch(sunday).count(outcome=Outcome.DELIVERED) == 1
+    assert [call.idempotency_key for call in email.calls] == ["p:C:I:step:due:0@email"]
+    # The next day's run finds the message in the history: nothing is written twice.
+    assert runner.run(sunday + timedelta(days=1), [invoice], [customer]).written == 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from dunning.cli import main
+from dunning.engine.actions import HistoryRecord
 from dunning.runner import EntryStatus, SQLiteStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -86,7 +88,9 @@ def test_history_export_and_import_round_trip(tmp_path: Path, channels: Path) ->
     status, _, err = call("history", "export", "--db", db, "--output", str(exported))
     assert (status, err) == (0, f"wrote 198 records to {exported}\n")
     lines = exported.read_text().splitlines()
-    assert lines[0] == "key,kind,customer_id,on,status,invoice_ids,covers,channel"
+    assert lines[0] == (
+        "key,kind,customer_id,on,status,invoice_ids,covers,channel,decline,decline_code"
+    )
     assert len(lines) == 199
     other = str(tmp_path / "other.sqlite")
     status, out, _ = call("history", "import", "--db", other, str(exported))
@@ -96,6 +100,34 @@ def test_history_export_and_import_round_trip(tmp_path: Path, channels: Path) ->
     # The imported history counts as done: nothing is due again.
     status, out, _ = call("run", *PORTFOLIO, "--db", other, "--as-of", "2026-11-20")
     assert "0 actions due" in out
+
+
+def test_a_decline_survives_a_csv_export_and_import(tmp_path: Path) -> None:
+    declined = HistoryRecord(
+        key="p:C:I:retry:attempt:1",
+        kind="retry_charge",
+        customer_id="C",
+        on=date(2026, 11, 20),
+        status="failed",
+        invoice_ids=("I",),
+        decline="hard",
+        decline_code="stolen_card",
+    )
+    store = SQLiteStore(tmp_path / "outbox.sqlite")
+    store.add_history([declined], source="runner")
+    store.close()
+    exported = tmp_path / "history.csv"
+    call("history", "export", "--db", str(tmp_path / "outbox.sqlite"), "--output", str(exported))
+    assert exported.read_text().splitlines()[1] == (
+        "p:C:I:retry:attempt:1,retry_charge,C,2026-11-20,failed,I,,,hard,stolen_card"
+    )
+    status, out, _ = call(
+        "history", "import", "--db", str(tmp_path / "other.sqlite"), str(exported)
+    )
+    assert (status, out) == (0, "imported 1 of 1 records\n")
+    other = SQLiteStore(tmp_path / "other.sqlite")
+    assert list(other.history()) == [declined]
+    other.close()
 
 
 def test_outbox_list_retry_and_cancel(tmp_path: Path) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from tests.runner.conftest import open_store
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
 from dunning.errors import StoreError, StoreSchemaError
 from dunning.invoices import Channel
 from dunning.runner import Completion, EntryStatus, OutboxEntry, PostgresStore, SQLiteStore
+from dunning.runner._sql import _STEPS, SCHEMA_VERSION
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 20)
@@ -224,21 +227,217 @@ def test_the_history_of_some_customers(store) -> None:
     assert sorted(r.key for r in store.history(many)) == ["k1", "k2", "k3"]
 
 
-def test_a_store_of_an_older_version_is_migrated_when_opened(store, reopen) -> None:
-    store.enqueue([entry("k1")])
-    for statement in (
-        "DROP INDEX history_customer",
-        "DROP INDEX outbox_customer",
-        "UPDATE dunning_schema SET version = 1",
-    ):
-        store._connection.execute(statement)
-    again = reopen()
+def _old_store(kind: str, where: str, version: int) -> None:
+    """Write the store of `version` at `where` as that release did, with one row of each table."""
+    statements = [
+        "CREATE TABLE dunning_schema (version INTEGER NOT NULL)",
+        f"INSERT INTO dunning_schema (version) VALUES ({version})",
+        *(statement for step in _STEPS[:version] for statement in step),
+        "INSERT INTO outbox VALUES ('k1', 'send_message', 'C1', '[\"I1\"]', '[]', 'email', "
+        "'2026-11-18', '2026-11-20', '{}', 'pending', 0, 1.0, NULL, NULL, NULL, 1.0)",
+        "INSERT INTO history VALUES ('old', 'retry_charge', 'C1', '2026-11-19', 'failed', "
+        "'[\"I1\"]', '[]', NULL, 'runner', 'declined for good: stolen_card', 1.0)",
+    ]
+    if kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(where) as connection:
+            for statement in statements:
+                connection.execute(statement)
+        connection.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(where, autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(statement)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_store_of_an_older_version_is_migrated_when_opened(store_place, version) -> None:
+    _old_store(*store_place, version)
+    again = open_store(*store_place)
     try:
         assert [e.key for e in again.entries()] == ["k1"]
-        version = again._connection.execute("SELECT version FROM dunning_schema").fetchone()[0]
-        assert version == 2
-        # The step's indexes exist again: creating one of them fails.
+        (row,) = again._connection.execute("SELECT version FROM dunning_schema").fetchall()
+        assert row[0] == SCHEMA_VERSION == 3
+        # A record written before declines were kept reads back without one.
+        ((old, source, detail),) = again.history_details()
+        assert (old.key, old.status, old.decline, old.decline_code) == (
+            "old",
+            HistoryStatus.FAILED,
+            None,
+            None,
+        )
+        assert (source, detail) == ("runner", "declined for good: stolen_card")
+        # The new columns are written and read back in the upgraded store.
+        again.enqueue([entry("k2", kind=ActionKind.RETRY_CHARGE)])
+        again.claim("w:1:a", NOW, 30, 10)
+        assert again.complete("w:1:a", [declined("k2")]) == 1
+        records = {r.key: r for r in again.history()}
+        assert (records["k2"].decline, records["k2"].decline_code) == ("hard", "stolen_card")
+        # The step's indexes exist: creating one of them again fails.
         with pytest.raises(StoreError), again._transaction() as cursor:
             cursor.execute("CREATE INDEX history_customer ON history (customer_id)")
     finally:
         again.close()
+    # Opening the upgraded store again runs no step twice.
+    open_store(*store_place).close()
+
+
+def declined(key: str, decline: str = "hard", code: str | None = "stolen_card") -> Completion:
+    record = HistoryRecord(
+        key=key,
+        kind=ActionKind.RETRY_CHARGE,
+        customer_id="C1",
+        on=DAY,
+        status=HistoryStatus.FAILED,
+        invoice_ids=("I1", "I2"),
+        decline=decline,
+        decline_code=code,
+    )
+    return Completion(key=key, status=EntryStatus.FAILED, record=record, detail="declined")
+
+
+@pytest.mark.parametrize(("decline", "code"), [("hard", "stolen_card"), ("soft", None)])
+def test_declines_are_kept_in_the_history(store, decline, code) -> None:
+    store.enqueue([entry("k1", kind=ActionKind.RETRY_CHARGE)])
+    assert store.history_details() == ()
+    store.claim("w:1:a", NOW, 30, 10)
+    assert store.complete("w:1:a", [declined("k1", decline, code)]) == 1
+    adopted = declined("k2", decline, code).record
+    assert store.add_history([adopted], source="import") == 1
+    expected = {"k1": declined("k1", decline, code).record, "k2": adopted}
+    assert {r.key: r for r in store.history()} == expected
+    assert {r.key: r for r, _, _ in store.history_details()} == expected
+    # A cancelled entry's record carries no decline.
+    store.enqueue([entry("k3")])
+    assert store.cancel(["k3"], DAY) == 1
+    skipped = {r.key: r for r in store.history()}["k3"]
+    assert (skipped.status, skipped.decline, skipped.decline_code) == (
+        HistoryStatus.SKIPPED,
+        None,
+        None,
+    )
+
+
+def _varied_history(seed: int, count: int) -> list[HistoryRecord]:
+    """Records of every kind and status, with covers and keys shared between them."""
+    chooser = random.Random(seed)
+    keys = [f"p:C{c}:I{i}:{rest}" for c in range(3) for i in range(3) for rest in ("a", "b:1")]
+    keys += ["flat", "a:b:c", "p:C1:suspend:s"]
+    records = []
+    for number in range(count):
+        kind = chooser.choice(list(ActionKind))
+        status = chooser.choice(list(HistoryStatus))
+        charge = kind in (ActionKind.AUTOMATIC_CHARGE, ActionKind.RETRY_CHARGE)
+        decline = chooser.choice([None, "soft", "hard"]) if charge else None
+        records.append(
+            HistoryRecord(
+                key=chooser.choice(keys) + f"#{number}" if number % 3 else chooser.choice(keys),
+                kind=kind,
+                customer_id=f"C{chooser.randrange(3)}",
+                on=DAY - timedelta(days=chooser.randrange(4)),
+                status=status,
+                invoice_ids=tuple(chooser.sample(["I0", "I1", "I2"], chooser.randrange(3))),
+                covers=tuple(chooser.sample(keys, chooser.randrange(3))),
+                channel=chooser.choice([None, *Channel]),
+                decline=decline,
+                decline_code=chooser.choice([None, "stolen_card", 'a "quoted" code'])
+                if decline
+                else None,
+            )
+        )
+    return records
+
+
+def test_the_index_of_the_history_is_that_of_its_records(store) -> None:
+    from tests.unit.test_engine_history import state
+
+    from dunning.engine.history import HistoryIndex
+    from dunning.runner._sql import history_index
+
+    records = _varied_history(seed=11, count=400)
+    store.add_history(records, source="import")
+    kept = list(store.history())  # repeated keys are written once
+    assert len(kept) < len(records)
+    opened = [entry(f"p:C{n % 3}:I{n}:open:{n}", kind=kind) for n, kind in enumerate(ActionKind)]
+    store.enqueue(opened)
+    expected = state(HistoryIndex([*kept, *(item.record() for item in opened)]))
+    assert state(history_index(store)) == expected
+    assert state(HistoryIndex(store.history())) == expected
+
+    class Wrapped:  # a host's own store: indexed from its `HistoryRecord`s
+        def history(self, customers=None):
+            return store.history(customers)
+
+    assert state(history_index(Wrapped())) == expected  # type: ignore[arg-type]
+    assert expected["hard_declines"] and expected["failed_channels"] and expected["suspends"]
+    # The history of some customers only: their records, nothing of the others.
+    some = [r for r in [*kept, *(item.record() for item in opened)] if r.customer_id == "C1"]
+    assert state(history_index(store, {"C1"})) == state(HistoryIndex(some))
+
+
+def test_complete_closes_a_key_given_twice_once_and_takes_many_at_once(store) -> None:
+    keys = [f"k{n:04}" for n in range(620)]  # more than one statement's worth of keys
+    store.enqueue([entry(key) for key in keys])
+    assert len(store.claim("w:1:a", NOW, 30, 1000)) == 620
+    assert store.complete("w:1:a", [done("k0000"), done("k0000", EntryStatus.FAILED)]) == 1
+    assert store.complete("w:1:a", [done(key) for key in keys]) == 619
+    assert {e.status for e in store.entries()} == {EntryStatus.DONE}
+    assert len(store.history_details()) == 620
+    assert store.history_details()[0][0].status is HistoryStatus.EXECUTED
+
+
+def test_cancel_counts_each_entry_dates_it_and_names_its_source(store) -> None:
+    store.enqueue([entry("k1"), entry("k2"), entry("k3")])
+    later = DAY + timedelta(days=2)
+    assert store.cancel(["k1", "k2"], later) == 2
+    assert [e.key for e in store.entries([EntryStatus.CANCELLED, EntryStatus.PENDING])] == [
+        "k1",
+        "k2",
+        "k3",
+    ]
+    details = [(r.key, r.on, r.status, source) for r, source, _ in store.history_details()]
+    assert details == [
+        ("k1", later, HistoryStatus.SKIPPED, "cancelled"),
+        ("k2", later, HistoryStatus.SKIPPED, "cancelled"),
+    ]
+
+
+def test_a_dead_process_is_told_by_its_host_even_with_colons_in_the_name() -> None:
+    from dunning.runner._sql import _dead_here
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(finished.stdout)
+    assert _dead_here(f"fe80::1:{pid}:ab", "fe80::1")
+    assert not _dead_here(f"fe80::1:{pid}:ab", "fe80::2")
+    assert not _dead_here(f"fe80::1:x{pid}:ab", "fe80::1")
+
+
+def test_covered_keys_with_escapes_read_back_whole(store) -> None:
+    from dunning.runner._sql import history_index
+
+    odd = ('p:C1:Iñ:step:"due":0', "p:C1:I\\2:stage:late")
+    record = HistoryRecord(
+        key="k1", kind="send_message", customer_id="C1", on=DAY, invoice_ids=("Iñ",), covers=odd
+    )
+    # One covered key each, escaped in JSON (a non-ASCII letter, a backslash), no quotes.
+    singles = [
+        record.evolve(key=f"k{n}", covers=(key,), on=DAY - timedelta(days=n))
+        for n, key in enumerate(("p:C1:Iñ:step:due:0", odd[1]), 2)
+    ]
+    store.add_history([record, *singles], source="import")
+    assert {r.key: r.covers for r in store.history()} == {
+        "k1": odd,
+        "k2": ("p:C1:Iñ:step:due:0",),
+        "k3": (odd[1],),
+    }
+    index = history_index(store)
+    assert [index.done_on(key) for key in odd] == [DAY, DAY - timedelta(days=3)]
+    assert index.done_on("p:C1:Iñ:step:due:0") == DAY - timedelta(days=2)

@@ -140,8 +140,52 @@ def test_the_example_promises_are_valid_and_name_their_policies() -> None:
 
 
 def test_a_missing_promises_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InvalidPolicyError, match="cannot read policy file"):
+    with pytest.raises(InvalidPolicyError, match=r"^cannot read promises file .*absent"):
         load_promises(tmp_path / "absent.promises.toml")
+
+
+def _alias_bomb(levels: int) -> str:
+    """A small YAML promises document whose aliases expand to 9**levels values."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "\n".join([*lines, f"promises: *a{levels - 1}"]) + "\n"
+
+
+def test_promises_are_read_under_the_limits_given() -> None:
+    text = json.dumps({"promises": [{"kind": "message_limit", "max_messages": 3, "days": 7}]})
+    assert len(load_promises(text, format="json").promises) == 1
+    with pytest.raises(InvalidPolicyError) as caught:
+        load_promises(text, format="json", max_bytes=40)
+    assert str(caught.value) == (
+        "promises text is larger than max_bytes=40 bytes; pass max_bytes= to load_promises to "
+        "allow more"
+    )
+    with pytest.raises(InvalidPolicyError) as caught:
+        load_promises(text, format="json", max_values=3)
+    assert str(caught.value) == (
+        "promises text holds more than max_values=3 values (YAML aliases expanded, included "
+        "files inserted); pass max_values= to load_promises to allow more"
+    )
+    with pytest.raises(InvalidPolicyError, match=r"nests deeper than 2 levels .* load_promises"):
+        load_promises(text, format="json", max_depth=2)
+    with pytest.raises(InvalidPolicyError, match=r"^max_values is 0; it must be a positive"):
+        load_promises(text, format="json", max_values=0)
+
+
+def test_a_yaml_alias_bomb_in_a_promises_file_is_refused_before_it_expands(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bomb.promises.yaml"
+    path.write_text(_alias_bomb(6), encoding="utf-8")  # 9**6 = 531,441 values
+    assert path.stat().st_size < 1024
+    with pytest.raises(InvalidPolicyError) as caught:
+        load_promises(path)
+    assert str(caught.value) == (
+        f"promises file {str(path)!r} holds more than max_values=100000 values (YAML aliases "
+        "expanded, included files inserted); pass max_values= to load_promises to allow more"
+    )
+    with pytest.raises(InvalidPolicyError, match=r"nests deeper than 3 levels .* load_promises"):
+        load_promises(_alias_bomb(4), format="yaml", max_depth=3)
 
 
 @given(

@@ -13,6 +13,15 @@ from dunning.invoices import Channel
 
 __all__ = ["HistoryIndex"]
 
+#: An executed or skipped occurrence as plain values, the enums as their text: (key, kind,
+#: customer_id, on, status, covers), the fields of its `HistoryRecord` that the index reads
+#: for any kind but the charges. What a store reads back, indexed without a record per row.
+_Occurrences = tuple[str, str, str, date, str, tuple[str, ...]]
+
+_CHARGES: Final = frozenset({ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value})
+#: The kinds whose rows the plain path indexes itself (every kind but the charges).
+_PLAIN_KINDS: Final = frozenset(kind.value for kind in ActionKind) - _CHARGES
+
 #: What an owner without any record maps to (never mutated).
 _NOTHING: Final[dict[str, dict[str, date]]] = {}
 _EMPTY: Final[Mapping[str, Mapping[str, date]]] = MappingProxyType({})
@@ -181,6 +190,65 @@ class HistoryIndex:
             elif kind is ActionKind.RESUME_SERVICE:
                 self.resumes[record.customer_id] += 1
 
+    def _add_occurrences(self, rows: Iterable[_Occurrences]) -> None:
+        """`add` for executed or skipped records of any kind but the charges, as plain rows.
+
+        No `HistoryRecord` is built per row: the index ends exactly as `add` of the records
+        leaves it (the other fields of those records are never read). Records of other
+        kinds and statuses (failures, charges) go through `add`.
+
+        Raises:
+            ValueError: a row of a charge, a failure, or an unknown kind or status.
+        """
+        executed = HistoryStatus.EXECUTED.value
+        plain_statuses = (executed, HistoryStatus.SKIPPED.value)
+        plain_kinds = _PLAIN_KINDS
+        message = ActionKind.SEND_MESSAGE.value
+        suspend = ActionKind.SUSPEND_SERVICE.value
+        resume = ActionKind.RESUME_SERVICE.value
+        owners = self._owners
+        shared = self._shared
+        messages = self.messages
+        count = 0
+        try:
+            for key, kind, customer_id, on, status, covers in rows:
+                if kind not in plain_kinds or status not in plain_statuses:
+                    raise ValueError(
+                        f"history record {key!r} ({kind!r}, {status!r}) is not an executed or "
+                        "skipped occurrence of a kind other than the charges; add it as a "
+                        "HistoryRecord"
+                    )
+                count += 1
+                on = shared.setdefault(on, on)  # type: ignore[assignment]
+                # `_mark`, inlined: this loop runs once per occurrence of the whole history.
+                for occurrence in covers or (key,):
+                    parts = occurrence.split(":", 3)
+                    if len(parts) < 4:
+                        self._mark(occurrence, on)
+                        continue
+                    owner = f"{parts[0]}:{parts[1]}"
+                    rest = parts[3]
+                    rest = shared.setdefault(rest, rest)  # type: ignore[assignment]
+                    found = owners.get(owner)
+                    if found is None:
+                        found = owners[owner] = {}
+                    tails = found.get(parts[2])
+                    if tails is None:
+                        tails = found[parts[2]] = {}
+                    known = tails.get(rest)
+                    if known is None or on < known:
+                        tails[rest] = on
+                if status != executed:
+                    continue
+                if kind == message:
+                    messages[customer_id].append(on)
+                elif kind == suspend:
+                    self.suspends[customer_id] += 1
+                elif kind == resume:
+                    self.resumes[customer_id] += 1
+        finally:
+            self.records += count
+
     def _charge(self, record: HistoryRecord) -> None:
         kind = record.kind
         if record.status is HistoryStatus.FAILED and record.decline == "hard":
@@ -193,5 +261,6 @@ class HistoryIndex:
                 known = self.failed_charges.get(invoice_id)
                 if known is None or record.on < known:
                     self.failed_charges[invoice_id] = record.on
-        if kind is ActionKind.RETRY_CHARGE and self.done.get(record.key) is None:
+        if kind is ActionKind.RETRY_CHARGE:
+            # Like any occurrence, from its first date, whatever the order of the records.
             self._mark(record.key, record.on)

@@ -164,6 +164,7 @@ class _Composer(Composer, Parser):
     """Nesting bounded; an alias inside the value it names refused."""
 
     max_depth: int
+    reader: str
     _depth: int
     _open: set[str]
 
@@ -179,7 +180,7 @@ class _Composer(Composer, Parser):
         if self._depth > self.max_depth:
             raise _problem(
                 f"the document nests deeper than {self.max_depth} levels "
-                "(pass max_depth= to load_policy to allow more)",
+                f"(pass max_depth= to {self.reader} to allow more)",
                 event.start_mark,
             )
         anchor = event.anchor if isinstance(event, NodeEvent) else None
@@ -194,7 +195,7 @@ class _Composer(Composer, Parser):
 
 
 class _Loader(Reader, Scanner, _Composer, _Constructor, _Resolver):
-    def __init__(self, text: str, max_depth: int) -> None:
+    def __init__(self, text: str, max_depth: int, reader: str) -> None:
         Reader.__init__(self, text)
         Scanner.__init__(self)
         Parser.__init__(self)
@@ -202,18 +203,19 @@ class _Loader(Reader, Scanner, _Composer, _Constructor, _Resolver):
         _Constructor.__init__(self)
         _Resolver.__init__(self)
         self.max_depth = max_depth
+        self.reader = reader
         self._depth = 0
         self._open: set[str] = set()
 
 
-def load(text: str, max_depth: int) -> object:
-    """Read one YAML document of `text`.
+def load(text: str, max_depth: int, reader: str = "load_policy") -> object:
+    """Read one YAML document of `text`; `reader` is the function errors tell to call.
 
     Raises:
         YAMLProblemError: for what a policy file may not contain, with its line and column.
         yaml.YAMLError: for text that is not YAML.
     """
-    loader = _Loader(text, max_depth)
+    loader = _Loader(text, max_depth, reader)
     try:
         return loader.get_single_data()
     finally:

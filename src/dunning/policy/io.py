@@ -276,15 +276,28 @@ def _messages(
 
 
 class _Load:
-    """The limits and the state of one `load_policy` call."""
+    """The limits and the state of one `load_policy` (or `load_promises`) call.
+
+    `reader` names the function, so that an error says which one takes a higher limit, and
+    `what` the document (``policy``, ``promises``).
+    """
 
     def __init__(
-        self, max_bytes: int, max_depth: int, max_values: int, include_dirs: tuple[Path, ...]
+        self,
+        max_bytes: int,
+        max_depth: int,
+        max_values: int,
+        include_dirs: tuple[Path, ...],
+        *,
+        reader: str = "load_policy",
+        what: str = "policy",
     ) -> None:
-        self.max_bytes = max_bytes
-        self.max_depth = max_depth
-        self.max_values = max_values
+        self.max_bytes = _limit("max_bytes", max_bytes)
+        self.max_depth = _limit("max_depth", max_depth)
+        self.max_values = _limit("max_values", max_values)
         self.include_dirs = include_dirs
+        self.reader = reader
+        self.what = what
         self.remaining = max_bytes
         self.documents: dict[Path, object] = {}
         self.hidden: dict[_Location, str] = {}
@@ -295,7 +308,7 @@ class _Load:
             others = "" if self.remaining == self.max_bytes else " with the files read before it"
             raise InvalidPolicyError(
                 f"{source} is larger than max_bytes={self.max_bytes} bytes{others}; "
-                "pass max_bytes= to load_policy to allow more"
+                f"pass max_bytes= to {self.reader} to allow more"
             )
         self.remaining -= size
 
@@ -334,7 +347,7 @@ _KINDS = (
 
 def _read(path: Path, load: _Load) -> str:
     """The text of the policy file at `path`: a regular file, read within the size limit."""
-    shown = f"policy file {_file(path)}"
+    shown = f"{load.what} file {_file(path)}"
     # O_NONBLOCK: opening a pipe must not wait for a writer; it changes nothing for a file.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
@@ -348,7 +361,9 @@ def _read(path: Path, load: _Load) -> str:
         if not stat.S_ISREG(info.st_mode):
             kind = next((name for test, name in _KINDS if test(info.st_mode)), "special")
             raise InvalidPolicyError(
-                f"cannot read {shown}: it is {kind}, and a policy is read from a regular file"
+                f"cannot read {shown}: it is {kind}, and "
+                f"{'a policy is' if load.what == 'policy' else 'promises are'} read from a "
+                "regular file"
             )
         load.spend(info.st_size, shown)
         # Up to one byte more than allowed: a file that grows while it is read is caught too.
@@ -404,12 +419,13 @@ def _line_column(text: str, position: int) -> str:
     return f"line {line}, column {position - (text.rfind(chr(10), 0, position) + 1) + 1}"
 
 
-def _check_nesting(text: str, fmt: PolicyFormat, source: str, max_depth: int) -> None:
+def _check_nesting(text: str, fmt: PolicyFormat, source: str, load: _Load) -> None:
     """Refuse JSON or TOML nested deeper than `max_depth` before a parser recurses into it.
 
     TOML's dotted keys (``a.b.c = 1``) nest too, and cost its parser the square of their
     length: a key of more than `max_depth` parts is refused as well.
     """
+    max_depth = load.max_depth
     depth = 0
     parts = 0
     dotted = False
@@ -421,7 +437,7 @@ def _check_nesting(text: str, fmt: PolicyFormat, source: str, max_depth: int) ->
             if depth > max_depth:
                 raise InvalidPolicyError(
                     f"{source} nests deeper than {max_depth} levels at "
-                    f"{_line_column(text, token.start())}; pass max_depth= to load_policy to "
+                    f"{_line_column(text, token.start())}; pass max_depth= to {load.reader} to "
                     "allow more"
                 )
         elif kind == "close":
@@ -431,7 +447,7 @@ def _check_nesting(text: str, fmt: PolicyFormat, source: str, max_depth: int) ->
             if parts > max_depth:
                 raise InvalidPolicyError(
                     f"{source} has a dotted key of more than {max_depth} parts at "
-                    f"{_line_column(text, token.start())}; pass max_depth= to load_policy to "
+                    f"{_line_column(text, token.start())}; pass max_depth= to {load.reader} to "
                     "allow more"
                 )
         dotted = kind == "dot"
@@ -496,12 +512,12 @@ class _JSONDecoder(json.JSONDecoder):
         self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]  # not in the stubs
 
 
-def _parse(text: str, fmt: PolicyFormat, source: str, max_depth: int) -> object:
+def _parse(text: str, fmt: PolicyFormat, source: str, load: _Load) -> object:
     text = text.removeprefix("\ufeff")
     try:
         if fmt is PolicyFormat.YAML:
-            return _parse_yaml(text, source, max_depth)
-        _check_nesting(text, fmt, source, max_depth)
+            return _parse_yaml(text, source, load)
+        _check_nesting(text, fmt, source, load)
         if fmt is PolicyFormat.TOML:
             return tomllib.loads(text)
         return _JSONDecoder().decode(text)
@@ -521,10 +537,10 @@ def _parse(text: str, fmt: PolicyFormat, source: str, max_depth: int) -> object:
         ) from None
 
 
-def _parse_yaml(text: str, source: str, max_depth: int) -> object:
+def _parse_yaml(text: str, source: str, load: _Load) -> object:
     _yaml = _yaml_module()
     try:
-        return _yaml.load(text, max_depth)
+        return _yaml.load(text, load.max_depth, load.reader)
     except _yaml.YAMLProblemError as refused:
         raise InvalidPolicyError(
             f"{source}, line {refused.line}, column {refused.column}: {refused.message}"
@@ -608,19 +624,19 @@ def _measure(document: object, load: _Load, source: str) -> None:
         if values > load.max_values:
             raise InvalidPolicyError(
                 f"{source} holds more than max_values={load.max_values} values (YAML aliases "
-                "expanded, included files inserted); pass max_values= to load_policy to "
+                f"expanded, included files inserted); pass max_values= to {load.reader} to "
                 "allow more"
             )
         if characters > load.max_bytes:
             raise InvalidPolicyError(
                 f"{source} holds more than max_bytes={load.max_bytes} characters of text once "
-                "its YAML aliases are expanded; pass max_bytes= to load_policy to allow more"
+                f"its YAML aliases are expanded; pass max_bytes= to {load.reader} to allow more"
             )
         if height + 1 > load.max_depth:
             raise InvalidPolicyError(
                 f"{source} nests deeper than {load.max_depth} levels at "
                 f"{_bounded((where + _deepest(node, sizes, load.max_depth - level)).lstrip('.'))}; "
-                "pass max_depth= to load_policy to allow more"
+                f"pass max_depth= to {load.reader} to allow more"
             )
 
 
@@ -679,7 +695,7 @@ def _include(
         raise InvalidPolicyError(f"policy file {_short(value)} includes itself")
     if path not in load.documents:
         source = f"policy file {_file(path)}"
-        document = _parse(_read(path, load), _format_of(None, path), source, load.max_depth)
+        document = _parse(_read(path, load), _format_of(None, path), source, load)
         load.documents[path] = _includes(document, path.parent, (*chain, path), load, where)
     load.hidden[where] = _file(path.name)
     return load.documents[path]
@@ -754,36 +770,39 @@ def load_policy(
       stages[0].trigger: a stage trigger needs at least one condition ... ({})
     """
     load = _Load(
-        _limit("max_bytes", max_bytes),
-        _limit("max_depth", max_depth),
-        _limit("max_values", max_values),
+        max_bytes,
+        max_depth,
+        max_values,
         tuple(Path(folder).resolve() for folder in include_dirs),
     )
-    path: Path | None = None
-    if isinstance(path_or_text, Path) or (
-        isinstance(path_or_text, str) and _looks_like_path(path_or_text)
-    ):
-        path = Path(path_or_text)
-        text = _read(path, load)
-        source = f"policy file {_file(path)}"
-    elif isinstance(path_or_text, str):
-        text = path_or_text
-        source = "policy text"
-        if len(text) > max_bytes:
-            load.spend(len(text), source)
-        load.spend(len(text.encode("utf-8", "surrogatepass")), source)
-    else:
-        raise InvalidPolicyError(
-            f"path_or_text is a {type(path_or_text).__name__}; pass a Path, a file name or "
-            "the text of a policy"
-        )
-    fmt = _format_of(format, path)
-    document = _parse(text, fmt, source, load.max_depth)
+    text, source, path = _text(path_or_text, load)
+    document = _parse(text, _format_of(format, path), source, load)
     base = path.parent if path is not None else Path.cwd()
     chain = (path.resolve(),) if path is not None else ()
     document = _includes(document, base, chain, load)
     _measure(document, load, source)
     return _validate(document, source, load.hidden)
+
+
+def _text(path_or_text: str | Path, load: _Load) -> tuple[str, str, Path | None]:
+    """The text to read, where it comes from (for messages), and its file, within `load`."""
+    what = load.what
+    if isinstance(path_or_text, Path) or (
+        isinstance(path_or_text, str) and _looks_like_path(path_or_text)
+    ):
+        path = Path(path_or_text)
+        return _read(path, load), f"{what} file {_file(path)}", path
+    if isinstance(path_or_text, str):
+        text = path_or_text
+        source = f"{what} text"
+        if len(text) > load.max_bytes:
+            load.spend(len(text), source)
+        load.spend(len(text.encode("utf-8", "surrogatepass")), source)
+        return text, source, None
+    raise InvalidPolicyError(
+        f"path_or_text is a {type(path_or_text).__name__}; pass a Path, a file name or the "
+        f"text of a {what} document"
+    )
 
 
 def _validate(document: object, source: str, hidden: Mapping[_Location, str]) -> Policy | PolicySet:
@@ -932,12 +951,29 @@ def policy_schema(kind: Literal["policy", "set"] = "policy") -> dict[str, Any]:
 # -- promises ---------------------------------------------------------------------------------
 
 
-def load_promises(path_or_text: str | Path, format: str | PolicyFormat | None = None) -> Promises:
+def load_promises(
+    path_or_text: str | Path,
+    format: str | PolicyFormat | None = None,
+    *,
+    max_bytes: int = MAX_POLICY_BYTES,
+    max_depth: int = MAX_POLICY_DEPTH,
+    max_values: int = MAX_POLICY_VALUES,
+) -> Promises:
     """Load the `Promises` of a policy from a file or from text, like `load_policy`.
 
+    A promises file is read under the same limits as a policy file, each overridable here.
+
+    Args:
+        path_or_text: a `Path`, a file name with a known suffix, or the text of the document.
+        format: ``"toml"``, ``"yaml"`` or ``"json"``; when None, the file's suffix says.
+        max_bytes: the most bytes read (`MAX_POLICY_BYTES` by default).
+        max_depth: the deepest nesting of mappings and lists (`MAX_POLICY_DEPTH`).
+        max_values: the most values, YAML aliases expanded (`MAX_POLICY_VALUES`).
+
     Raises:
-        InvalidPolicyError: when the file cannot be read or parsed, or the document does not
-            validate; the message lists every error as ``path: message (value)``.
+        InvalidPolicyError: when the file cannot be read or parsed, is over a limit, or the
+            document does not validate; the message lists every error as
+            ``path: message (value)``.
 
     >>> load_promises('''
     ... [[promises]]
@@ -947,17 +983,11 @@ def load_promises(path_or_text: str | Path, format: str | PolicyFormat | None = 
     ... ''', format="toml").promises[0].describe()
     'at most 3 messages to a customer in any 7 days'
     """
-    # A promises file is read under the same limits as a policy file (the defaults).
-    load = _Load(MAX_POLICY_BYTES, MAX_POLICY_DEPTH, MAX_POLICY_VALUES, ())
-    path: Path | None = None
-    if isinstance(path_or_text, Path) or _looks_like_path(path_or_text):
-        path = Path(path_or_text)
-        text, source = _read(path, load), repr(str(path))
-    else:
-        text, source = path_or_text, "promises text"
-        load.spend(len(text.encode("utf-8", "surrogatepass")), source)
-    document = _parse(text, _format_of(format, path), source, load.max_depth)
-    where = "promises document" if path is None else f"promises file {source}"
+    load = _Load(max_bytes, max_depth, max_values, (), reader="load_promises", what="promises")
+    text, source, path = _text(path_or_text, load)
+    document = _parse(text, _format_of(format, path), source, load)
+    _measure(document, load, source)
+    where = "promises document" if path is None else source
     if not isinstance(document, dict):
         raise InvalidPolicyError(f"{where} must hold a mapping, not {type(document).__name__}")
     try:

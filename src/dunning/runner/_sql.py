@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime
 from typing import Any, Final, Protocol
 
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.history import HistoryIndex, _Occurrences
 from dunning.errors import StoreSchemaError
 from dunning.invoices import Channel
-from dunning.runner.store import Completion, EntryStatus, OutboxEntry
+from dunning.runner.store import Completion, EntryStatus, OutboxEntry, Store
 
 __all__: list[str] = []
 
@@ -64,6 +65,11 @@ _STEPS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX history_customer ON history (customer_id)",
         "CREATE INDEX outbox_customer ON outbox (customer_id)",
     ),
+    (
+        # How a failed charge was declined: a hard decline stops the engine's retries.
+        "ALTER TABLE history ADD COLUMN decline TEXT",
+        "ALTER TABLE history ADD COLUMN decline_code TEXT",
+    ),
 )
 
 #: The schema version this release writes.
@@ -74,7 +80,44 @@ _ENTRY_COLUMNS = (
     "key, kind, customer_id, invoice_ids, covers, channel, due_on, run_on, payload, status, "
     "attempts, next_attempt_at, claimed_by, lease_until, last_error"
 )
-_HISTORY_COLUMNS = "key, kind, customer_id, on_date, status, invoice_ids, covers, channel"
+_HISTORY_COLUMNS = (
+    "key, kind, customer_id, on_date, status, invoice_ids, covers, channel, decline, decline_code"
+)
+_OPENED_COLUMNS = (
+    "key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel, NULL, NULL"
+)
+_OCCURRENCE_COLUMNS = "key, kind, customer_id, on_date, status, covers"
+_CHARGE_KINDS = f"'{ActionKind.AUTOMATIC_CHARGE.value}', '{ActionKind.RETRY_CHARGE.value}'"
+_PLAIN_STATUSES = f"'{HistoryStatus.EXECUTED.value}', '{HistoryStatus.SKIPPED.value}'"
+_OPEN_STATUSES = "status IN (?, ?)"
+# The history, and the open outbox entries (which count as executed), whole or in two parts:
+# the occurrences `HistoryIndex._add_occurrences` takes as plain rows, and the rest.
+_HISTORY_SELECT = f"SELECT {_HISTORY_COLUMNS} FROM history WHERE 1 = 1"
+_OPENED_SELECT = f"SELECT {_OPENED_COLUMNS} FROM outbox WHERE {_OPEN_STATUSES}"
+_PLAIN_SELECT = (
+    f"SELECT {_OCCURRENCE_COLUMNS} FROM history "
+    f"WHERE kind NOT IN ({_CHARGE_KINDS}) AND status IN ({_PLAIN_STATUSES})"
+)
+_PLAIN_OPENED_SELECT = (
+    "SELECT key, kind, customer_id, run_on, 'executed', covers FROM outbox "
+    f"WHERE {_OPEN_STATUSES} AND kind NOT IN ({_CHARGE_KINDS})"
+)
+_OTHER_SELECT = (
+    f"SELECT {_HISTORY_COLUMNS} FROM history "
+    f"WHERE (kind IN ({_CHARGE_KINDS}) OR status NOT IN ({_PLAIN_STATUSES}))"
+)
+_OTHER_OPENED_SELECT = (
+    f"SELECT {_OPENED_COLUMNS} FROM outbox WHERE {_OPEN_STATUSES} AND kind IN ({_CHARGE_KINDS})"
+)
+
+
+def _open_values(select: str) -> tuple[str, ...]:
+    """The values of a query's placeholders before the customers: the open statuses."""
+    return _OPEN if _OPEN_STATUSES in select else ()
+
+
+#: The placeholders of a history row: its columns, then source, detail and recorded_at.
+_HISTORY_VALUES = ", ".join("?" * (_HISTORY_COLUMNS.count(",") + 4))
 
 
 class _Cursor(Protocol):
@@ -104,6 +147,7 @@ _KINDS: Final = {kind.value: kind for kind in ActionKind}
 _STATUSES: Final = {status.value: status for status in HistoryStatus}
 _CHANNELS: Final[dict[str | None, Channel | None]] = {None: None}
 _CHANNELS.update((channel.value, channel) for channel in Channel)
+_DECLINES: Final[dict[str | None, str | None]] = {None: None, "soft": "soft", "hard": "hard"}
 
 
 def _tuple(text: str) -> tuple[str, ...]:
@@ -151,11 +195,27 @@ def _history_record(row: Sequence[Any]) -> HistoryRecord:
             "invoice_ids": _tuple(row[5]),
             "covers": _tuple(row[6]),
             "channel": _CHANNELS[row[7]],
-            "decline": None,
-            "decline_code": None,
+            "decline": _DECLINES[row[8]],
+            "decline_code": row[9],
             "sent_by": None,  # not stored: a contact law counts the message at the end of `on`
         }
     )
+
+
+def _occurrences(rows: Iterable[Sequence[Any]]) -> Iterator[_Occurrences]:
+    """Rows of `_OCCURRENCE_COLUMNS` with their date and covers read back."""
+    dates: dict[str, date] = {}
+    for key, kind, customer_id, on_date, status, covers in rows:
+        on = dates.get(on_date)
+        if on is None:
+            on = dates[on_date] = date.fromisoformat(on_date)
+        # `_tuple`, inlined for the two common cases: no covers, and one plain key.
+        if covers == "[]":
+            yield key, kind, customer_id, on, status, ()
+        elif '"' not in covers[2:-2] and "\\" not in covers:
+            yield key, kind, customer_id, on, status, (covers[2:-2],)
+        else:
+            yield key, kind, customer_id, on, status, _tuple(covers)
 
 
 def _history_row(
@@ -170,10 +230,28 @@ def _history_row(
         json.dumps(record.invoice_ids),
         json.dumps(record.covers),
         None if record.channel is None else record.channel.value,
+        record.decline,
+        record.decline_code,
         source,
         detail,
         at,
     )
+
+
+def history_index(store: Store, customers: Collection[str] | None = None) -> HistoryIndex:
+    """The engine's index of `store`'s history (of `customers` only, when given).
+
+    The stores of this module hand their rows to the index as plain values; any other
+    `Store` gives `HistoryRecord`s.
+    """
+    index = HistoryIndex()
+    if isinstance(store, _SQLStore):
+        occurrences, others = store._history_parts(customers)
+        index._add_occurrences(occurrences)
+        index.add(others)
+    else:
+        index.add(store.history(customers))
+    return index
 
 
 def worker_name() -> str:
@@ -199,6 +277,9 @@ class _SQLStore:
     """Reads and writes shared by the stores; subclasses give the connection and the claim."""
 
     _name: str
+    #: What a ``SELECT`` ends with to lock the rows it reads until the transaction ends
+    #: (nothing where a write transaction locks the whole database).
+    _lock_rows: str = ""
 
     def _transaction(self) -> AbstractContextManager[_Cursor]:
         raise NotImplementedError
@@ -240,34 +321,56 @@ class _SQLStore:
 
         With `customers`, only the records of those customers.
         """
-        opened = (
-            "SELECT key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel "
-            "FROM outbox WHERE status IN (?, ?)"
-        )
-        with self._reading() as cursor:
-            if customers is None:
-                cursor.execute(f"SELECT {_HISTORY_COLUMNS} FROM history")
-                rows = cursor.fetchall()
-                cursor.execute(self._sql(opened), _OPEN)
-                rows.extend(cursor.fetchall())
-                return map(_history_record, rows)
-            rows = []
-            wanted = sorted(customers)
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                cursor.execute(
-                    self._sql(
-                        f"SELECT {_HISTORY_COLUMNS} FROM history WHERE customer_id IN ({marks})"
-                    ),
-                    chunk,
-                )
-                rows.extend(cursor.fetchall())
-                cursor.execute(
-                    self._sql(f"{opened} AND customer_id IN ({marks})"), (*_OPEN, *chunk)
-                )
-                rows.extend(cursor.fetchall())
+        (rows,) = self._history_fetch(customers, ((_HISTORY_SELECT, _OPENED_SELECT),))
         return map(_history_record, rows)
+
+    def _history_parts(
+        self, customers: Collection[str] | None = None
+    ) -> tuple[Iterator[_Occurrences], Iterator[HistoryRecord]]:
+        """`history` in two parts, read at one moment, that the engine indexes separately.
+
+        First the executed and skipped occurrences of every kind but the charges (nearly all
+        of a history), as the plain rows `HistoryIndex._add_occurrences` takes, with no
+        record per row; then every other record (failures, charges).
+        """
+        plain, others = self._history_fetch(
+            customers,
+            (
+                (_PLAIN_SELECT, _PLAIN_OPENED_SELECT),
+                (_OTHER_SELECT, _OTHER_OPENED_SELECT),
+            ),
+        )
+        return _occurrences(plain), map(_history_record, others)
+
+    def _history_fetch(
+        self, customers: Collection[str] | None, queries: Sequence[tuple[str, str]]
+    ) -> list[list[Any]]:
+        """The rows of each pair of queries (of the history, of the open outbox entries).
+
+        Read in one transaction, so that an entry finished by another runner meanwhile is
+        read once, from the outbox or from the history. Every query ends in a ``WHERE``
+        condition, to which the choice of `customers` is added.
+        """
+        found: list[list[Any]] = []
+        with self._reading() as cursor:
+            for selects in queries:
+                rows: list[Any] = []
+                for select in selects:
+                    if customers is None:
+                        cursor.execute(self._sql(select), _open_values(select))
+                        rows.extend(cursor.fetchall())
+                        continue
+                    wanted = sorted(customers)
+                    for start in range(0, len(wanted), 500):
+                        chunk = wanted[start : start + 500]
+                        marks = ", ".join("?" * len(chunk))
+                        cursor.execute(
+                            self._sql(f"{select} AND customer_id IN ({marks})"),
+                            (*_open_values(select), *chunk),
+                        )
+                        rows.extend(cursor.fetchall())
+                found.append(rows)
+        return found
 
     def entries(self, statuses: Iterable[EntryStatus] = ()) -> tuple[OutboxEntry, ...]:
         """Outbox entries with one of `statuses` (all when empty), by key."""
@@ -290,7 +393,7 @@ class _SQLStore:
         """Every history record with its source and detail, by key."""
         with self._reading() as cursor:
             cursor.execute(f"SELECT {_HISTORY_COLUMNS}, source, detail FROM history ORDER BY key")
-            return tuple((_history_record(row), row[8], row[9]) for row in cursor.fetchall())
+            return tuple((_history_record(row), row[10], row[11]) for row in cursor.fetchall())
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -364,33 +467,56 @@ class _SQLStore:
         if not completions:
             return 0
         now = datetime.now(UTC).timestamp()
-        closed = 0
         close = self._sql(
             "UPDATE outbox SET status = ?, claimed_by = NULL, lease_until = NULL, "
             "last_error = ?, updated_at = ? WHERE key = ? AND status = ? AND claimed_by = ?"
         )
         insert = self._sql(
             f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+            f"VALUES ({_HISTORY_VALUES}) ON CONFLICT (key) DO NOTHING"
         )
+        claimed = EntryStatus.CLAIMED.value
         with self._transaction() as cursor:
-            for done in completions:
-                error = done.detail if done.status is EntryStatus.FAILED else None
+            # The entries `worker` still holds (locked until the end of the transaction):
+            # one whose lease ran out and that another runner took is left alone.
+            held: set[str] = set()
+            keys = list(dict.fromkeys(done.key for done in completions))
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
                 cursor.execute(
-                    close,
+                    self._sql(
+                        f"SELECT key FROM outbox WHERE key IN ({marks}) AND status = ? "
+                        f"AND claimed_by = ?{self._lock_rows}"
+                    ),
+                    (*chunk, claimed, worker),
+                )
+                held.update(row[0] for row in cursor.fetchall())
+            closing = []
+            for done in completions:
+                if done.key in held:
+                    held.discard(done.key)  # a key given twice is closed once
+                    closing.append(done)
+            if not closing:
+                return 0
+            cursor.executemany(
+                close,
+                [
                     (
                         done.status.value,
-                        error,
+                        done.detail if done.status is EntryStatus.FAILED else None,
                         now,
                         done.key,
-                        EntryStatus.CLAIMED.value,
+                        claimed,
                         worker,
-                    ),
-                )
-                if cursor.rowcount == 1:
-                    closed += 1
-                    cursor.execute(insert, _history_row(done.record, "runner", done.detail, now))
-        return closed
+                    )
+                    for done in closing
+                ],
+            )
+            cursor.executemany(
+                insert, [_history_row(done.record, "runner", done.detail, now) for done in closing]
+            )
+        return len(closing)
 
     def postpone(self, worker: str, key: str, attempts: int, at: datetime, error: str) -> bool:
         """Put a claimed entry back to pending after a temporary failure, until `at`."""
@@ -434,7 +560,7 @@ class _SQLStore:
             return 0
         insert = self._sql(
             f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
-            "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            f"SELECT {_HISTORY_VALUES} "
             "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE key = ?) "
             "ON CONFLICT (key) DO NOTHING"
         )
@@ -493,7 +619,7 @@ class _SQLStore:
                 cursor.execute(
                     self._sql(
                         f"INSERT INTO history ({_HISTORY_COLUMNS}, source, detail, recorded_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+                        f"VALUES ({_HISTORY_VALUES}) ON CONFLICT (key) DO NOTHING"
                     ),
                     _history_row(record, "cancelled", None, now),
                 )

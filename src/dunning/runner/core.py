@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from dunning.adapters import (
     Channels,
@@ -52,12 +52,11 @@ from dunning.engine.actions import (
     RetryCharge,
     SendMessage,
 )
-from dunning.engine.history import HistoryIndex
 from dunning.errors import ChannelNotConfiguredError
 from dunning.invoices import Customer, Invoice
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
-from dunning.runner._sql import worker_name
+from dunning.runner._sql import history_index, worker_name
 from dunning.runner.backoff import Backoff
 from dunning.runner.clock import Clock, SystemClock
 from dunning.runner.report import Failure, Outcome, RunReport, _counts
@@ -166,13 +165,22 @@ class AdoptReport(RunReport):
 
 
 class _Result:
-    """What one dispatch gave: an outcome, a detail, and whether the record is a failure."""
+    """What one dispatch gave: an outcome, a detail, and for a declined charge the decline."""
 
-    __slots__ = ("detail", "outcome")
+    __slots__ = ("decline", "decline_code", "detail", "outcome")
 
-    def __init__(self, outcome: Outcome, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        outcome: Outcome,
+        detail: str | None = None,
+        *,
+        decline: Literal["soft", "hard"] | None = None,
+        decline_code: str | None = None,
+    ) -> None:
         self.outcome = outcome
         self.detail = detail
+        self.decline = decline
+        self.decline_code = decline_code
 
 
 class _TemporaryError(Exception):
@@ -323,7 +331,7 @@ class Runner:
         failures: list[Failure] = []
 
         mark = time.perf_counter()
-        index = HistoryIndex(self.store.history())
+        index = history_index(self.store)
         phases["history"] = time.perf_counter() - mark
         mark = time.perf_counter()
         evaluation = evaluate(
@@ -376,7 +384,7 @@ class Runner:
             rounds += 1
             mark = time.perf_counter()
             again = [bill for bill in bills if _customer_of(bill) in failed_customers]
-            index = HistoryIndex(self.store.history(failed_customers))
+            index = history_index(self.store, failed_customers)
             evaluation = evaluate(
                 again, self.policy, as_of, customers=people, history=index, plans=plan_list
             )
@@ -459,7 +467,7 @@ class Runner:
         del plans  # plans pause dunning; at go-live everything due counts as done
         bills = [_unpaused(invoice) for invoice in invoices]
         people = _customer_index(customers)
-        index = HistoryIndex(self.store.history())
+        index = history_index(self.store)
         evaluation = evaluate(bills, self.policy, as_of, customers=people, history=index)
         tally: Counter[tuple[ActionKind, Outcome]] = Counter()
         for action in evaluation.actions:
@@ -515,7 +523,7 @@ class Runner:
                             self.worker, entry.key, attempts, at, result.detail or ""
                         )
                 if outcome is not Outcome.RETRYING:
-                    completions.append(_completion(entry, outcome, result.detail, as_of))
+                    completions.append(_completion(entry, outcome, result, as_of))
                 if outcome in (Outcome.RETRYING, Outcome.FAILED):
                     failures.append(
                         Failure(
@@ -641,16 +649,20 @@ class Runner:
             idempotency_key=key,
         )
         if result.status is ChargeStatus.DECLINED_HARD:
-            raise _PermanentError(f"declined for good: {result.decline_code or result.reason}")
+            # Recorded with the decline, so the engine never retries the charge again.
+            return _Result(
+                Outcome.FAILED,
+                f"declined for good: {result.decline_code or result.reason}",
+                decline="hard",
+                decline_code=result.decline_code,
+            )
         detail = result.provider_id or result.status.value
         if result.status is ChargeStatus.DECLINED_SOFT:
             detail = f"declined: {result.decline_code or result.reason}"
         return _Result(Outcome.EXECUTED, detail)
 
 
-def _completion(
-    entry: OutboxEntry, outcome: Outcome, detail: str | None, as_of: date
-) -> Completion:
+def _completion(entry: OutboxEntry, outcome: Outcome, result: _Result, as_of: date) -> Completion:
     failed = outcome is Outcome.FAILED
     record = HistoryRecord._construct(
         key=entry.key,
@@ -661,12 +673,14 @@ def _completion(
         invoice_ids=entry.invoice_ids,
         covers=entry.covers,
         channel=entry.channel,
+        decline=result.decline if failed else None,
+        decline_code=result.decline_code if failed else None,
     )
     return Completion._construct(
         key=entry.key,
         status=EntryStatus.FAILED if failed else EntryStatus.DONE,
         record=record,
-        detail=detail,
+        detail=result.detail,
     )
 
 

@@ -39,6 +39,8 @@ class PostgresStore(_SQLStore):
         StoreSchemaError: the database holds a schema of a newer version of dunning.
     """
 
+    _lock_rows = " FOR UPDATE"
+
     def __init__(self, dsn: str, *, lock_timeout: float = 10.0) -> None:
         try:
             import psycopg

@@ -102,7 +102,14 @@ def _actions() -> TypeAdapter[Action]:
 
 
 def entry_of(action: Action, run_on: date, at: datetime) -> OutboxEntry:
-    """The pending outbox entry of `action`, written by the run of `run_on` at `at`."""
+    """The pending outbox entry of `action`, written by the run of `run_on` at `at`.
+
+    A message the engine deferred (a send window, a collections contact law) is first
+    claimed at its `not_before`: the outbox holds it until then.
+    """
+    first = at
+    if isinstance(action, SendMessage):
+        first = max(at, action.not_before)
     return OutboxEntry._construct(
         key=action.key,
         kind=action.kind,
@@ -115,7 +122,7 @@ def entry_of(action: Action, run_on: date, at: datetime) -> OutboxEntry:
         payload=action.model_dump_json(),
         status=EntryStatus.PENDING,
         attempts=0,
-        next_attempt_at=at,
+        next_attempt_at=first,
         claimed_by=None,
         lease_until=None,
         last_error=None,
