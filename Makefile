@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs bench clean postgresql java stress
+.PHONY: demo test lint typecheck pytest docs bench clean postgresql java stress thorough
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.runner
+
+# Every property with ten times the examples of `make test`, on fresh random cases.
+thorough: $(STAMP) postgresql
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -n auto --no-cov tests/property tests/fuzz
 
 # The kill test with 1,000 SIGKILLs instead of the 100 of `make test`.
 stress: $(STAMP)

@@ -15,6 +15,7 @@ import shutil
 import socket
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,6 +36,26 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _connect_when_up(dsn: str, seconds: float = 60.0) -> None:
+    """Create the test database once the server accepts connections.
+
+    `pg_ctl -w` returns when the postmaster is up; on a loaded machine the server may still
+    refuse connections for a moment ("the database system is starting up").
+    """
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with psycopg.connect(dsn, autocommit=True) as connection:
+                connection.execute("CREATE DATABASE dunning")
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -70,12 +91,7 @@ def postgresql_server() -> Iterator[str]:
     )
     executor.start()
     try:
-        import psycopg
-
-        with psycopg.connect(
-            f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-        ) as connection:
-            connection.execute("CREATE DATABASE dunning")
+        _connect_when_up(f"host=127.0.0.1 port={port} user=postgres dbname=postgres")
         yield f"host=127.0.0.1 port={port} user=postgres dbname=dunning"
     finally:
         executor.stop()
