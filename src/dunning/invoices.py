@@ -626,6 +626,16 @@ class Customer(Model):
         description="The contact-law preset that protects this customer ('co', 'cl', 'mx', "
         "'br_sp'; see dunning.statutory.contact); it overrides the policy's.",
     )
+    legal_proceedings_since: date | None = Field(
+        default=None,
+        description="The day a lawsuit to collect from the customer started; under a contact "
+        "law that stops collection then (Chile), no message goes out on or after it.",
+    )
+    insolvency_since: date | None = Field(
+        default=None,
+        description="The day an insolvency proceeding of the customer started; under a "
+        "contact law that stops collection then (Chile), no message goes out on or after it.",
+    )
 
     @model_validator(mode="after")
     def _zone_for_law(self) -> Customer:

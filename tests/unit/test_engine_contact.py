@@ -122,23 +122,133 @@ def test_no_consent_for_the_channel_skips_with_the_article() -> None:
     assert skipped.key == "p:C:I:step:due:0"
     assert (skipped.occurrence, skipped.rule_id) == (0, "step:due")
     assert skipped.cause is SkipReason.CONTACT_LAW
-    assert skipped.reason.text == (
+    assert skipped.reason.text.startswith(
         "Ley 2300 de 2023, art. 2: only channels the consumer authorised; no consent for email"
     )
     assert result.skipped_invoices == ("I",)
 
 
-def test_a_consent_given_after_the_evaluation_date_is_not_yet_a_consent() -> None:
+def test_a_consent_dated_after_the_evaluation_day_rejects_the_customer() -> None:
     cust = Customer(
         id="C",
         name="Ana",
         time_zone="America/Bogota",
-        contacts=[{"channel": "email", "address": "a@x", "consented_on": date(2024, 3, 13)}],
+        contacts=[
+            {"channel": "phone", "address": "+570000000", "consented_on": date(2020, 1, 1)},
+            {"channel": "email", "address": "a@x", "consented_on": date(2024, 3, 13)},
+        ],
     )
     actions, result = send(date(2024, 3, 12), policy("co"), cust)
-    assert actions == [] and result.skipped[0].cause is SkipReason.CONTACT_LAW
-    [action], _ = send(date(2024, 3, 13), policy("co"), cust)
+    assert actions == [] and result.skipped == ()
+    [rejection] = result.rejected
+    assert (rejection.customer_id, rejection.invoice_id) == ("C", "I")
+    assert rejection.error == (
+        "invoice 'I' cannot be evaluated: customer 'C': contacts[1].consented_on is 2024-03-13, "
+        "after the evaluation day 2024-03-12: a consent cannot come from the future (contact "
+        "law co) (due date 2024-03-12, total 100.00 USD)"
+    )
+    # On the day of the consent the record is valid and the message goes out.
+    [action], result = send(date(2024, 3, 13), policy("co"), cust)
+    assert result.rejected == ()
     assert action.not_before.isoformat() == "2024-03-13T07:00:00-05:00"
+
+
+def test_a_future_consent_is_not_read_under_a_law_without_consent() -> None:
+    cust = Customer(
+        id="C",
+        name="Ana",
+        time_zone="America/Mexico_City",
+        contacts=[{"channel": "email", "address": "a@x", "consented_on": date(2024, 3, 13)}],
+    )
+    [action], result = send(date(2024, 3, 12), policy("mx"), cust)
+    assert result.rejected == ()
+    assert action.not_before.isoformat() == "2024-03-12T07:00:00-06:00"
+
+
+def test_a_customer_without_any_lawful_channel_is_reported_in_the_skip() -> None:
+    _, result = send(date(2024, 3, 12), policy("co"), customer("America/Bogota", consent=False))
+    [skipped] = result.skipped
+    assert skipped.cause is SkipReason.CONTACT_LAW
+    assert skipped.reason.text == (
+        "Ley 2300 de 2023, art. 2: only channels the consumer authorised; no consent for email; "
+        "customer 'C' authorised none of the channels it can be reached on (no "
+        "Contact.consented_on on or before 2024-03-12): it has no lawful channel under co"
+    )
+
+
+def test_a_channel_without_consent_beside_a_lawful_one_is_not_called_unlawful_contact() -> None:
+    cust = Customer(
+        id="C",
+        name="Ana",
+        time_zone="America/Bogota",
+        contacts=[
+            {"channel": "email", "address": "a@x"},
+            {"channel": "phone", "address": "+570000000", "consented_on": date(2020, 1, 1)},
+        ],
+    )
+    _, result = send(date(2024, 3, 12), policy("co"), cust)
+    [skipped] = result.skipped
+    assert skipped.reason.text == (
+        "Ley 2300 de 2023, art. 2: only channels the consumer authorised; no consent for email"
+    )
+
+
+_CL_LAWSUIT = (
+    "Ley 19.496, art. 37 (Ley 21.320): no out-of-court collection once a lawsuit has started"
+)
+_CL_INSOLVENCY = (
+    "Ley 19.496, art. 37 (Ley 21.320): no out-of-court collection once insolvency "
+    "proceedings have started"
+)
+
+
+def test_a_chilean_debtor_in_legal_proceedings_is_not_contacted_from_that_day() -> None:
+    cust = customer("America/Santiago", legal_proceedings_since=date(2024, 3, 5))
+    # Monday 4 March 2024: before the lawsuit, the message goes out at 08:00.
+    [action], result = send(date(2024, 3, 4), policy("cl"), cust)
+    assert action.not_before.isoformat() == "2024-03-04T08:00:00-03:00"
+    assert result.skipped == ()
+    # Tuesday 5 March, the day the lawsuit started: skipped, citing the article.
+    actions, result = send(date(2024, 3, 5), policy("cl"), cust)
+    assert actions == []
+    [skipped] = result.skipped
+    assert skipped.key == "p:C:I:step:due:0"
+    assert skipped.cause is SkipReason.CONTACT_LAW
+    assert skipped.reason.text == (
+        f"{_CL_LAWSUIT}; Customer.legal_proceedings_since is 2024-03-05, on or before the "
+        "contact day 2024-03-05"
+    )
+    assert skipped.reason.figure("contact_law") == "cl"
+
+
+def test_a_chilean_message_deferred_into_the_proceedings_is_skipped() -> None:
+    # Sunday 10 March 2024 moves to Monday 11 March 08:00, the day insolvency started.
+    cust = customer("America/Santiago", insolvency_since=date(2024, 3, 11))
+    actions, result = send(date(2024, 3, 10), policy("cl"), cust)
+    assert actions == []
+    [skipped] = result.skipped
+    assert skipped.reason.text == (
+        f"{_CL_INSOLVENCY}; Customer.insolvency_since is 2024-03-11, on or before the contact "
+        "day 2024-03-11"
+    )
+
+
+def test_the_earliest_proceeding_in_force_is_cited() -> None:
+    cust = customer(
+        "America/Santiago",
+        legal_proceedings_since=date(2024, 3, 1),
+        insolvency_since=date(2024, 2, 1),
+    )
+    _, result = send(date(2024, 3, 5), policy("cl"), cust)
+    assert result.skipped[0].reason.text.startswith(f"{_CL_INSOLVENCY}; ")
+    assert "insolvency_since is 2024-02-01" in result.skipped[0].reason.text
+
+
+def test_proceedings_do_not_stop_contact_under_a_law_without_stop_conditions() -> None:
+    cust = customer("America/Bogota", legal_proceedings_since=date(2024, 1, 1))
+    [action], result = send(date(2024, 3, 12), policy("co"), cust)
+    assert result.skipped == ()
+    assert action.not_before.isoformat() == "2024-03-12T07:00:00-05:00"
 
 
 def test_night_time_in_mexico_city_moves_to_0700_the_next_day() -> None:

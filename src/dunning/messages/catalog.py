@@ -96,6 +96,7 @@ PHRASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "letter_reference",
             "letter_closing",
             "link_text",
+            "required_content",
         ),
     }
 )

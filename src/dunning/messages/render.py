@@ -31,6 +31,7 @@ Le recordamos que hoy 20 de nov vence el pago de su factura FE-9111 por $120.000
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -46,7 +47,7 @@ from dunning.errors import TemplateError
 from dunning.invoices import Channel, Customer, Identifier, Invoice
 from dunning.messages._sandbox import render_template
 from dunning.messages.catalog import Catalog, bundled_catalog
-from dunning.messages.required import CollectionDetails, required_facts
+from dunning.messages.required import FIELDS, CollectionDetails, labelled, owed_facts
 from dunning.messages.sms import smart_encode, sms_parts
 from dunning.money import Money
 from dunning.policy.model import Tone
@@ -57,6 +58,8 @@ __all__ = ["WHATSAPP_PARAMETERS", "Business", "Notice", "message_values", "rende
 WHATSAPP_PARAMETERS = ("customer_name", "invoices", "amount", "due_date", "link")
 
 # Names of payment methods as customers know them, per language (the brand names stay).
+_SPACES = re.compile(r"[ \t\r\n]+")
+
 _METHOD_NAMES: Mapping[str, Mapping[PaymentMethod, str]] = {
     "es": {
         PaymentMethod.CARD: "tarjeta",
@@ -300,6 +303,32 @@ def _html(phrases: _Phrases, values: dict[str, Any], locale: str) -> str:
     return f'<!DOCTYPE html>\n<html lang="{lang}"><body>{body}</body></html>'
 
 
+def _stated(
+    catalog: Catalog,
+    locale: str,
+    tone: str,
+    values: Mapping[str, Any],
+    facts: tuple[tuple[str, str], ...],
+) -> tuple[str, ...]:
+    """The lines that state the required `facts`: the catalog's phrase, then what it left out.
+
+    The `required_content` layout phrase of `locale` (or a locale it extends) states them in
+    the catalog's words; a fact whose value it does not print is appended, labelled.
+    """
+    if not facts:
+        return ()
+    template = catalog.compiled(None, "required_content", locale, tone)
+    stated = ""
+    if template is not None:
+        given = {**values, **dict.fromkeys(FIELDS, ""), **dict(facts)}
+        where = f"layout required_content ({locale})"
+        # Runs of spaces and line breaks become one space; a no-break space in an amount
+        # ("1.234,00 US$") is kept, so the amount is found as formatted.
+        stated = _SPACES.sub(" ", render_template(template, given, where=where)).strip()
+    left = tuple((field, value) for field, value in facts if value not in stated)
+    return (*((stated,) if stated else ()), *labelled(left, language=locale.split("_", 1)[0]))
+
+
 def render(
     action: SendMessage | Notice,
     customer: Customer,
@@ -364,16 +393,16 @@ def render(
     law = jurisdiction or customer.jurisdiction
     if law is not None:
         computed = details.computed_on if details is not None else None
-        values["required_facts"] = required_facts(
+        owed = owed_facts(
             law,
             business,
             details,
-            language=text_locale.split("_", 1)[0],
             amount=values["amount"],
             on=values["date"]
             if computed is None
             else format_date(computed, "long", locale=requested),
         )
+        values["required_facts"] = _stated(catalog, text_locale, tone, values, owed)
     phrases = _Phrases(catalog, entry, text_locale, tone, values)
     values["documents"] = phrases.get("documents", layout=True)
     channel = action.channel

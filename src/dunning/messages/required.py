@@ -8,7 +8,12 @@ every collection document to name the supplier with its address and CPF/CNPJ.
 
 `missing_content` lists what is missing; `render(..., jurisdiction=...)` refuses to render a
 message that lacks any of it (`MissingContentError`, naming every missing field and its
-article), and otherwise appends the required facts to the message, labelled in its language.
+article). Otherwise the message states the required facts in the catalog's own words when
+its locale has a `required_content` layout phrase (the bundled `es`, `es_MX` and `pt_BR`
+catalogs have one; `es_CO` and `es_CL` inherit it from `es`), given each field of `FIELDS` as a
+value ('' for the fields not owed). A fact whose value the phrase does not print, and every
+fact under a catalog without the phrase, is appended as a line ``label: value`` in the
+message's language: a message never goes out without what its law requires.
 
 Where each field comes from:
 
@@ -46,7 +51,15 @@ from dunning._model import Model
 from dunning.errors import MissingContentError
 from dunning.statutory.contact import ContactRules, RequiredContent, get_contact_rules
 
-__all__ = ["CollectionDetails", "check_content", "missing_content", "required_facts"]
+__all__ = [
+    "FIELDS",
+    "CollectionDetails",
+    "check_content",
+    "labelled",
+    "missing_content",
+    "owed_facts",
+    "required_facts",
+]
 
 
 class _Business(Protocol):
@@ -209,6 +222,67 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
 }
 
 
+#: Every field a preset may require, each given to a catalog's `required_content` phrase.
+FIELDS = (
+    "collector_name",
+    "collector_address",
+    "collector_phone",
+    "creditor_name",
+    "supplier_name",
+    "supplier_address",
+    "supplier_tax_id",
+    "contract_reference",
+    "payment_conditions",
+    "amount",
+    "computation_date",
+)
+
+
+def owed_facts(
+    jurisdiction: ContactRules | str,
+    business: _Business | None,
+    details: CollectionDetails | None,
+    *,
+    amount: str,
+    on: str,
+) -> tuple[tuple[str, str], ...]:
+    """The required content of a message as ``(field, value)`` pairs, in the preset's order.
+
+    `amount` and `on` are the message's formatted amount and date (the computation date when
+    `details` gives none).
+
+    >>> from dunning.messages.render import Business
+    >>> owed_facts("br_sp", Business(name="Loja Azul", address="Rua A 1", tax_id="12"),
+    ...            None, amount="R$ 10,00", on="1 de março de 2024")
+    (('supplier_name', 'Loja Azul'), ('supplier_address', 'Rua A 1'), ('supplier_tax_id', '12'))
+
+    Raises:
+        MissingContentError: when anything required is missing.
+    """
+    rules = _rules(jurisdiction)
+    details = details or CollectionDetails()
+    check_content(rules, business, details)
+    facts = []
+    for item in _owed(rules, details):
+        value = _value(item.field, business, details)
+        if item.field == "amount":
+            value = amount
+        elif item.field == "computation_date":
+            value = on
+        facts.append((item.field, value or ""))
+    return tuple(facts)
+
+
+def labelled(facts: tuple[tuple[str, str], ...], *, language: str) -> tuple[str, ...]:
+    """The lines ``label: value`` of `facts` (from `owed_facts`), labelled in `language`.
+
+    >>> labelled((("supplier_tax_id", "12"),), language="pt")
+    ('CPF/CNPJ do fornecedor: 12',)
+    """
+    labels = {**_LABELS["en"], **_LABELS.get(language, {})}
+    return tuple(f"{labels[field]}: {value}" for field, value in facts)
+
+
 def required_facts(
     jurisdiction: ContactRules | str,
     business: _Business | None,
@@ -226,16 +300,5 @@ def required_facts(
     Raises:
         MissingContentError: when anything required is missing.
     """
-    rules = _rules(jurisdiction)
-    details = details or CollectionDetails()
-    check_content(rules, business, details)
-    labels = {**_LABELS["en"], **_LABELS.get(language, {})}
-    lines = []
-    for item in _owed(rules, details):
-        value = _value(item.field, business, details)
-        if item.field == "amount":
-            value = amount
-        elif item.field == "computation_date":
-            value = on
-        lines.append(f"{labels[item.field]}: {value}")
-    return tuple(lines)
+    facts = owed_facts(jurisdiction, business, details, amount=amount, on=on)
+    return labelled(facts, language=language)

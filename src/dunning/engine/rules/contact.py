@@ -10,9 +10,14 @@ the history and the messages already planned in this evaluation:
   allowed, `not_after` the end of the window that instant falls in, and the reason cites the
   article and says where the message moved;
 - never allowed (no consent for the channel, `Contact.consented_on` on or before the
-  evaluation date): each occurrence it carries is skipped with `SkipReason.CONTACT_LAW` and
-  the article. The stop conditions of the rules (legal proceedings, insolvency) are not known
-  to the engine: a host stops collection of such a debtor itself (`do_not_contact`).
+  evaluation date; a stop condition of the rules in force on the day it would go out:
+  `Customer.legal_proceedings_since`, `Customer.insolvency_since`): each occurrence it carries
+  is skipped with `SkipReason.CONTACT_LAW` and the article. A customer who authorised none of
+  the channels it can be reached on is said to have no lawful channel, in every such skip.
+
+Under rules that ask for consent, a consent dated after the evaluation day is bad data: the
+customer's invoices are rejected, naming the contact (`contacts[1].consented_on`), never
+read as "no consent yet".
 
 The law is merged with the policy's own send window (`strictest`): the stricter wins, and a
 send window that leaves no time inside the law's windows is ignored, never the law (the linter
@@ -24,7 +29,7 @@ so spacing and caps are never under-counted.
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from math import ceil
 from zoneinfo import ZoneInfo
@@ -32,11 +37,12 @@ from zoneinfo import ZoneInfo
 from dunning.engine.actions import Action, Reason, SendMessage, SkippedOccurrence, SkipReason
 from dunning.engine.rules.context import CustomerContext
 from dunning.errors import ContactLawError
-from dunning.invoices import Channel
+from dunning.invoices import Channel, Customer
 from dunning.statutory.contact import (
     ContactRecord,
     ContactRules,
     Move,
+    StopKind,
     channel_class,
     get_contact_rules,
     next_allowed,
@@ -60,6 +66,9 @@ def contact_law(ctx: CustomerContext) -> None:
     rules, horizon, latest = _rules(
         code, None if window is None else window.start, None if window is None else window.end
     )
+    as_of = ctx.as_of
+    if rules.consent is not None:
+        _no_future_consent(customer, as_of, code)
     if "time_zone" not in customer.model_fields_set:
         # Hours and days are the debtor's: without a zone no instant can be judged.
         why = (
@@ -69,8 +78,8 @@ def contact_law(ctx: CustomerContext) -> None:
         _refuse_all(ctx, why, code)
         return
     zone = ZoneInfo(customer.time_zone)
-    as_of = ctx.as_of
     consents = customer.consents(as_of) if rules.consent is not None else None
+    stops = _stops(rules, customer)
     # Older contacts fall outside every period and spacing of the rules from `as_of` on.
     oldest = as_of - horizon
     contacts = [
@@ -89,12 +98,26 @@ def contact_law(ctx: CustomerContext) -> None:
         if not isinstance(action, SendMessage):
             kept.append(action)
             continue
-        allowance = next_allowed(
-            rules, action.not_before, action.channel, contacts, zone=zone, consents=consents
-        )
-        if allowance.at is None:
+        stopped = _stopped(stops, action.not_before, zone) if stops else None
+        if stopped is None:
+            allowance = next_allowed(
+                rules, action.not_before, action.channel, contacts, zone=zone, consents=consents
+            )
+            if allowance.at is None:
+                stopped = allowance.reason or ""
+                if consents is not None and not any(
+                    channel in consents for channel in customer.reachable_channels()
+                ):
+                    stopped += (
+                        f"; customer {customer.id!r} authorised none of the channels it can be "
+                        f"reached on (no Contact.consented_on on or before {as_of.isoformat()}): "
+                        f"it has no lawful channel under {code}"
+                    )
+            elif stops:
+                stopped = _stopped(stops, allowance.at, zone)
+        if stopped is not None or allowance.at is None:
             changed = True
-            ctx.skipped.extend(_refused(action, allowance.reason or "", code))
+            ctx.skipped.extend(_refused(action, stopped or "", code))
             ctx.sent.difference_update(action.covers)
             continue
         at = allowance.at
@@ -107,6 +130,46 @@ def contact_law(ctx: CustomerContext) -> None:
         kept.append(action)
     if changed:
         ctx.actions[:] = kept
+
+
+def _no_future_consent(customer: Customer, as_of: date, code: str) -> None:
+    """Refuse a consent record dated after the evaluation day: bad data, never ignored."""
+    for position, contact in enumerate(customer.contacts):
+        if contact.consented_on is not None and contact.consented_on > as_of:
+            raise ContactLawError(
+                f"customer {customer.id!r}: contacts[{position}].consented_on is "
+                f"{contact.consented_on.isoformat()}, after the evaluation day "
+                f"{as_of.isoformat()}: a consent cannot come from the future (contact law {code})"
+            )
+
+
+def _stops(rules: ContactRules, customer: Customer) -> tuple[tuple[date, str, str], ...]:
+    """The stop conditions of `rules` the customer is in: the day each started, its field, why.
+
+    Ordered by day, so the first one in force is the one cited.
+    """
+    started = {
+        StopKind.LEGAL_PROCEEDINGS: ("legal_proceedings_since", customer.legal_proceedings_since),
+        StopKind.INSOLVENCY: ("insolvency_since", customer.insolvency_since),
+    }
+    found = []
+    for stop in rules.stops:
+        field, day = started[stop.kind]
+        if day is not None:
+            found.append((day, field, str(stop.citation)))
+    return tuple(sorted(found))
+
+
+def _stopped(stops: tuple[tuple[date, str, str], ...], at: datetime, zone: ZoneInfo) -> str | None:
+    """Why a contact at `at` is never allowed: a stop condition in force on its local day."""
+    day = at.astimezone(zone).date()
+    for started, field, why in stops:
+        if started <= day:
+            return (
+                f"{why}; Customer.{field} is {started.isoformat()}, on or before the contact "
+                f"day {day.isoformat()}"
+            )
+    return None
 
 
 def _refuse_all(ctx: CustomerContext, why: str, code: str) -> None:

@@ -31,7 +31,7 @@ from dunning.engine.compiled import (
 )
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
-from dunning.errors import DunningError, MoneyError, RateNotFoundError
+from dunning.errors import ContactLawError, DunningError, MoneyError, RateNotFoundError
 from dunning.invoices import Channel, Customer, Invoice
 from dunning.money import Money, minor_unit, money_context
 from dunning.plans import InstallmentPlan
@@ -308,7 +308,9 @@ class CustomerContext:
         self.entries.pop(invoice.id, None)
         self.reminders_stopped.discard(invoice.id)
         facts = f"due date {invoice.due_date.isoformat()}, total {invoice.total}"
-        if isinstance(error, TooManyOccurrencesError | RateNotFoundError | MoneyError):
+        if isinstance(
+            error, TooManyOccurrencesError | RateNotFoundError | MoneyError | ContactLawError
+        ):
             why = f"{error} ({facts})"
         elif isinstance(error, OverflowError) or "out of range" in str(error):
             why = (
@@ -346,6 +348,16 @@ class CustomerContext:
 
     def reject_customer(self, error: Exception) -> None:
         """Reject the customer's customer-level rules (no invoice of it to name)."""
+        if isinstance(error, ContactLawError):
+            self.rejected.append(
+                Rejection._construct(
+                    invoice_id=None,
+                    customer_id=self.customer.id,
+                    error=f"customer {self.customer.id!r} cannot be evaluated on "
+                    f"{self.as_of.isoformat()}: {error}",
+                )
+            )
+            return
         if not (isinstance(error, OverflowError) or "out of range" in str(error)):
             raise error  # a defect of the library, not a hostile value: never hidden
         self.rejected.append(
