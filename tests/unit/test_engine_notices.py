@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from test_engine import customer, cut_off, invoice, kinds, policy, run
 
 from dunning import Contact, MessageSpec, SkipReason, Stage, StageTrigger
 from dunning.policy import HandOff
 
+ADDRESSES = {"sms": "+573001112233", "email": "ana@example.com"}
 SMS_ONLY = customer(contacts=[Contact(channel="sms", address="+573001112233")])
 
 
@@ -76,8 +78,10 @@ def test_a_notice_that_cannot_go_out_holds_the_effect_from_the_next_day() -> Non
     ]
 
 
-def test_a_notice_out_on_one_channel_of_two_starts_the_clear_days() -> None:
-    result = run([invoice()], date(2026, 3, 2), _cut(["email", "sms"]), customers=[SMS_ONLY])
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_a_notice_out_on_one_channel_of_two_starts_the_clear_days(channel: str) -> None:
+    reachable = customer(contacts=[Contact(channel=channel, address=ADDRESSES[channel])])
+    result = run([invoice()], date(2026, 3, 2), _cut(["email", "sms"]), customers=[reachable])
     (hand_off,) = [s for s in result.skipped if s.key == "b2c:C1:I1:hand-off:cut"]
     assert hand_off.model_dump() == _waiting(
         "b2c:C1:I1:hand-off:cut",
