@@ -1,0 +1,103 @@
+"""The message rule: quiet days, stage messages in place of reminders, the frequency cap."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from test_engine import FrequencyCap, QuietDays, invoice, kinds, policy, run
+
+from dunning import MessageSpec, SkipReason, Stage, StageTrigger
+
+LATE = Stage(
+    id="late",
+    trigger=StageTrigger(days_overdue=2),
+    message=MessageSpec(channels=["email"], template="late", tone="firm"),
+)
+
+
+def _skip(key, invoice_id, due_on, cause, rule, text, retry_on=None, rule_id=None):
+    return {
+        "key": key,
+        "customer_id": "C1",
+        "invoice_id": invoice_id,
+        "due_on": due_on,
+        "cause": cause,
+        "reason": {"rule": rule, "text": text, "figures": ()},
+        "retry_on": retry_on,
+        "rule_id": rule_id or rule,
+        "occurrence": None if key.startswith("b2c:C1:I1:stage") else 0,
+    }
+
+
+def test_on_a_quiet_day_the_stage_message_waits_and_still_replaces_the_reminder() -> None:
+    # Due Thursday 2026-01-29: two days overdue on Saturday, when the stage message and the
+    # "after" reminder both fall due.
+    pol = policy(stages=[LATE], quiet_days=QuietDays())
+    result = run([invoice(due_date=date(2026, 1, 29))], date(2026, 1, 31), pol)
+    assert kinds(result) == [("enter_stage", "b2c:C1:I1:stage:late")]
+    skipped = [s.model_dump() for s in result.skipped if s.due_on == date(2026, 1, 31)]
+    assert skipped == [
+        _skip(
+            "b2c:C1:I1:stage-message:late",
+            "I1",
+            date(2026, 1, 31),
+            SkipReason.QUIET_DAY,
+            "stage:late",
+            "2026-01-31 is a quiet day; the message waits",
+            retry_on=date(2026, 2, 2),
+        ),
+        _skip(
+            "b2c:C1:I1:step:after:0",
+            "I1",
+            date(2026, 1, 31),
+            SkipReason.SUPERSEDED,
+            "step:after",
+            "reminder replaced by the message of stage:late",
+        ),
+    ]
+
+
+def test_the_frequency_cap_lets_the_most_severe_messages_out_first() -> None:
+    # At most 2 messages in 7 days, one sent on 2026-01-30: on 2026-02-02 there is room for
+    # one, the stage message of I2; the reminders of I1 and I3 wait until 2026-02-06, when
+    # the message of 2026-01-30 leaves the window.
+    pol = policy(
+        stages=[LATE], frequency_cap=FrequencyCap(max_messages=2, days=7), consolidate=False
+    )
+    history = run([invoice("I0", due_date=date(2026, 1, 30))], date(2026, 1, 30), pol).history()
+    invoices = [
+        invoice("I1", due_date=date(2026, 2, 2)),
+        invoice("I2"),
+        invoice("I3", due_date=date(2026, 2, 2)),
+    ]
+    result = run(invoices, date(2026, 2, 2), pol, history=history)
+    assert [key for kind, key in kinds(result) if kind == "send_message"] == [
+        "b2c:C1:I2:stage-message:late@email"
+    ]
+
+    def capped(result):
+        return [s.model_dump() for s in result.skipped if s.cause is SkipReason.CAPPED]
+
+    text = "at most 2 messages in 7 days"
+    assert capped(result) == [
+        _skip(
+            f"b2c:C1:{i}:step:due:0",
+            i,
+            date(2026, 2, 2),
+            SkipReason.CAPPED,
+            "frequency_cap",
+            text,
+            retry_on=date(2026, 2, 6),
+            rule_id="step:due",
+        )
+        for i in ("I1", "I3")
+    ]
+    # On 2026-02-05 I1 and I3 enter the stage; both messages sent (2026-01-30, the first day
+    # of the window, and 2026-02-02) still count, so their stage messages wait for 2026-02-06.
+    history = [*history, *result.history()]
+    later = run(invoices, date(2026, 2, 5), pol, history=history)
+    assert [kind for kind, _ in kinds(later)] == ["enter_stage", "enter_stage"]
+    assert {(s["key"], s["retry_on"]) for s in capped(later)} == {
+        ("b2c:C1:I1:stage-message:late", date(2026, 2, 6)),
+        ("b2c:C1:I3:stage-message:late", date(2026, 2, 6)),
+    }
