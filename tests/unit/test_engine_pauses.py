@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from test_engine import cut_off, executed, invoice, policy, run
+from test_engine import cut_off, executed, invoice, kinds, policy, run
 
 from dunning import (
     Money,
@@ -73,3 +73,31 @@ def test_a_broken_promise_sets_no_end_to_a_pause_for_another_cause() -> None:
     disputed = invoice(disputed=True, promise_to_pay=date(2026, 2, 5))
     (paused,) = run([disputed], date(2026, 2, 10)).paused
     assert (paused.causes, paused.until) == ((PauseCause.DISPUTED,), None)
+
+
+def test_a_plan_steps_the_stage_down_and_resumes_service() -> None:
+    # Suspended on entering stage `cut` on 2026-03-02; a plan in good standing from
+    # 2026-03-05 covers the invoice: no stage is kept and service resumes.
+    history = executed(run([invoice()], date(2026, 3, 2), cut_off()))
+    plan = build_plan([invoice()], PlanTerms(installments=2), id="PL", start_date=date(2026, 3, 5))
+    result = run([invoice()], date(2026, 3, 10), cut_off(), history=history, plans=[plan])
+    assert kinds(result) == [("resume_service", "b2c:C1:resume:1")]
+    assert result.stages == ()
+
+
+def test_a_paused_invoice_at_a_suspending_stage_keeps_the_suspension_pending() -> None:
+    # Stage `cut` entered on Saturday 2026-02-28, its notice held by the weekend; disputed on
+    # Monday, the invoice is paused but still at the stage, so the suspension waits for the
+    # notice from the day of entry.
+    due = date(2026, 1, 29)
+    history = executed(run([invoice(due_date=due)], date(2026, 2, 28), cut_off()))
+    result = run(
+        [invoice(due_date=due, disputed=True)], date(2026, 3, 2), cut_off(), history=history
+    )
+    assert result.actions == ()
+    (waiting,) = result.skipped
+    assert (waiting.key, waiting.due_on, waiting.retry_on) == (
+        "b2c:C1:suspend:1",
+        date(2026, 2, 28),
+        date(2026, 3, 3),
+    )
