@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from test_engine import FrequencyCap, QuietDays, invoice, kinds, policy, run
+from test_engine import Contact, FrequencyCap, QuietDays, customer, invoice, kinds, policy, run
 
 from dunning import MessageSpec, SkipReason, Stage, StageTrigger
 
@@ -101,3 +101,31 @@ def test_the_frequency_cap_lets_the_most_severe_messages_out_first() -> None:
         ("b2c:C1:I1:stage-message:late", date(2026, 2, 6)),
         ("b2c:C1:I3:stage-message:late", date(2026, 2, 6)),
     }
+
+
+def test_a_reminder_held_back_keeps_its_rule_and_occurrence() -> None:
+    # The "due" reminder of Saturday 2026-01-31: on a quiet day it waits for Monday; for a
+    # customer without an email address it has no channel.
+    quiet = run([invoice()], date(2026, 1, 31), policy(quiet_days=QuietDays()))
+    sms_only = customer(contacts=[Contact(channel="sms", address="+573001112233")])
+    unreachable = run([invoice()], date(2026, 1, 31), policy(), customers=[sms_only])
+    due = "b2c:C1:I1:step:due:0"
+    assert [s.model_dump() for r in (quiet, unreachable) for s in r.skipped if s.key == due] == [
+        _skip(
+            due,
+            "I1",
+            date(2026, 1, 31),
+            SkipReason.QUIET_DAY,
+            "step:due",
+            "2026-01-31 is a quiet day; the message waits",
+            retry_on=date(2026, 2, 2),
+        ),
+        _skip(
+            due,
+            "I1",
+            date(2026, 1, 31),
+            SkipReason.NO_CHANNEL,
+            "step:due",
+            "no usable address on email",
+        ),
+    ]
