@@ -129,3 +129,30 @@ def test_a_reminder_held_back_keeps_its_rule_and_occurrence() -> None:
             "no usable address on email",
         ),
     ]
+
+
+def test_a_consolidated_message_is_led_by_the_most_severe_and_lists_invoices_in_order() -> None:
+    # On 2026-02-02 I2 enters stage `late` (due 2026-01-31) and I1 falls due: one email,
+    # led by the stage message, its items in invoice order.
+    invoices = [
+        invoice("I2", total="500.00"),
+        invoice("I1", total="200.00", due_date=date(2026, 2, 2)),
+    ]
+    result = run(invoices, date(2026, 2, 2), policy(stages=[LATE]))
+    (message,) = [a for a in result.actions if a.kind.value == "send_message"]
+    assert message.reason.model_dump() == {
+        "rule": "stage:late",
+        "text": "2 invoices in one email message; led by stage late entered on 2026-02-02 "
+        "(2 days overdue, balance 500.00 USD)",
+        "figures": (("days_overdue", "2"), ("balance", "500.00")),
+    }
+    assert (message.rule_id, message.template, str(message.total)) == (
+        "stage:late",
+        "late",
+        "700.00 USD",
+    )
+    assert message.invoice_ids == ("I1", "I2")
+    assert [(i.invoice_id, i.days_overdue, str(i.balance)) for i in message.items] == [
+        ("I1", 0, "200.00 USD"),
+        ("I2", 2, "500.00 USD"),
+    ]
