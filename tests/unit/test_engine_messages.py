@@ -156,3 +156,21 @@ def test_a_consolidated_message_is_led_by_the_most_severe_and_lists_invoices_in_
         ("I1", 0, "200.00 USD"),
         ("I2", 2, "500.00 USD"),
     ]
+
+
+def test_a_message_capped_behind_one_sent_today_waits_for_it_to_leave_the_window() -> None:
+    # One message in 7 days and none before: on 2026-02-02 I1's reminder goes out and I2's
+    # waits until 2026-02-09 (it used to say 2026-02-03, when it was capped again).
+    pol = policy(frequency_cap=FrequencyCap(max_messages=1, days=7), consolidate=False)
+    invoices = [invoice(i, due_date=date(2026, 2, 2)) for i in ("I1", "I2")]
+    first = run(invoices, date(2026, 2, 2), pol)
+    assert [key for kind, key in kinds(first) if kind == "send_message"] == [
+        "b2c:C1:I1:step:due:0@email"
+    ]
+
+    def waits(result):
+        return [(s.key, s.retry_on) for s in result.skipped if s.cause is SkipReason.CAPPED]
+
+    assert waits(first) == [("b2c:C1:I2:step:due:0", date(2026, 2, 9))]
+    again = run(invoices, date(2026, 2, 3), pol, history=first.history())
+    assert waits(again) == [("b2c:C1:I2:step:due:0", date(2026, 2, 9))]
