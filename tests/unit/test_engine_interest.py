@@ -272,3 +272,21 @@ def test_without_a_ceiling_nothing_is_permitted_or_capped():
 
     total, _, allowed = _accrue(_DAILY, _usd(), date(2026, 2, 1), date(2026, 2, 10))
     assert (total, allowed) == (Fraction(100), None)
+
+
+def test_days_on_no_principal_permit_nothing_more_under_a_ceiling():
+    # Paid in full on 2024-01-15 with charges outliving the principal: January posts the
+    # ceiling's 100,000 x 28.37 % x 15 / 365 = 1,165.89, floored to 1,165; February, on no
+    # principal, adds nothing to what the ceiling permits, so nothing is posted for it.
+    rule = InterestRule(annual_rate=Decimal("35"), ceiling=Decimal("28.37"))
+    paid = Invoice(
+        id="I", customer_id="C", currency="COP", total="100000", issue_date=date(2023, 12, 1),
+        due_date=date(2023, 12, 31),
+        payments=[{"id": "P", "date": date(2024, 1, 15),
+                   "amount": {"amount": "100000", "currency": "COP"}}],
+    )  # fmt: skip
+    policy = Policy(id="p", interest=InterestSettings(rule=rule), charges_outlive_principal=True)
+    result = evaluate([paid], policy, date(2024, 2, 29), customers=[CUSTOMER])
+    assert [(a.key, a.amount.amount) for a in result.actions] == [
+        ("p:C:I:interest:2024-01", Decimal("1165"))
+    ]
