@@ -97,9 +97,9 @@ def test_the_frequency_cap_lets_the_most_severe_messages_out_first() -> None:
     history = [*history, *result.history()]
     later = run(invoices, date(2026, 2, 5), pol, history=history)
     assert [kind for kind, _ in kinds(later)] == ["enter_stage", "enter_stage"]
-    assert {(s["key"], s["retry_on"]) for s in capped(later)} == {
-        ("b2c:C1:I1:stage-message:late", date(2026, 2, 6)),
-        ("b2c:C1:I3:stage-message:late", date(2026, 2, 6)),
+    assert {(s["key"], s["reason"]["text"], s["retry_on"]) for s in capped(later)} == {
+        ("b2c:C1:I1:stage-message:late", text, date(2026, 2, 6)),
+        ("b2c:C1:I3:stage-message:late", text, date(2026, 2, 6)),
     }
 
 
