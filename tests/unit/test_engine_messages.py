@@ -174,3 +174,30 @@ def test_a_message_capped_behind_one_sent_today_waits_for_it_to_leave_the_window
     assert waits(first) == [("b2c:C1:I2:step:due:0", date(2026, 2, 9))]
     again = run(invoices, date(2026, 2, 3), pol, history=first.history())
     assert waits(again) == [("b2c:C1:I2:step:due:0", date(2026, 2, 9))]
+
+
+def test_the_higher_stage_goes_first_and_leads() -> None:
+    # On 2026-02-02 I1 is 2 days overdue (stage `late`), I2 5 days (stage `later`).
+    later = Stage(
+        id="later",
+        trigger=StageTrigger(days_overdue=5),
+        message=MessageSpec(channels=["email"], template="later", tone="firm"),
+    )
+    invoices = [invoice("I1"), invoice("I2", due_date=date(2026, 1, 28))]
+    cap = FrequencyCap(max_messages=1, days=7)
+    capped = run(
+        invoices,
+        date(2026, 2, 2),
+        policy(steps=[], stages=[LATE, later], frequency_cap=cap, consolidate=False),
+    )
+    assert [key for kind, key in kinds(capped) if kind == "send_message"] == [
+        "b2c:C1:I2:stage-message:later@email"
+    ]
+    assert [s.key for s in capped.skipped if s.cause is SkipReason.CAPPED] == [
+        "b2c:C1:I1:stage-message:late"
+    ]
+    together = run(invoices, date(2026, 2, 2), policy(steps=[], stages=[LATE, later]))
+    assert [a.reason.text for a in together.actions if a.kind.value == "send_message"] == [
+        "2 invoices in one email message; led by stage later entered on 2026-02-02 "
+        "(5 days overdue, balance 1000.00 USD)"
+    ]
