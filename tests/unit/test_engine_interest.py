@@ -139,3 +139,154 @@ def test_a_day_the_rate_table_has_no_rate_for_rejects_that_invoice_only():
         ("p:C:I1:interest:2026-07", Decimal("0.99")),
         ("p:C:I1:interest:2026-08", Decimal("1.02")),
     ]
+
+
+# 36.5 % a year on ACT/365F is 0.1 % a day: 10.00 USD a day on 10,000.00 USD.
+_DAILY = InterestRule(annual_rate=Decimal("36.5"))
+
+
+def _usd(**changes):
+    data = {
+        "id": "I", "customer_id": "C", "currency": "USD", "total": "10000.00",
+        "issue_date": date(2026, 1, 1), "due_date": date(2026, 1, 31),
+    }  # fmt: skip
+    data.update(changes)
+    return Invoice(**data)
+
+
+def _paid(payment_id, day, amount):
+    return {"id": payment_id, "date": day, "amount": {"amount": amount, "currency": "USD"}}
+
+
+def _posted(invoice, as_of, **settings):
+    policy = Policy(id="p", interest=InterestSettings(rule=_DAILY, **settings.pop("interest", {})),
+                    **settings)  # fmt: skip
+    result = evaluate([invoice], policy, as_of, customers=[CUSTOMER])
+    assert result.rejected == ()
+    return [
+        (a.key, a.first_day, a.last_day, a.amount.amount)
+        for a in result.actions
+        if isinstance(a, PostInterest)
+    ]
+
+
+def test_a_monthly_posting_field_by_field():
+    result = evaluate(
+        [_usd()],
+        Policy(id="p", interest=InterestSettings(rule=_DAILY)),
+        date(2026, 2, 28),
+        customers=[CUSTOMER],
+    )
+    (posting,) = result.actions
+    assert posting.model_dump() == {
+        "key": "p:C:I:interest:2026-02",
+        "customer_id": "C",
+        "invoice_ids": ("I",),
+        "due_on": date(2026, 2, 28),
+        "covers": (),
+        "reason": {
+            "rule": "interest:monthly",
+            "text": "interest from 2026-02-01 to 2026-02-28: 280.00 USD",
+            "figures": (("days", "28"),),
+        },
+        "rule_id": "interest:monthly",
+        "occurrence": None,
+        "kind": PostInterest.model_fields["kind"].default,
+        "amount": {"amount": Decimal("280.00"), "currency": "USD"},
+        "first_day": date(2026, 2, 1),
+        "last_day": date(2026, 2, 28),
+        "segments": (
+            {
+                "first_day": date(2026, 2, 1),
+                "last_day": date(2026, 2, 28),
+                "days": 28,
+                "annual_rate": Decimal("36.5"),
+                "capped": False,
+                "floored": False,
+                "amount": Decimal("280"),
+            },
+        ),
+    }
+
+
+def test_each_day_bears_interest_on_what_was_owed_at_its_start():
+    # Feb 1 on 10,000 (paid 4,000 that day) 10.00; Feb 2 on 6,000 (paid 1,000) 6.00;
+    # Feb 3-27 on 5,000 25 x 5.00; Feb 28 on 4,000 (paid 1,000 on Feb 27) 4.00: 145.00.
+    payments = [
+        _paid("P1", date(2026, 2, 1), "4000.00"),
+        _paid("P2", date(2026, 2, 2), "1000.00"),
+        _paid("P3", date(2026, 2, 27), "1000.00"),
+    ]
+    assert _posted(_usd(payments=payments), date(2026, 2, 28)) == [
+        ("p:C:I:interest:2026-02", date(2026, 2, 1), date(2026, 2, 28), Decimal("145.00"))
+    ]
+
+
+def test_a_credit_note_lowers_the_principal_from_the_next_day():
+    # Feb 1-10 on 10,000 (100.00), Feb 11-28 on 5,000 (18 x 5.00 = 90.00).
+    notes = [_paid("N1", date(2026, 2, 10), "5000.00")]
+    assert _posted(_usd(credit_notes=notes), date(2026, 2, 28)) == [
+        ("p:C:I:interest:2026-02", date(2026, 2, 1), date(2026, 2, 28), Decimal("190.00"))
+    ]
+
+
+def test_a_month_with_nothing_to_post_does_not_hide_the_months_before_it():
+    # Paid in full on Feb 15: February posts 15 days, March nothing; the walk back from March
+    # goes on to February.
+    paid = _usd(payments=[_paid("P1", date(2026, 2, 15), "10000.00")])
+    assert _posted(paid, date(2026, 3, 31), charges_outlive_principal=True) == [
+        ("p:C:I:interest:2026-02", date(2026, 2, 1), date(2026, 2, 28), Decimal("150.00"))
+    ]
+
+
+def test_payment_postings_cover_the_days_up_to_each_payment_after_the_due_date():
+    # The payment on the due date lowers the principal but posts nothing; Feb 1 is a posting
+    # of one day on 9,000, and a payment on the day of the evaluation is posted that day.
+    payments = [
+        _paid("P0", date(2026, 1, 31), "1000.00"),
+        _paid("P1", date(2026, 2, 1), "1000.00"),
+        _paid("P2", date(2026, 2, 20), "1000.00"),
+    ]
+    assert _posted(_usd(payments=payments), date(2026, 2, 20), interest={"posting": "payment"}) == [
+        ("p:C:I:interest:2026-02-01", date(2026, 2, 1), date(2026, 2, 1), Decimal("9.00")),
+        ("p:C:I:interest:2026-02-20", date(2026, 2, 2), date(2026, 2, 20), Decimal("152.00")),
+    ]
+
+
+def test_stage_postings_come_only_from_stages_that_post_interest():
+    from dunning import Stage, StageTrigger
+
+    stages = [
+        Stage(id="a", trigger=StageTrigger(days_overdue=10)),
+        Stage(id="b", trigger=StageTrigger(days_overdue=20), post_interest=True),
+    ]
+    settings = {"stages": stages, "interest": {"posting": "stage_entry"}}
+    assert _posted(_usd(), date(2026, 2, 5), **settings) == []
+    assert _posted(_usd(), date(2026, 2, 25), **settings) == [
+        ("p:C:I:interest:stage-b", date(2026, 2, 1), date(2026, 2, 20), Decimal("200.00"))
+    ]
+
+
+def test_without_a_ceiling_nothing_is_permitted_or_capped():
+    from dunning.engine.rules.interest import _accrue
+
+    total, _, allowed = _accrue(_DAILY, _usd(), date(2026, 2, 1), date(2026, 2, 10))
+    assert (total, allowed) == (Fraction(100), None)
+
+
+def test_days_on_no_principal_permit_nothing_more_under_a_ceiling():
+    # Paid in full on 2024-01-15 with charges outliving the principal: January posts the
+    # ceiling's 100,000 x 28.37 % x 15 / 365 = 1,165.89, floored to 1,165; February, on no
+    # principal, adds nothing to what the ceiling permits, so nothing is posted for it.
+    rule = InterestRule(annual_rate=Decimal("35"), ceiling=Decimal("28.37"))
+    paid = Invoice(
+        id="I", customer_id="C", currency="COP", total="100000", issue_date=date(2023, 12, 1),
+        due_date=date(2023, 12, 31),
+        payments=[{"id": "P", "date": date(2024, 1, 15),
+                   "amount": {"amount": "100000", "currency": "COP"}}],
+    )  # fmt: skip
+    policy = Policy(id="p", interest=InterestSettings(rule=rule), charges_outlive_principal=True)
+    result = evaluate([paid], policy, date(2024, 2, 29), customers=[CUSTOMER])
+    assert [(a.key, a.amount.amount) for a in result.actions] == [
+        ("p:C:I:interest:2024-01", Decimal("1165"))
+    ]

@@ -63,10 +63,11 @@ def messages(ctx: CustomerContext) -> None:
         recent = [d for d in history.messages.get(customer.id, ()) if window_start <= d <= as_of]
         recent.sort()
         allowed = max(cap.max_messages - len(recent), 0)
-        # The day room opens again; None past the calendar's end (from 9999-12-31 on).
+        # The day room opens again; None past the calendar's end (from 9999-12-31 on). A
+        # message capped while others go out today waits for the oldest message of the
+        # window, today's when the window held none, to leave it.
         retry = _later(
-            recent[max(len(recent) - cap.max_messages, 0)] if recent else as_of,
-            cap.days if recent else 1,
+            recent[max(len(recent) - cap.max_messages, 0)] if recent else as_of, cap.days
         )
         capped = f"at most {cap.max_messages} messages in {cap.days} days"
     groups: dict[tuple[Channel, str, str], list[Message]] = defaultdict(list)
