@@ -455,8 +455,10 @@ def money(amount: Decimal, currency: str) -> Money:
     """
     unit = _UNITS.get(currency)
     if unit is None:
+        # The exponent first: another thread that finds the unit finds its exponent too.
+        _EXPONENTS[currency] = -minor_unit(currency)
         unit = _UNITS[currency] = Decimal(1).scaleb(-minor_unit(currency))
-    if amount.as_tuple().exponent != unit.as_tuple().exponent:
+    if amount.as_tuple().exponent != _EXPONENTS[currency]:
         try:
             amount = amount.quantize(unit, context=_EXACT)
         except Inexact:
@@ -470,6 +472,8 @@ def money(amount: Decimal, currency: str) -> Money:
 
 #: The minor unit of each currency met (1, 0.01, 0.001), as a Decimal to quantise to.
 _UNITS: dict[str, Decimal] = {}
+#: The exponent of each of those units (-2 for 0.01).
+_EXPONENTS: dict[str, int] = {}
 #: Quantising to the minor unit with this context raises rather than round: what comes in is
 #: already exact to the minor unit.
 _EXACT = money_context()
