@@ -352,11 +352,11 @@ def test_messages_carry_a_payment_link_made_with_the_messages_key(tmp_path) -> N
     assert email.sent[0].text.endswith("Pay at https://pay.example/C/1")
 
 
-def retry_setup(tmp_path, schedule, methods):
+def retry_setup(tmp_path, schedule, methods, days=(3,)):
     from dunning.policy.model import RetrySchedule
     from dunning.testing.fakes import FakeGateway
 
-    policy = Policy(id="p", retries=RetrySchedule(days_after_failure=(3,)))
+    policy = Policy(id="p", retries=RetrySchedule(days_after_failure=days))
     _, invoice, customer = simple(["email"])
     gateway = FakeGateway(schedule=schedule)
     runner = Runner(
@@ -409,23 +409,8 @@ def test_retries_of_failed_charges_go_to_the_gateway(
 def test_a_hard_decline_recorded_by_a_run_stops_the_retries_of_the_next(
     tmp_path, schedule, retried
 ) -> None:
-    from dunning.policy.model import RetrySchedule
-    from dunning.testing.fakes import FakeGateway
-
-    policy = Policy(id="p", retries=RetrySchedule(days_after_failure=(3, 6)))
-    _, invoice, customer = simple(["email"])
-    gateway = FakeGateway(schedule=schedule)
-    store = SQLiteStore(tmp_path / "o.sqlite")
-    runner = Runner(store, policy, {}, gateway=gateway, payment_methods={"C": "pm_1"})
-    failed = HistoryRecord(
-        key="host:charge:I:1",
-        kind="automatic_charge",
-        customer_id="C",
-        on=DAY - timedelta(days=3),
-        status="failed",
-        invoice_ids=("I",),
-    )
-    runner.adopt(DAY, records=[failed])
+    runner, gateway, invoice, customer = retry_setup(tmp_path, schedule, {"C": "pm_1"}, (3, 6))
+    store = runner.store
     assert runner.run(DAY, [invoice], [customer]).count(ActionKind.RETRY_CHARGE) == 1
     (record,) = [r for r, _, _ in store.history_details() if r.kind == "retry_charge"]
     hard = schedule == ["stolen_card"]
@@ -439,7 +424,7 @@ def test_a_hard_decline_recorded_by_a_run_stops_the_retries_of_the_next(
     # The next run reads the decline back from the store (another handle, as a new process).
     again = Runner(
         SQLiteStore(tmp_path / "o.sqlite"),
-        policy,
+        runner.policy,
         {},
         gateway=gateway,
         payment_methods={"C": "pm_1"},
