@@ -36,14 +36,30 @@ REFUSED = "pagos@distribuidora-andina.example"
 class LoggedProvider:
     """Every adapter at once; each call is one appended line ``method, key, request digest``.
 
-    De-duplicates by key as a real provider does: the effect of a key is its first line.
+    De-duplicates by key as a real provider does: the effect of a key is its first line. With
+    `meet`, the first call waits (at most 30 s) until `parties` processes have made theirs:
+    each holds its first claim meanwhile, so each gets a share of the work.
     """
 
-    def __init__(self, log: Path, delay: float = 0.0) -> None:
+    def __init__(
+        self, log: Path, delay: float = 0.0, meet: Path | None = None, parties: int = 2
+    ) -> None:
         self._fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._delay = delay
+        self._meet = meet
+        self._parties = parties
+
+    def _wait_for_the_others(self, meet: Path) -> None:
+        meet.mkdir(exist_ok=True)
+        (meet / str(os.getpid())).touch()
+        deadline = time.monotonic() + 30
+        while len(list(meet.iterdir())) < self._parties and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def _log(self, method: str, key: str, request: BaseModel) -> None:
+        if self._meet is not None:
+            meet, self._meet = self._meet, None
+            self._wait_for_the_others(meet)
         if self._delay:
             time.sleep(self._delay)
         digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()[:16]
@@ -84,16 +100,17 @@ def daily_runs(
     batch_size: int = 200,
     delay: float = 0.0,
     marker_name: str = "done-days",
+    meet: Path | None = None,
 ) -> None:
     """Run every day of `days` not yet marked done in `folder`, marking each when finished.
 
     The store is `folder`/outbox.sqlite, or the PostgreSQL database `where`; `delay` slows
-    each provider call down, `batch_size` is the runner's.
+    each provider call down, `batch_size` is the runner's; `meet` is the provider's.
     """
     policy = load_policy(EXAMPLES / "policies" / "portfolio.toml")
     invoices = read_invoices(EXAMPLES / "invoices.csv").items
     customers = read_customers(EXAMPLES / "customers.csv").items
-    provider = LoggedProvider(folder / "calls.log", delay)
+    provider = LoggedProvider(folder / "calls.log", delay, meet)
     store = SQLiteStore(folder / "outbox.sqlite") if where is None else PostgresStore(where)
     runner = Runner(
         store,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +52,7 @@ class SQLiteStore(_SQLStore):
             )
         try:
             with self._errors("open"):
-                self._connection.execute("PRAGMA journal_mode = WAL")
+                self._write_ahead()
                 self._connection.execute("PRAGMA synchronous = FULL")
             with self._transaction() as cursor:
                 cursor.execute(
@@ -69,6 +70,25 @@ class SQLiteStore(_SQLStore):
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
+
+    def _write_ahead(self) -> None:
+        """Put the file in WAL mode, waiting up to `timeout` for other processes opening it.
+
+        Two processes opening a new file at once both ask to switch its journal; SQLite
+        answers one of them "locked" at once, without waiting, because waiting could
+        deadlock. The switch is retried, with growing pauses, until `timeout` has passed.
+        """
+        deadline = time.monotonic() + self.timeout
+        pause = 0.001
+        while True:
+            try:
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
