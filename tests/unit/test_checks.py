@@ -662,3 +662,19 @@ def test_a_pre_due_step_sent_on_or_after_the_due_date_is_caught() -> None:
     reminded = evaluate([INVOICE], before, DUE - timedelta(days=1), customers=[CUSTOMER])
     state = on(DUE - timedelta(days=1), reminded, policy=before)
     assert invariant_watchers()[name]().observe(state) is None
+
+
+def test_a_payment_on_the_interest_periods_first_day_still_bears_that_days_interest() -> None:
+    # The engine charges interest for the day of a payment on what was owed that morning, so
+    # the statutory bound must not count a payment dated the period's first day.
+    paid = INVOICE.evolve(
+        payments=[Payment(id="P", date=date(2026, 3, 3), amount=Money("5.00", "USD"))]
+    )
+    evaluation = evaluate([paid], STAGED, LATE, customers=[CUSTOMER])
+    interest = [a for a in evaluation.actions if a.kind.value == "post_interest"]
+    assert [(a.first_day, a.last_day, str(a.amount)) for a in interest] == [
+        (date(2026, 3, 3), date(2026, 3, 12), "0.04 USD")
+    ]
+    same = InterestRule(annual_rate=Decimal(24))
+    state = on(LATE, evaluation, invoice=paid, policy=STAGED)
+    assert texts(InterestLimit(statutory=True), state, statutory_interest=same) == [None]

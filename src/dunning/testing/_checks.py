@@ -290,7 +290,11 @@ class _FeeLimit(Watcher):
 
 
 def _principal_before(invoice: Invoice, day: date) -> Decimal:
-    """The invoice total less the payments and credit notes dated before `day`."""
+    """The invoice total less the payments and credit notes dated before `day`.
+
+    A payment dated `day` itself still leaves that day's interest on the full balance, as the
+    engine charges it (`dunning.engine.rules.interest`).
+    """
     owed = invoice.total.amount
     owed -= sum((p.amount.amount for p in invoice.payments if p.date < day), Decimal(0))
     owed -= sum((c.amount.amount for c in invoice.credit_notes if c.date < day), Decimal(0))
