@@ -418,8 +418,8 @@ def test_a_hard_decline_recorded_by_a_run_stops_the_retries_of_the_next(
         "p:C:I:retry:attempt:1",
         DAY,
         HistoryStatus.FAILED if hard else HistoryStatus.EXECUTED,
-        "hard" if hard else None,
-        "stolen_card" if hard else None,
+        "hard" if hard else "soft",
+        schedule[0],
     )
     # The next run reads the decline back from the store (another handle, as a new process).
     again = Runner(

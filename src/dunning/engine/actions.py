@@ -365,8 +365,9 @@ class HistoryRecord(Model):
     channel: Channel | None = None
     decline: Literal["soft", "hard"] | None = Field(
         default=None,
-        description="For a failed automatic charge or retry: a soft decline may be retried, a "
-        "hard one (stolen card, closed account) never is. See dunning.adapters.classify_decline.",
+        description="For a declined automatic charge or retry: a soft decline (recorded as "
+        "executed: the attempt was made) may be retried, a hard one (stolen card, closed "
+        "account, recorded as failed) never is. See dunning.adapters.classify_decline.",
     )
     decline_code: str | None = Field(default=None, description="The provider's decline code.")
     sent_by: AwareDatetime | None = Field(

@@ -656,10 +656,16 @@ class Runner:
                 decline="hard",
                 decline_code=result.decline_code,
             )
-        detail = result.provider_id or result.status.value
         if result.status is ChargeStatus.DECLINED_SOFT:
-            detail = f"declined: {result.decline_code or result.reason}"
-        return _Result(Outcome.EXECUTED, detail)
+            # The attempt was made: executed, with the decline kept for the next retries'
+            # reports; the engine goes on with its schedule.
+            return _Result(
+                Outcome.EXECUTED,
+                f"declined: {result.decline_code or result.reason}",
+                decline="soft",
+                decline_code=result.decline_code,
+            )
+        return _Result(Outcome.EXECUTED, result.provider_id or result.status.value)
 
 
 def _completion(entry: OutboxEntry, outcome: Outcome, result: _Result, as_of: date) -> Completion:
@@ -673,8 +679,8 @@ def _completion(entry: OutboxEntry, outcome: Outcome, result: _Result, as_of: da
         invoice_ids=entry.invoice_ids,
         covers=entry.covers,
         channel=entry.channel,
-        decline=result.decline if failed else None,
-        decline_code=result.decline_code if failed else None,
+        decline=result.decline,
+        decline_code=result.decline_code,
     )
     return Completion._construct(
         key=entry.key,
