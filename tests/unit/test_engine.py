@@ -943,7 +943,7 @@ class TestMoreBranches:
         (enter,) = result.actions
         assert enter.reason.text == (
             "entered stage all on 2026-02-02: 2 days overdue (>= 1) and invoice balance at or "
-            "above 1.00 and customer overdue balance at or above the threshold and at least 1 "
+            "above 1.00 and customer overdue balance at or above 1.00 and at least 1 "
             "unpaid invoices"
         )
         assert enter.reason.figure("days_overdue") == "2"

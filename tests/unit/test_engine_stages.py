@@ -59,7 +59,7 @@ def test_a_customer_overdue_balance_exactly_at_the_threshold_enters() -> None:
     at = run([invoice("I1", "500.00"), invoice("I2", "300.00")], stage, date(2026, 2, 1))
     assert [key for _, key, _, _ in actions(at)] == ["p:C:I1:stage:acct", "p:C:I2:stage:acct"]
     assert actions(at)[0][3] == (
-        "entered stage acct on 2026-02-01: customer overdue balance at or above the threshold"
+        "entered stage acct on 2026-02-01: customer overdue balance at or above 800.00"
     )
     below = run([invoice("I1", "500.00"), invoice("I2", "299.99")], stage, date(2026, 2, 1))
     assert below.actions == ()

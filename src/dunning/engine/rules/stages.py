@@ -363,11 +363,13 @@ def _trigger_text(
     if trigger.invoice_balance:
         threshold = stage.invoice_balance.get(currency)
         held = threshold is not None and days > 0 and principal_on(invoice, entry) >= threshold
-        parts.append((held, f"invoice balance at or above {threshold}"))
+        shown = "an unset threshold" if threshold is None else money(threshold, currency).amount
+        parts.append((held, f"invoice balance at or above {shown}"))
     if trigger.customer_overdue_balance:
         limit = stage.customer_balance.get(currency)
         held = limit is not None and overdue_total.get(currency, ZERO) >= limit
-        parts.append((held, "customer overdue balance at or above the threshold"))
+        shown = "an unset threshold" if limit is None else money(limit, currency).amount
+        parts.append((held, f"customer overdue balance at or above {shown}"))
     if trigger.unpaid_invoices is not None:
         text = f"at least {trigger.unpaid_invoices} unpaid invoices"
         parts.append((overdue_count >= trigger.unpaid_invoices, text))
