@@ -21,6 +21,7 @@ from dunning.engine.actions import (
     SkippedOccurrence,
     SkipReason,
 )
+from dunning.engine.compact import Entry
 from dunning.engine.compiled import (
     CompiledPolicy,
     CompiledStage,
@@ -246,7 +247,8 @@ class CustomerContext:
         self.history = run.history
         self.compiled = compiled
         self.customer = customer
-        self.actions: list[Action] = []
+        self.actions: list[Entry] = []
+        """Actions built, or deferred until they are read (`dunning.engine.compact`)."""
         self.skipped: list[SkippedOccurrence] = []
         self.paused: list[PausedInvoice] = []
         self.messages: list[Message] = []

@@ -14,10 +14,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from dunning.calendars import next_business_day
-from dunning.engine.actions import MessageItem, Reason, SendMessage, SkippedOccurrence, SkipReason
+from dunning.engine.actions import (
+    ActionKind,
+    MessageItem,
+    Reason,
+    SendMessage,
+    SkippedOccurrence,
+    SkipReason,
+)
+from dunning.engine.compact import Deferred
 from dunning.engine.keys import consolidated_key
 from dunning.engine.rules.context import ZERO, CustomerContext, Message, money, skip
 from dunning.invoices import Channel, Customer
@@ -243,9 +252,36 @@ def _send(
     currency: str,
     members: list[Message],
     window: tuple[datetime, datetime | None],
+) -> Deferred:
+    """One message (consolidated when it has several members) to `customer`.
+
+    Decided now, built when it is read: its items, total and reason text are only output.
+    """
+    ordered = members if len(members) == 1 else sorted(members, key=_invoice_of)
+    return Deferred(
+        ActionKind.SEND_MESSAGE,
+        key,
+        customer.id,
+        tuple([m.invoice.id for m in ordered]),
+        min(m.due_on for m in members),
+        covers,
+        partial(_message, ctx.as_of, customer, key, covers, channel, currency, members, window),
+        channel,
+        window[1],
+    )
+
+
+def _message(
+    as_of: date,
+    customer: Customer,
+    key: str,
+    covers: tuple[str, ...],
+    channel: Channel,
+    currency: str,
+    members: list[Message],
+    window: tuple[datetime, datetime | None],
 ) -> SendMessage:
-    """One message (consolidated when it has several members) to `customer`."""
-    as_of = ctx.as_of
+    """The message model `_send` decided."""
     lead = members[0]
     address = customer.address(channel)
     assert address is not None  # pick_channel only returns channels with an address
