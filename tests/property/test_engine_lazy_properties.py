@@ -1,0 +1,82 @@
+"""The compact evaluation equals the evaluation built at once, views and JSON included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from unittest.mock import patch
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dunning import ActionKind, Evaluation, Policy, evaluate
+from dunning.engine import outcomes
+from dunning.engine.fast import Screened
+from dunning.engine.rules import messages
+from dunning.engine.rules.context import CustomerContext
+from dunning.testing._engine import Portfolio, engine_policies, histories, portfolios
+
+AS_OF = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 6, 30))
+
+_send = messages._send
+_file = outcomes.Outcomes.file
+
+
+def _send_built(*args: Any) -> Any:
+    return _send(*args).build()  # the message model, built when it is decided
+
+
+def _file_built(self: outcomes.Outcomes, slot: Screened, ctx: CustomerContext | None) -> None:
+    stages = len(self.compact.stages)
+    _file(self, slot, ctx)
+    if len(self.compact.stages) > stages:
+        # The customer's stage as it stands when the customer is filed.
+        customer_id, policy_id, ids, levels = self.compact.stages[-1]
+        self.compact.stages[-1] = (customer_id, policy_id, ids, dict(levels))
+
+
+@contextmanager
+def _built_at_once() -> Iterator[None]:
+    """The engine building every output model as soon as it decides it."""
+    with (
+        patch.object(messages, "_send", _send_built),
+        patch.object(outcomes.Outcomes, "file", _file_built),
+    ):
+        yield
+
+
+@given(st.data(), portfolios(), engine_policies(invoice_level_only=False), AS_OF)
+def test_the_compact_evaluation_equals_the_one_built_at_once(
+    data: st.DataObject, portfolio: Portfolio, policy: Policy, as_of: date
+) -> None:
+    history = tuple(r for r in data.draw(histories(portfolio, policy)) if r.on <= as_of)
+
+    def run() -> Evaluation:
+        return evaluate(
+            portfolio.invoices, policy, as_of, customers=portfolio.customers, history=history
+        )
+
+    with _built_at_once():
+        eager = run()
+    # The reference: every field built, and views that read the fields only.
+    reference = Evaluation.model_validate_json(eager.model_dump_json())
+    assert reference == eager
+    lazy = run()
+    # The views first, while nothing is built.
+    assert lazy.count() == len(reference.actions)
+    for kind in ActionKind:
+        assert lazy.count(kind=kind) == sum(a.kind is kind for a in reference.actions)
+    customers = reference.customers()
+    assert lazy.customers() == customers
+    assert lazy.history() == reference.history()
+    for customer_id in (*customers, "absent"):
+        assert lazy.count(customer_id=customer_id) == len(reference.actions_for(customer_id))
+        assert lazy.actions_for(customer_id) == reference.actions_for(customer_id)
+    if customers:
+        assert lazy.explain(customers[0]) == reference.explain(customers[0])
+    assert run().explain() == reference.explain()
+    assert run().model_dump_json() == eager.model_dump_json()
+    assert lazy == reference
+    assert lazy.model_dump_json() == reference.model_dump_json()
