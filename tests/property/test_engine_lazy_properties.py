@@ -45,5 +45,7 @@ def test_the_compact_evaluation_equals_the_one_built_at_once(
         assert lazy.explain(customers[0]) == reference.explain(customers[0])
     assert run().explain() == reference.explain()
     assert run().model_dump_json() == eager_json
+    assert "".join(run().iter_json()) == eager_json
+    assert "".join(run().iter_json(indent=2)) == reference.model_dump_json(indent=2)
     assert lazy == reference
     assert lazy.model_dump_json() == reference.model_dump_json()

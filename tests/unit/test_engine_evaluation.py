@@ -179,6 +179,23 @@ class TestSameModelAsBuiltAtOnce:
         assert Evaluation.model_validate_json(text) == result
         assert _evaluation().model_dump_json() == text
 
+    def test_json_written_piece_by_piece_builds_nothing_it_keeps(self) -> None:
+        result = _evaluation()
+        pieces = list(result.iter_json(indent=2))
+        assert _unbuilt(result) == 2
+        assert "".join(pieces) == _evaluation().model_dump_json(indent=2)
+        assert "".join(result.iter_json()) == _evaluation().model_dump_json()
+        assert pieces[:4] == ["{\n", '  "as_of": ', '"2026-02-15"', ',\n  "actions": ']
+        assert pieces[4].startswith('[\n    {\n      "key": "b2c:C1:message:sms:')
+
+    def test_json_of_an_empty_evaluation_piece_by_piece(self) -> None:
+        empty = Evaluation(as_of=AS_OF)
+        assert "".join(empty.iter_json(indent=2)) == empty.model_dump_json(indent=2)
+        assert "".join(empty.iter_json()) == (
+            '{"as_of":"2026-02-15","actions":[],"skipped":[],"paused":[],"rejected":[],'
+            '"acted":[],"skipped_invoices":[],"quiet":[],"stages":[]}'
+        )
+
     def test_fields_serialise_in_their_declared_order(self) -> None:
         result = _evaluation()
         assert result.stages  # built before the others

@@ -12,10 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 from dunning._model import Model
 from dunning.engine.actions import (
@@ -31,7 +37,7 @@ from dunning.engine.actions import (
     SkippedOccurrence,
     records_of,
 )
-from dunning.engine.compact import Compact, Entry, StageRow, record_of
+from dunning.engine.compact import Compact, Deferred, Entry, StageRow, record_of
 from dunning.errors import ArgumentTypeError
 
 __all__ = ["CustomerStage", "Evaluation", "InvoiceOutcome"]
@@ -181,6 +187,48 @@ class Evaluation(Model):
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Evaluation:
         self._materialise()
         return super().__deepcopy__(memo)
+
+    def iter_json(self, *, indent: int | None = None) -> Iterator[str]:
+        """The text of `model_dump_json(indent=indent)`, piece by piece, for a stream.
+
+        Works from the compact form: the actions and customer stages are written one at a
+        time and none is kept, so writing a large evaluation holds one action model at a
+        time, never the whole list.
+
+        >>> from datetime import date
+        >>> result = Evaluation(as_of=date(2026, 1, 31), quiet=("I1",))
+        >>> "".join(result.iter_json()) == result.model_dump_json()
+        True
+        """
+        compact = self._compact
+        pad = "" if indent is None else " " * indent
+        inner = pad + pad
+        comma, colon = (",", ":") if indent is None else (",\n", ": ")
+        opening, closing = ("{", "}") if indent is None else ("{\n", "\n}")
+        yield opening
+        for position, name in enumerate(type(self).__pydantic_fields__):
+            yield f'{comma if position else ""}{pad}"{name}"{colon}'
+            if compact is not None and name in ("actions", "stages"):
+                items: Iterator[Any] = (
+                    (e.build() if isinstance(e, Deferred) else e for e in compact.actions)
+                    if name == "actions"
+                    else (_stage(row) for row in compact.stages)
+                )
+                adapter = _item_adapter(name)
+                first = True
+                for item in items:
+                    text = adapter.dump_json(item, indent=indent).decode()
+                    if indent is None:
+                        yield ("[" if first else ",") + text
+                    else:
+                        text = text.replace("\n", "\n" + inner)
+                        yield f"[\n{inner}{text}" if first else f",\n{inner}{text}"
+                    first = False
+                yield "[]" if first else "]" if indent is None else f"\n{pad}]"
+            else:
+                text = _adapter(name).dump_json(getattr(self, name), indent=indent).decode()
+                yield text if indent is None else text.replace("\n", "\n" + pad)
+        yield closing
 
     @cached_property
     def _outcomes(self) -> dict[str, InvoiceOutcome]:
@@ -353,6 +401,19 @@ def _stage(row: StageRow) -> CustomerStage:
         level=level,
         invoice_ids=tuple(sorted([i for i, v in levels.items() if v == level])),
     )
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    """The serialiser of the `Evaluation` field `name`."""
+    annotation: Any = Evaluation.__pydantic_fields__[name].annotation
+    return TypeAdapter(annotation)
+
+
+@cache
+def _item_adapter(name: str) -> TypeAdapter[Any]:
+    """The serialiser of one item of the `Evaluation` field `name` (a tuple)."""
+    return TypeAdapter(Action if name == "actions" else CustomerStage)
 
 
 def _kind(kind: ActionKind | str | None) -> ActionKind | None:
