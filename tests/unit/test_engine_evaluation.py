@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import gc
 import pickle
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -15,6 +17,7 @@ from dunning import (
     ArgumentTypeError,
     Evaluation,
     HistoryRecord,
+    Invoice,
     Money,
     SendMessage,
     evaluate,
@@ -170,6 +173,21 @@ class TestOtherViews:
             "6 actions; invoices: 3 acted on, 0 skipped, 0 paused, 1 quiet, 0 rejected",
         ]
         assert _unbuilt(result) == 1
+
+
+def test_an_unread_evaluation_keeps_no_invoice_alive() -> None:
+    # Invoices streamed from a generator are let go once evaluated, messages included.
+    def streamed() -> Iterator[Invoice]:
+        yield invoice("streamed-1")
+        yield invoice("streamed-2", total="200.00")
+        yield invoice("streamed-3", customer_id="C2", due_date=date(2026, 2, 13))
+
+    customers = [customer("C1"), customer("C2", contacts=[{"channel": "sms", "address": "+57"}])]
+    result = evaluate(streamed(), staged(), AS_OF, customers=customers)
+    gc.collect()
+    assert result.count(kind=ActionKind.SEND_MESSAGE) == 2
+    kept = [o for o in gc.get_objects() if isinstance(o, Invoice) and o.id.startswith("streamed")]
+    assert kept == []
 
 
 class TestSameModelAsBuiltAtOnce:
