@@ -173,6 +173,10 @@ class TestOtherViews:
             "6 actions; invoices: 3 acted on, 0 skipped, 0 paused, 1 quiet, 0 rejected",
         ]
         assert _unbuilt(result) == 1
+        assert "stages" not in result.__dict__  # C1's stage is not built either
+        assert result.explain("C1").splitlines()[2] == (
+            "  stage fee (level 1) under policy b2c: I1, I2"
+        )
 
 
 def test_an_unread_evaluation_keeps_no_invoice_alive() -> None:
@@ -223,6 +227,7 @@ class TestSameModelAsBuiltAtOnce:
         first, second = _evaluation(), _evaluation()
         assert first == second
         assert hash(_evaluation()) == hash(second)
+        assert hash(_evaluation()) != hash(second.evolve(quiet=()))
         assert copy.copy(_evaluation()) == first
         assert copy.deepcopy(_evaluation()) == first
         assert pickle.loads(pickle.dumps(_evaluation())) == first

@@ -168,7 +168,7 @@ class Evaluation(Model):
         self._materialise()
         return hash(tuple(self.__dict__[name] for name in type(self).__pydantic_fields__))
 
-    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]  # BaseModel's
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]  # a TupleGenerator
         self._materialise()
         return super().__iter__()
 
