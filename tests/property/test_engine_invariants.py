@@ -470,7 +470,7 @@ def test_one_hostile_invoice_never_aborts_the_batch(
             )
             if isinstance(value, tuple)
             else value
-            for name, value in result.__dict__.items()
+            for name, value in result  # every field, built
         }
     )
     assert others.model_dump_json() == calm.model_dump_json()
