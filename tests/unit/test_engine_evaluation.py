@@ -6,7 +6,8 @@ import copy
 import gc
 import pickle
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import BaseModel
@@ -20,6 +21,7 @@ from dunning import (
     Invoice,
     Money,
     SendMessage,
+    SendWindow,
     evaluate,
 )
 from dunning.engine.compact import Deferred
@@ -139,6 +141,20 @@ class TestOtherViews:
         )
         assert message.sent_by is None  # no send window
 
+    def test_history_records_carry_the_end_of_the_send_window(self) -> None:
+        result = evaluate(
+            [invoice("I3", customer_id="C2", due_date=date(2026, 2, 13))],
+            staged(send_window=SendWindow(start=time(9), end=time(18))),
+            AS_OF,
+            customers=[customer("C2", contacts=[{"channel": "sms", "address": "+57"}])],
+        )
+        (record,) = result.history()
+        assert _unbuilt(result) == 1
+        bogota = ZoneInfo("America/Bogota")
+        assert record.sent_by == datetime(2026, 2, 15, 18, tzinfo=bogota)
+        assert (record.on, record.status, record.decline) == (AS_OF, "executed", None)
+        assert (record,) == tuple(HistoryRecord.of(a, on=AS_OF) for a in result.actions)
+
     def test_customers_and_stages(self) -> None:
         result = _evaluation()
         assert result.customers() == ("C1", "C2")
@@ -217,6 +233,22 @@ class TestSameModelAsBuiltAtOnce:
             '{"as_of":"2026-02-15","actions":[],"skipped":[],"paused":[],"rejected":[],'
             '"acted":[],"skipped_invoices":[],"quiet":[],"stages":[]}'
         )
+
+    def test_views_once_serialised(self) -> None:
+        result = _evaluation()
+        result.model_dump_json()
+        assert result._compact is None  # the compact form is let go
+        assert result.count(customer_id="C1") == 5
+        assert result.count(kind="charge_fee", customer_id="C1") == 2
+        assert [a.key for a in result.actions_for("C2")] == [C2_MESSAGE]
+        assert len(result.actions_for("C1")) == 5
+        assert result.actions_for("C9") == ()
+
+    def test_json_piece_by_piece_keeps_no_stage(self) -> None:
+        result = _evaluation()
+        "".join(result.iter_json())
+        assert "stages" not in result.__dict__
+        assert "actions" not in result.__dict__
 
     def test_fields_serialise_in_their_declared_order(self) -> None:
         result = _evaluation()
