@@ -471,7 +471,8 @@ def _due(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.render:
         return _print_messages(evaluation, customers, invoices, args, out)
     if args.format == "json":
-        out.write(evaluation.model_dump_json(indent=2) + "\n")
+        out.writelines(evaluation.iter_json(indent=2))  # one action model at a time
+        out.write("\n")
     else:
         locales = {customer.id: args.locale or customer.locale for customer in customers}
         print(actions_table(evaluation, locales=locales), file=out)

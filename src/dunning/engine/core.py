@@ -28,6 +28,7 @@ from dunning.engine.actions import (
     HistoryRecord,
     Rejection,
 )
+from dunning.engine.compact import Deferred
 from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.evaluation import Evaluation
 from dunning.engine.fast import Screened, first_pass, index_customers, reject_unfiled
@@ -156,7 +157,7 @@ def _evaluate(
     slots, unknown, copies = first_pass(run, invoices, customer_index, customer_problems, rejected)
     reject_unfiled(slots, unknown, copies, customer_index, customer_problems, rejected)
     # 2. Per customer in id order: the invoices left and the customer-level rules.
-    out = Outcomes()
+    out = Outcomes(as_of)
     suspended = index.suspends
     resumed = index.resumes
     for customer_id in sorted(slots):
@@ -174,19 +175,11 @@ def _evaluate(
             ctx = _customer(run, slot)
         out.file(slot, ctx)
     rejected.extend(out.rejected)
-    # 3. The evaluation.
+    # 3. The evaluation, in its compact form: models are built when they are read.
     rejected.sort(key=lambda r: (r.customer_id or "", r.invoice_id or "", r.error))
-    return Evaluation._construct(
-        as_of=as_of,
-        actions=tuple(out.actions),
-        skipped=tuple(out.skipped),
-        paused=tuple(out.paused),
-        rejected=tuple(rejected),
-        acted=tuple(out.acted),
-        skipped_invoices=tuple(out.skipped_only),
-        quiet=tuple(out.quiet),
-        stages=tuple(out.stages),
-    )
+    compact = out.compact
+    compact.rejected = rejected
+    return Evaluation._of(compact)
 
 
 def _customer(run: Run, screened: Screened) -> CustomerContext:
@@ -256,7 +249,10 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
             tasks(ctx)
         if ctx.messages:
             messages(ctx)
-            contact_law(ctx)  # after the messages are decided, before what a notice announces
+            if customer.jurisdiction or cp.policy.jurisdiction:
+                # The contact law moves or refuses messages: it reads them built.
+                ctx.actions[:] = [a.build() if isinstance(a, Deferred) else a for a in ctx.actions]
+                contact_law(ctx)  # after the messages are decided, before what a notice announces
         # After the messages: what a notice announces waits until the notice goes out.
         if ctx.suspend_stage is not None or customer.id in run.history.suspends:
             service(ctx)

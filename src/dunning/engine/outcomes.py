@@ -2,20 +2,17 @@
 
 Acted on, skipped, paused or quiet, with the customer's actions and skips in their
 documented order (DESIGN.md rule 7: nothing is lost silently; rule 4: the same output
-whatever the order of the inputs).
+whatever the order of the inputs). What is filed goes into the evaluation's compact form
+(`dunning.engine.compact`): the customers' stages are not built here.
 """
 
 from __future__ import annotations
 
-from dunning.engine.actions import (
-    Action,
-    ActionKind,
-    PausedInvoice,
-    Rejection,
-    SkippedOccurrence,
-)
+from datetime import date
+
+from dunning.engine.actions import ActionKind
+from dunning.engine.compact import Compact, Entry
 from dunning.engine.compiled import CompiledPolicy
-from dunning.engine.evaluation import CustomerStage
 from dunning.engine.fast import Screened
 from dunning.engine.rules.context import CustomerContext
 
@@ -25,17 +22,18 @@ _KIND_ORDER = {kind: index for index, kind in enumerate(ActionKind)}
 
 
 class Outcomes:
-    """The evaluation being assembled, customer by customer."""
+    """The evaluation being assembled, customer by customer, in its compact form."""
 
-    def __init__(self) -> None:
-        self.actions: list[Action] = []
-        self.skipped: list[SkippedOccurrence] = []
-        self.paused: list[PausedInvoice] = []
-        self.quiet: list[str] = []
-        self.acted: list[str] = []
-        self.skipped_only: list[str] = []
-        self.stages: list[CustomerStage] = []
-        self.rejected: list[Rejection] = []
+    def __init__(self, as_of: date) -> None:
+        self.compact = compact = Compact(as_of)
+        self.actions = compact.actions
+        self.skipped = compact.skipped
+        self.paused = compact.paused
+        self.quiet = compact.quiet
+        self.acted = compact.acted
+        self.skipped_only = compact.skipped_invoices
+        self.rejected = compact.rejected
+        self._stage_ids: dict[str, tuple[str, ...]] = {}
 
     def file(self, slot: Screened, ctx: CustomerContext | None) -> None:
         """File every invoice of one customer in exactly one outcome."""
@@ -44,11 +42,12 @@ class Outcomes:
         if ctx is None or not (ctx.actions or ctx.skipped or ctx.paused or ctx.rejected):
             still.extend(invoice.id for invoice in rest)
         else:
-            if len(ctx.actions) > 1:
-                ctx.actions.sort(key=lambda a: (a.due_on, _KIND_ORDER[a.kind], a.key))
+            actions = ctx.actions
+            if len(actions) > 1:
+                actions.sort(key=_action_order)
             if len(ctx.skipped) > 1:
                 ctx.skipped.sort(key=lambda s: (s.invoice_id, s.due_on, s.key, s.cause))
-            touched = {i for a in ctx.actions for i in a.invoice_ids}
+            touched = {i for a in actions for i in a.invoice_ids}
             skipped_ids = {s.invoice_id for s in ctx.skipped}
             paused_ids = {p.invoice_id for p in ctx.paused}
             if ctx.rejected:
@@ -71,22 +70,26 @@ class Outcomes:
                     self.skipped_only.append(invoice_id)
                 else:
                     still.append(invoice_id)
-            self.actions.extend(ctx.actions)
+            if actions:
+                start = len(self.actions)
+                self.actions.extend(actions)
+                self.compact.spans[slot.customer.id] = (start, len(self.actions))
             self.skipped.extend(ctx.skipped)
             self.paused.extend(ctx.paused)
         if len(still) > 1:
             still.sort()
         self.quiet.extend(still)
         if slot.levels:
-            self.stages.append(_customer_stage(slot.compiled, slot.customer.id, slot.levels))
+            cp = slot.compiled
+            self.compact.stages.append((slot.customer.id, cp.id, self._stages_of(cp), slot.levels))
+
+    def _stages_of(self, cp: CompiledPolicy) -> tuple[str, ...]:
+        """The stage ids of `cp`, by level (level 1 first)."""
+        ids = self._stage_ids.get(cp.id)
+        if ids is None:
+            ids = self._stage_ids[cp.id] = tuple(stage.stage.id for stage in cp.stages)
+        return ids
 
 
-def _customer_stage(cp: CompiledPolicy, customer_id: str, levels: dict[str, int]) -> CustomerStage:
-    level = max(levels.values())
-    return CustomerStage._construct(
-        customer_id=customer_id,
-        policy_id=cp.id,
-        stage_id=cp.stages[level - 1].stage.id,
-        level=level,
-        invoice_ids=tuple(sorted([i for i, v in levels.items() if v == level])),
-    )
+def _action_order(action: Entry) -> tuple[date, int, str]:
+    return (action.due_on, _KIND_ORDER[action.kind], action.key)

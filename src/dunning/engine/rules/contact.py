@@ -34,7 +34,8 @@ from functools import lru_cache
 from math import ceil
 from zoneinfo import ZoneInfo
 
-from dunning.engine.actions import Action, Reason, SendMessage, SkippedOccurrence, SkipReason
+from dunning.engine.actions import Reason, SendMessage, SkippedOccurrence, SkipReason
+from dunning.engine.compact import Entry
 from dunning.engine.rules.context import CustomerContext
 from dunning.errors import ContactLawError
 from dunning.invoices import Channel, Customer
@@ -92,7 +93,7 @@ def contact_law(ctx: CustomerContext) -> None:
         for day, channel, sent_by in ctx.history.contacts.get(customer.id, ())
         if day >= oldest or (sent_by is not None and sent_by.date() >= oldest)
     ]
-    kept: list[Action] = []
+    kept: list[Entry] = []
     changed = False
     for action in ctx.actions:
         if not isinstance(action, SendMessage):

@@ -21,6 +21,7 @@ from dunning.engine.actions import (
     SkippedOccurrence,
     SkipReason,
 )
+from dunning.engine.compact import Entry
 from dunning.engine.compiled import (
     CompiledPolicy,
     CompiledStage,
@@ -49,6 +50,8 @@ __all__ = [
     "Task",
     "TooManyOccurrencesError",
     "balance_on",
+    "message_figures",
+    "message_text",
     "money",
     "note_suspension",
     "notice_keys",
@@ -150,27 +153,52 @@ class Message:
 
     def text(self) -> str:
         """The one-line reason of the message."""
-        source = self.source
-        if isinstance(source, CompiledStage):
-            return (
-                f"stage {source.stage.id} entered on {self.due_on.isoformat()} "
-                f"({self.days} days overdue, balance {self.balance}){self.note}"
-            )
-        offset = source.offset
-        when = (
-            f"{-offset} days before the due date"
-            if offset < 0
-            else "on the due date"
-            if offset == 0
-            else f"{offset} days after the due date"
+        return message_text(
+            self.source,
+            self.due_on,
+            self.days,
+            self.balance,
+            self.number,
+            self.invoice.due_date,
+            self.note,
         )
-        repeat = f", repetition {(self.number or 0) + 1}" if source.every else ""
-        due = self.invoice.due_date.isoformat()
-        return f"reminder {source.step.id} ({when}{repeat}) for {self.balance} due {due}{self.note}"
 
     def figures(self) -> tuple[tuple[str, str], ...]:
         """The figures of the message's reason."""
-        return (("days_overdue", str(self.days)), ("balance", str(self.balance.amount)))
+        return message_figures(self.days, self.balance)
+
+
+def message_text(
+    source: CompiledStep | CompiledStage,
+    due_on: date,
+    days: int,
+    balance: Money,
+    number: int | None,
+    invoice_due: date,
+    note: str,
+) -> str:
+    """The one-line reason of a message (see `Message`), from its parts."""
+    if isinstance(source, CompiledStage):
+        return (
+            f"stage {source.stage.id} entered on {due_on.isoformat()} "
+            f"({days} days overdue, balance {balance}){note}"
+        )
+    offset = source.offset
+    when = (
+        f"{-offset} days before the due date"
+        if offset < 0
+        else "on the due date"
+        if offset == 0
+        else f"{offset} days after the due date"
+    )
+    repeat = f", repetition {(number or 0) + 1}" if source.every else ""
+    due = invoice_due.isoformat()
+    return f"reminder {source.step.id} ({when}{repeat}) for {balance} due {due}{note}"
+
+
+def message_figures(days: int, balance: Money) -> tuple[tuple[str, str], ...]:
+    """The figures of a message's reason: days overdue and balance."""
+    return (("days_overdue", str(days)), ("balance", str(balance.amount)))
 
 
 @dataclass(slots=True)
@@ -246,7 +274,8 @@ class CustomerContext:
         self.history = run.history
         self.compiled = compiled
         self.customer = customer
-        self.actions: list[Action] = []
+        self.actions: list[Entry] = []
+        """Actions built, or deferred until they are read (`dunning.engine.compact`)."""
         self.skipped: list[SkippedOccurrence] = []
         self.paused: list[PausedInvoice] = []
         self.messages: list[Message] = []

@@ -14,13 +14,33 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dunning.calendars import next_business_day
-from dunning.engine.actions import MessageItem, Reason, SendMessage, SkippedOccurrence, SkipReason
+from dunning.engine.actions import (
+    ActionKind,
+    MessageItem,
+    Reason,
+    SendMessage,
+    SkippedOccurrence,
+    SkipReason,
+)
+from dunning.engine.compact import Deferred
+from dunning.engine.compiled import CompiledStage, CompiledStep
 from dunning.engine.keys import consolidated_key
-from dunning.engine.rules.context import ZERO, CustomerContext, Message, money, skip
+from dunning.engine.rules.context import (
+    ZERO,
+    CustomerContext,
+    Message,
+    message_figures,
+    message_text,
+    money,
+    skip,
+)
 from dunning.invoices import Channel, Customer
+from dunning.money import Money
 
 __all__ = ["messages"]
 
@@ -243,49 +263,125 @@ def _send(
     currency: str,
     members: list[Message],
     window: tuple[datetime, datetime | None],
-) -> SendMessage:
-    """One message (consolidated when it has several members) to `customer`."""
+) -> Deferred:
+    """One message (consolidated when it has several members) to `customer`.
+
+    Decided now, built when it is read: its items, total and reason text are only output.
+    What it is built from holds no invoice, so an evaluation keeps none of them alive.
+    """
     as_of = ctx.as_of
     lead = members[0]
-    address = customer.address(channel)
-    assert address is not None  # pick_channel only returns channels with an address
-    total = sum((m.balance.amount for m in members), ZERO)
     ordered = members if len(members) == 1 else sorted(members, key=_invoice_of)
     items = tuple(
-        MessageItem._construct(
-            invoice_id=m.invoice.id,
-            occurrence=m.key,
-            template=m.template,
-            tone=m.tone,
-            balance=m.balance,
-            days_overdue=(as_of - m.invoice.due_date).days,
-            due_date=m.invoice.due_date,
-        )
-        for m in ordered
+        [
+            (
+                m.invoice.id,
+                m.key,
+                m.template,
+                m.tone,
+                m.balance,
+                (as_of - m.invoice.due_date).days,
+                m.invoice.due_date,
+            )
+            for m in ordered
+        ]
     )
-    text = (
-        lead.text()
-        if len(members) == 1
-        else f"{len(members)} invoices in one {channel.value} message; led by {lead.text()}"
+    lead_facts = (
+        lead.source,
+        lead.due_on,
+        lead.days,
+        lead.balance,
+        lead.number,
+        lead.invoice.due_date,
+        lead.note,
     )
+    due_on = min(m.due_on for m in members)
+    return Deferred(
+        ActionKind.SEND_MESSAGE,
+        key,
+        customer.id,
+        tuple([item[0] for item in items]),
+        due_on,
+        covers,
+        partial(
+            _message,
+            customer,
+            key,
+            covers,
+            channel,
+            currency,
+            due_on,
+            items,
+            (lead.rule, lead.template, lead.tone),
+            lead_facts,
+            window,
+        ),
+        channel,
+        window[1],
+    )
+
+
+def _message(
+    customer: Customer,
+    key: str,
+    covers: tuple[str, ...],
+    channel: Channel,
+    currency: str,
+    due_on: date,
+    items: tuple[tuple[str, str, str, Any, Money, int, date], ...],
+    lead: tuple[str, str, Any],
+    lead_facts: tuple[CompiledStep | CompiledStage, date, int, Money, int | None, date, str],
+    window: tuple[datetime, datetime | None],
+) -> SendMessage:
+    """The message model `_send` decided."""
+    rule, template, tone = lead
+    address = customer.address(channel)
+    assert address is not None  # pick_channel only returns channels with an address
+    text = message_text(*lead_facts)
+    if len(items) > 1:
+        text = f"{len(items)} invoices in one {channel.value} message; led by {text}"
+    number = lead_facts[4]
     return SendMessage._construct(
         key=key,
         customer_id=customer.id,
-        invoice_ids=tuple(item.invoice_id for item in items),
-        due_on=min(m.due_on for m in members),
+        invoice_ids=tuple([item[0] for item in items]),
+        due_on=due_on,
         covers=covers,
-        reason=Reason._construct(rule=lead.rule, text=text, figures=lead.figures()),
-        rule_id=lead.rule,
-        occurrence=lead.number,
+        reason=Reason._construct(
+            rule=rule, text=text, figures=message_figures(lead_facts[2], lead_facts[3])
+        ),
+        rule_id=rule,
+        occurrence=number,
         channel=channel,
         address=address,
-        template=lead.template,
-        tone=lead.tone,
+        template=template,
+        tone=tone,
         locale=customer.locale,
         not_before=window[0],
         not_after=window[1],
-        total=money(total, currency),
-        items=items,
+        total=money(sum([item[4].amount for item in items], ZERO), currency),
+        items=tuple(
+            [
+                MessageItem._construct(
+                    invoice_id=invoice_id,
+                    occurrence=occurrence,
+                    template=item_template,
+                    tone=item_tone,
+                    balance=balance,
+                    days_overdue=days_overdue,
+                    due_date=due_date,
+                )
+                for (
+                    invoice_id,
+                    occurrence,
+                    item_template,
+                    item_tone,
+                    balance,
+                    days_overdue,
+                    due_date,
+                ) in items
+            ]
+        ),
     )
 
 
