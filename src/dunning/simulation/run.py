@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from dunning.engine import Evaluation, evaluate, next_review
+from dunning.engine import Evaluation
 from dunning.engine.actions import (
     ActionKind,
     ChargeFee,
@@ -32,7 +32,10 @@ from dunning.engine.actions import (
     RetryCharge,
     SendMessage,
 )
+from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.core import _evaluate_compiled
 from dunning.engine.history import HistoryIndex
+from dunning.engine.review import _next_review
 from dunning.invoices import (
     Charge,
     ChargeKind,
@@ -250,6 +253,7 @@ def simulate(
     seen_rejected: set[str] = set()
     customer_ids = [c.id for c in portfolio.customers]  # every invoice's, as Portfolio checks
     review = None if every_day else _Review(portfolio.invoices, customer_ids)
+    compiled: dict[str, CompiledPolicy] = {}  # the policies, compiled once for the whole run
     for offset in range(days):
         day = first + timedelta(days=offset)
         number = offset + 1
@@ -263,12 +267,13 @@ def simulate(
             chosen = [i for i in active if i.customer_id in due] if due else []
         if not active:
             if due and review is not None:
-                review.schedule(state, policy, index, day, offset, due, None)
+                review.schedule(state, policy, compiled, index, day, offset, due, None)
             continue
         plans = tuple(state.plans.values())
         evaluation: Evaluation | None = None
         if chosen:
-            evaluation = evaluate(
+            evaluation = _evaluate_compiled(
+                compiled,
                 chosen,
                 policy,
                 day,
@@ -278,7 +283,7 @@ def simulate(
             )
             index.add(evaluation.history(day))
         if due and review is not None:
-            review.schedule(state, policy, index, day, offset, due, evaluation, plans)
+            review.schedule(state, policy, compiled, index, day, offset, due, evaluation, plans)
         for problem in evaluation.rejected if evaluation is not None else ():
             subject = problem.invoice_id or problem.customer_id or "?"
             if subject not in seen_rejected:
@@ -403,6 +408,7 @@ class _Review:
         self,
         state: _State,
         policy: Policy | PolicySet,
+        compiled: dict[str, CompiledPolicy],
         index: HistoryIndex,
         day: date,
         offset: int,
@@ -417,14 +423,8 @@ class _Review:
             for invoice in (state.invoices[i] for i in self._invoices.get(customer, ()))
             if _collectable(invoice)
         ]
-        days = next_review(
-            invoices,
-            policy,
-            day,
-            customers=state.customers,
-            history=index,
-            plans=plans,
-            evaluation=evaluation,
+        days = _next_review(
+            invoices, policy, day, state.customers, index, plans, evaluation, compiled
         )
         for customer in customers:
             self._on.pop(customer, None)
