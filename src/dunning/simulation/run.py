@@ -15,10 +15,11 @@ the policies do. The same inputs and seed always give the same result.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
+from math import log1p
 
 from dunning.engine import Evaluation
 from dunning.engine.actions import (
@@ -62,7 +63,9 @@ __all__ = [
 
 # Slots of the draws of one invoice (or customer) on one day; fixed so that draws line up
 # across policies whatever each one does.
-_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT, _CHARGE, _HARD, _RETRY = range(10)
+_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT, _CHARGE, _HARD, _RETRY, _SKIP = range(
+    11
+)
 # Customer draws: day 0 for what a customer is (never pays, pays by automatic charge); on
 # later days, slot 1 for accepting a plan offered, slots from 2 up for opt-outs.
 _NEVER, _AUTOMATIC, _ACCEPT = 0, 1, 1
@@ -153,11 +156,85 @@ class SimulationResult:
         return Metrics.of(self, costs=costs)
 
 
+class _Invoices(dict[str, Invoice]):
+    """The invoices of a run by id, noting the ids of those replaced since `changed` was cleared."""
+
+    __slots__ = ("changed",)
+
+    def __init__(self, items: Iterable[tuple[str, Invoice]]) -> None:
+        super().__init__(items)
+        self.changed: set[str] = set()
+
+    def __setitem__(self, key: str, value: Invoice) -> None:
+        self.changed.add(key)
+        super().__setitem__(key, value)
+
+
+class _Payer:
+    """On which days the payer model looks at each open invoice.
+
+    Paying is a daily draw against the hazard, ``uniform < hazard``; drawing it for every
+    open invoice every day would cost as much as the rest of the run. Instead, after each
+    look at an invoice the draws skip ahead (thinning a Bernoulli process): the hazard from
+    tomorrow on is at most a bound (the baseline hazard falls after the due date and a
+    message's lift fades, so both are highest tomorrow), a geometric draw with that bound
+    gives the next candidate day, and on it the invoice pays with ``hazard / bound``. Each
+    day thus pays with exactly the model's probability. Whatever can raise the hazard (a
+    message, the due date) or what the draws stop for (a dispute, a plan, a new invoice)
+    makes the invoice looked at afresh that day, with the plain daily draw, and the skipping
+    starts again from there.
+    """
+
+    __slots__ = ("_candidates", "_days", "_next", "events")
+
+    def __init__(self, days: int) -> None:
+        self._days = days
+        self.events: defaultdict[int, set[str]] = defaultdict(set)
+        """Day number -> invoices looked at afresh that day."""
+        self._candidates: defaultdict[int, list[str]] = defaultdict(list)
+        self._next: dict[str, tuple[int, float]] = {}
+        """Invoice -> its next candidate day and the bound it was drawn with."""
+
+    def visit(self, invoice_id: str, number: int) -> None:
+        """Look at `invoice_id` afresh on day `number` (ignored outside the run)."""
+        if 1 <= number <= self._days:
+            self.events[number].add(invoice_id)
+
+    def due(self, number: int) -> set[str]:
+        """The invoices whose candidate day is day `number`."""
+        pending = self._next
+        return {
+            i for i in self._candidates.pop(number, ()) if pending.get(i, (0, 0.0))[0] == number
+        }
+
+    def take(self, invoice_id: str) -> tuple[int, float] | None:
+        """Forget the invoice's candidate day, returning it (or None)."""
+        return self._next.pop(invoice_id, None)
+
+    def skip(
+        self, invoice_id: str, number: int, bound: float, draw: float, before: int | None
+    ) -> None:
+        """Draw the next candidate day after day `number` for a hazard at most `bound`.
+
+        `draw` is uniform in [0, 1); a candidate past the run, or on or after day `before`
+        (a day that looks at the invoice afresh anyway), is dropped.
+        """
+        if bound <= 0.0:
+            return
+        gap = 0.0 if bound >= 1.0 else log1p(-draw) / log1p(-bound)
+        end = self._days + 1 if before is None else min(before, self._days + 1)
+        if gap >= end - number - 1:
+            return
+        candidate = number + 1 + int(gap)
+        self._next[invoice_id] = (candidate, bound)
+        self._candidates[candidate].append(invoice_id)
+
+
 @dataclass(slots=True)
 class _State:
     """What a run changes as it goes: invoices, customers and the payer's memory."""
 
-    invoices: dict[str, Invoice]
+    invoices: _Invoices
     customers: dict[str, Customer]
     received: dict[str, deque[tuple[int, str, str]]] = field(
         default_factory=lambda: defaultdict(deque)
@@ -224,7 +301,7 @@ def simulate(
     behaviour.check_segments(portfolio.segments())
     first = start or min(i.issue_date for i in portfolio.invoices)
     state = _State(
-        invoices={i.id: i for i in portfolio.invoices},
+        invoices=_Invoices((i.id, i) for i in portfolio.invoices),
         customers={c.id: c for c in portfolio.customers},
     )
     seeds = {i.id: subject_seed(seed, i.id) for i in portfolio.invoices}
@@ -240,9 +317,9 @@ def simulate(
         if uniform(customer_seeds[c.id], 0, _AUTOMATIC) < behaviour.charges.share
     }
     index = HistoryIndex()
-    # The invoices still collectable, in portfolio order: only an invoice the day touched
-    # can leave the list.
-    open_ids = [i.id for i in portfolio.invoices if _collectable(i)]
+    # In an every-day run, the invoices still collectable, in portfolio order: only an
+    # invoice the day changed can leave the list.
+    open_ids = [i.id for i in portfolio.invoices if _collectable(i)] if every_day else []
     messages: list[MessageEvent] = []
     payments: list[PaymentEvent] = []
     opt_outs: list[OptOutEvent] = []
@@ -254,18 +331,39 @@ def simulate(
     customer_ids = [c.id for c in portfolio.customers]  # every invoice's, as Portfolio checks
     review = None if every_day else _Review(portfolio.invoices, customer_ids)
     compiled: dict[str, CompiledPolicy] = {}  # the policies, compiled once for the whole run
+    by_customer: defaultdict[str, list[str]] = defaultdict(list)
+    position: dict[str, int] = {}
+    payer = _Payer(days)
+    # Open invoices by the day they are first looked at (issued by then), and how many of
+    # the invoices issued so far are still open.
+    issuing: defaultdict[int, list[str]] = defaultdict(list)
+    for number, invoice in enumerate(portfolio.invoices):
+        by_customer[invoice.customer_id].append(invoice.id)
+        position[invoice.id] = number
+        if _collectable(invoice):
+            issuing[max((invoice.issue_date - first).days + 1, 1)].append(invoice.id)
+            payer.visit(invoice.id, (invoice.due_date - first).days + 1)
+    issued_open = 0
+    messaged: set[str] = set()  # the customers messaged yesterday
     for offset in range(days):
         day = first + timedelta(days=offset)
         number = offset + 1
         invoices = state.invoices
-        active = [i for i in map(invoices.__getitem__, open_ids) if i.issue_date <= day]
+        invoices.changed.clear()
+        issued = issuing.pop(number, [])
+        issued_open += len(issued)
         due: set[str] = set()
         if review is None:
-            chosen = active
+            chosen = [i for i in map(invoices.__getitem__, open_ids) if i.issue_date <= day]
         else:
             due = review.due(offset)
-            chosen = [i for i in active if i.customer_id in due] if due else []
-        if not active:
+            chosen = [
+                invoice
+                for customer in due
+                for invoice in map(invoices.__getitem__, by_customer[customer])
+                if invoice.issue_date <= day and _collectable(invoice)
+            ]
+        if not issued_open:
             if due and review is not None:
                 review.schedule(state, policy, compiled, index, day, offset, due, None)
             continue
@@ -289,6 +387,7 @@ def simulate(
             if subject not in seen_rejected:
                 seen_rejected.add(subject)
                 rejected.append((subject, problem.error))
+        today: set[str] = set()  # the customers messaged today
         for action in evaluation.actions if evaluation is not None else ():
             actions[action.kind.value] += 1
             if isinstance(action, SendMessage):
@@ -300,6 +399,7 @@ def simulate(
                     action.invoice_ids,
                 )
                 messages.append(event)
+                today.add(action.customer_id)
                 state.received[action.customer_id].append(
                     (number, action.channel.value, action.tone.value)
                 )
@@ -340,15 +440,35 @@ def simulate(
                     state.invoices[invoice_id] = invoice.evolve(status=InvoiceStatus.VOID)
         _installments(state, behaviour, seed, day, payments)
         state.lifts.clear()  # messages are all in: a customer's lift is fixed for the day
-        for invoice in active:
-            _pay(state, behaviour, invoice.id, seeds[invoice.id], day, number, never, payments)
-        changed = [i for i in active if invoices[i.id] is not i]
-        closed = {i.id for i in changed if not _collectable(invoices[i.id])}
+        # The payer model looks afresh at what a message, a plan or a new invoice changed,
+        # and at the invoices whose draws fall on today (see `_Payer`).
+        fresh = payer.events.pop(number, set())
+        fresh.update(issued)
+        fresh.update(i for c in today | messaged for i in by_customer[c])
+        fresh.update(state.planned)
+        for invoice_id in sorted(fresh | payer.due(number), key=position.__getitem__):
+            _pay(
+                state,
+                behaviour,
+                payer,
+                invoice_id,
+                seeds[invoice_id],
+                day,
+                number,
+                never,
+                payments,
+                fresh=invoice_id in fresh,
+            )
+        messaged = today
+        changed = invoices.changed
+        closed = {i for i in changed if not _collectable(invoices[i])}
         if closed:
-            open_ids = [i for i in open_ids if i not in closed]
+            issued_open -= len(closed)
+            if open_ids:
+                open_ids = [i for i in open_ids if i not in closed]
         if review is not None:
             # What the payer model or the actions changed is seen by tomorrow's evaluation.
-            touched = {i.customer_id for i in changed}
+            touched = {invoices[i].customer_id for i in changed}
             touched.update(state.touched)
             touched.update(record.customer_id for record in state.failures)
             review.touch(touched, offset + 1)
@@ -495,20 +615,29 @@ def _lift(state: _State, behaviour: Behaviour, customer_id: str, number: int) ->
 def _pay(
     state: _State,
     behaviour: Behaviour,
+    payer: _Payer,
     invoice_id: str,
     seed: int,
     day: date,
     number: int,
     never: set[str],
     payments: list[PaymentEvent],
+    *,
+    fresh: bool,
 ) -> None:
+    """Look at one open invoice: disputes, promises, charges, and the draw of paying.
+
+    `fresh`: the invoice is looked at afresh today (the plain daily draw); otherwise today
+    is its candidate day (see `_Payer`).
+    """
+    pending = payer.take(invoice_id)
     invoice = state.invoices[invoice_id]
-    if not _collectable(invoice):
+    if invoice.issue_date > day or not _collectable(invoice):
         return
     ends = state.dispute_ends.get(invoice_id)
     if ends is not None:
         if number < ends:
-            return
+            return  # looked at again when the dispute is resolved
         del state.dispute_ends[invoice_id]
         if uniform(seed, number, _UPHELD) < behaviour.disputes.upheld:
             state.invoices[invoice_id] = invoice.evolve(
@@ -520,9 +649,11 @@ def _pay(
             )
             return
         invoice = state.invoices[invoice_id] = invoice.evolve(disputed=False)
-    if day == invoice.due_date and uniform(seed, number, _DISPUTE) < behaviour.disputes.probability:
-        state.dispute_ends[invoice_id] = number + behaviour.disputes.resolve_after_days
+    due = invoice.due_date
+    if day == due and uniform(seed, number, _DISPUTE) < behaviour.disputes.probability:
+        state.dispute_ends[invoice_id] = ends = number + behaviour.disputes.resolve_after_days
         state.invoices[invoice_id] = invoice.evolve(disputed=True)
+        payer.visit(invoice_id, ends)
         return
     promised = invoice.promise_to_pay
     if promised is not None and day >= promised:
@@ -536,16 +667,21 @@ def _pay(
         PlanStatus.CURRENT,
         PlanStatus.LATE,
     ):
-        return  # paid through the plan's installments
-    if invoice.customer_id in state.automatic and day == invoice.due_date:
+        return  # paid through the plan's installments (looked at every day)
+    if invoice.customer_id in state.automatic and day == due:
         _charge(state, behaviour, invoice, seed, day, number, payments)
+        payer.visit(invoice_id, number + 1)
         return
     if invoice.customer_id in never:
         return
     customer = state.customers[invoice.customer_id]
-    hazard = behaviour.hazard_for(customer.segment).on((day - invoice.due_date).days)
-    hazard *= 1.0 + _lift(state, behaviour, invoice.customer_id, number)
-    if uniform(seed, number, _PAY) < hazard:
+    hazard_model = behaviour.hazard_for(customer.segment)
+    lift = 1.0 + _lift(state, behaviour, invoice.customer_id, number)
+    hazard = hazard_model.on((day - due).days) * lift
+    draw = uniform(seed, number, _PAY)
+    # Looked at afresh: the daily draw; on a candidate day the bound was met: hazard / bound.
+    paid = draw < hazard if fresh else pending is not None and draw * pending[1] < hazard
+    if paid:
         amount = invoice.balance.amount
         partial = uniform(seed, number, _PARTIAL) < behaviour.partial.probability
         if partial:
@@ -557,16 +693,28 @@ def _pay(
             if not partial:
                 amount = invoice.balance.amount
         _record(state, invoice, day, amount, payments, partial=partial)
-        return
-    if (
+        if not partial:
+            return
+    elif (
         promised is None
         and invoice.promise_to_pay is None
         and _messaged_yesterday(state, invoice.customer_id, number)
         and uniform(seed, number, _PROMISE) < behaviour.promises.probability
     ):
         state.promise_kept[invoice_id] = uniform(seed, number, _KEPT) < behaviour.promises.kept
-        state.invoices[invoice_id] = invoice.evolve(
-            promise_to_pay=day + timedelta(days=behaviour.promises.within_days)
+        kept_on = day + timedelta(days=behaviour.promises.within_days)
+        state.invoices[invoice_id] = invoice.evolve(promise_to_pay=kept_on)
+        payer.visit(invoice_id, number + behaviour.promises.within_days)
+    # From tomorrow on, the hazard is at most tomorrow's with today's lift (both only fall
+    # until a message or the due date, which look at the invoice afresh).
+    ahead = (day - due).days + 1
+    if ahead:
+        payer.skip(
+            invoice_id,
+            number,
+            min(hazard_model.on(ahead) * lift, 1.0),
+            uniform(seed, number, _SKIP),
+            number + 1 - ahead if ahead < 0 else None,
         )
 
 
