@@ -208,12 +208,13 @@ def _invoice_review(
     for step in cp.steps:
         _add_next(steps, step.base(due, cp.calendar), step.every, step.max_times, as_of)
     quiet = cp.quiet
-    if quiet is not None:
-        # A message due on a quiet day waits for the next day that is not quiet.
-        steps = [
-            day if quiet.is_business_day(day) else next_business_day(day, quiet) for day in steps
-        ]
-    days.extend(steps)
+    if steps and quiet is not None:
+        # A message due on a quiet day waits for the next day that is not quiet (that day
+        # rises with the day the message falls due: the earliest one is the first to go).
+        first = min(steps)
+        add(first if quiet.is_business_day(first) else next_business_day(first, quiet))
+    else:
+        days.extend(steps)
     failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
     prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
     for stage in cp.stages:

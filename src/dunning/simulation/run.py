@@ -329,18 +329,18 @@ def simulate(
     rejected: list[tuple[str, str]] = [(r.id or "?", r.error) for r in portfolio.rejected]
     seen_rejected: set[str] = set()
     customer_ids = [c.id for c in portfolio.customers]  # every invoice's, as Portfolio checks
-    review = None if every_day else _Review(portfolio.invoices, customer_ids)
     compiled: dict[str, CompiledPolicy] = {}  # the policies, compiled once for the whole run
-    by_customer: defaultdict[str, list[str]] = defaultdict(list)
+    by_customer: defaultdict[str, list[str]] = defaultdict(list)  # the collectable ones
+    review = None if every_day else _Review(by_customer, customer_ids)
     position: dict[str, int] = {}
     payer = _Payer(days)
     # Open invoices by the day they are first looked at (issued by then), and how many of
     # the invoices issued so far are still open.
     issuing: defaultdict[int, list[str]] = defaultdict(list)
     for number, invoice in enumerate(portfolio.invoices):
-        by_customer[invoice.customer_id].append(invoice.id)
         position[invoice.id] = number
         if _collectable(invoice):
+            by_customer[invoice.customer_id].append(invoice.id)
             issuing[max((invoice.issue_date - first).days + 1, 1)].append(invoice.id)
             payer.visit(invoice.id, (invoice.due_date - first).days + 1)
     issued_open = 0
@@ -361,7 +361,7 @@ def simulate(
                 invoice
                 for customer in due
                 for invoice in map(invoices.__getitem__, by_customer[customer])
-                if invoice.issue_date <= day and _collectable(invoice)
+                if invoice.issue_date <= day
             ]
         if not issued_open:
             if due and review is not None:
@@ -444,7 +444,17 @@ def simulate(
         # and at the invoices whose draws fall on today (see `_Payer`).
         fresh = payer.events.pop(number, set())
         fresh.update(issued)
-        fresh.update(i for c in today | messaged for i in by_customer[c])
+        # A message raises the hazard from today; the day after one, a customer may promise
+        # to pay (whose draw, known beforehand, saves looking at the others).
+        promising = behaviour.promises.probability
+        for customer in today - never:
+            fresh.update(i for i in by_customer[customer] if invoices[i].issue_date <= day)
+        for customer in messaged - never:
+            fresh.update(
+                i
+                for i in by_customer[customer]
+                if uniform(seeds[i], number, _PROMISE) < promising and invoices[i].issue_date <= day
+            )
         fresh.update(state.planned)
         for invoice_id in sorted(fresh | payer.due(number), key=position.__getitem__):
             _pay(
@@ -464,6 +474,8 @@ def simulate(
         closed = {i for i in changed if not _collectable(invoices[i])}
         if closed:
             issued_open -= len(closed)
+            for invoice_id in closed:
+                by_customer[invoices[invoice_id].customer_id].remove(invoice_id)
             if open_ids:
                 open_ids = [i for i in open_ids if i not in closed]
         if review is not None:
@@ -498,12 +510,11 @@ def simulate(
 class _Review:
     """When each customer is evaluated next: its `next_review` day, or the day after a change."""
 
-    __slots__ = ("_buckets", "_invoices", "_on")
+    __slots__ = ("_buckets", "_collectable", "_on")
 
-    def __init__(self, invoices: tuple[Invoice, ...], customers: list[str]) -> None:
-        self._invoices: dict[str, list[str]] = defaultdict(list)
-        for invoice in invoices:
-            self._invoices[invoice.customer_id].append(invoice.id)
+    def __init__(self, collectable: Mapping[str, list[str]], customers: list[str]) -> None:
+        self._collectable = collectable
+        """Customer -> its collectable invoices (issued or not), kept up to date by the run."""
         # Every customer is evaluated on the first day.
         self._on: dict[str, int] = dict.fromkeys(customers, 0)
         self._buckets: dict[int, set[str]] = {0: set(customers)}
@@ -538,10 +549,7 @@ class _Review:
     ) -> None:
         """After the evaluation of `day`, the next review day of each of `customers`."""
         invoices = [
-            invoice
-            for customer in sorted(customers)
-            for invoice in (state.invoices[i] for i in self._invoices.get(customer, ()))
-            if _collectable(invoice)
+            state.invoices[i] for customer in customers for i in self._collectable.get(customer, ())
         ]
         days = _next_review(
             invoices, policy, day, state.customers, index, plans, evaluation, compiled
@@ -733,13 +741,14 @@ def _record(
     partial: bool = False,
     source: str = "payer",
 ) -> None:
+    balance = invoice.balance
     state.invoices[invoice.id] = invoice.evolve(
         payments=(
             *invoice.payments,
             Payment(
                 id=f"{invoice.id}-P{len(invoice.payments) + 1}",
                 date=day,
-                amount=Money(amount, invoice.currency),
+                amount=balance if amount == balance.amount else Money(amount, invoice.currency),
             ),
         )
     )
