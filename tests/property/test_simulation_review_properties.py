@@ -107,6 +107,17 @@ def policies(draw: st.DrawFn) -> Policy:
             ),
         )
     if draw(st.booleans()):
+        # A reminder that can fall before the invoice is issued (terms of up to 60 days),
+        # repeated or not: a new invoice is first reviewed when one of them can fall due.
+        early = ReminderStep(
+            id="early",
+            offset_days=draw(st.integers(-70, -10)),
+            channels=[Channel.EMAIL],
+            template="early",
+            repeat=draw(st.none() | st.builds(dict, every_days=st.integers(1, 10))),
+        )
+        changes["steps"] = (*changes.get("steps", policy.steps), early)
+    if draw(st.booleans()):
         days = draw(st.integers(1, 40))
         changes["stages"] = (
             *policy.stages,

@@ -3,13 +3,20 @@
 Each simulated day the open invoices are evaluated with the policy that would go live (the
 history of earlier days kept in a `HistoryIndex`); every message the engine decides is taken
 as sent that day, every fee and interest posting is charged to its invoice, write-offs close
-their invoice. Then the payer model draws, for every open invoice, whether it is paid that
-day; payments, disputes, promises and opt-outs go back into the invoices and customers that
-the next day's evaluation reads.
+their invoice. Then the payer model decides which open invoices are paid that day; payments,
+disputes, promises and opt-outs go back into the invoices and customers that the next day's
+evaluation reads.
 
-Draws are common random numbers (`dunning.simulation._random`): the luck of an invoice on a
-day does not depend on the policy, so two policies run with the same seed differ only by what
-the policies do. The same inputs and seed always give the same result.
+Whether an invoice is paid on a day is a draw against the day's hazard; rather than drawing
+it for every open invoice every day, the run skips ahead to the next day on which a payment
+can happen with the same probability (see `_Payer`), and looks at an invoice afresh whenever
+its hazard can rise (a message, the due date).
+
+Draws are common random numbers (`dunning.simulation._random`): a draw is a pure function of
+the seed, the invoice or customer, the day and its purpose, not of what the policy did, so two
+policies run with the same seed differ only by what the policies do (and the days an invoice
+is looked at afresh, which the policy's messages decide). The same inputs and seed always
+give the same result.
 """
 
 from __future__ import annotations
