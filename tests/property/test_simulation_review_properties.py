@@ -145,7 +145,7 @@ def policies(draw: st.DrawFn) -> Policy:
     return Policy.model_validate({**policy.model_dump(), **changes}) if changes else policy
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)  # as many examples as the profile says (1,000 when thorough)
 @given(portfolio_specs, policies(), behaviours, st.integers(0, 1000), st.integers(30, 150))
 def test_reviewing_only_when_due_gives_the_same_run_as_every_day(
     spec, policy, behaviour, seed, days
