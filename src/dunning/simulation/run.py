@@ -70,9 +70,8 @@ __all__ = [
 
 # Slots of the draws of one invoice (or customer) on one day; fixed so that draws line up
 # across policies whatever each one does.
-_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT, _CHARGE, _HARD, _RETRY, _SKIP = range(
-    11
-)
+_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT = range(7)
+_CHARGE, _HARD, _RETRY, _SKIP = range(7, 11)  # _SKIP: how many days the payer's draws skip
 # Customer draws: day 0 for what a customer is (never pays, pays by automatic charge); on
 # later days, slot 1 for accepting a plan offered, slots from 2 up for opt-outs.
 _NEVER, _AUTOMATIC, _ACCEPT = 0, 1, 1
