@@ -107,6 +107,17 @@ def policies(draw: st.DrawFn) -> Policy:
             ),
         )
     if draw(st.booleans()):
+        # A reminder that can fall before the invoice is issued (terms of up to 60 days),
+        # repeated or not: a new invoice is first reviewed when one of them can fall due.
+        early = ReminderStep(
+            id="early",
+            offset_days=draw(st.integers(-70, -10)),
+            channels=[Channel.EMAIL],
+            template="early",
+            repeat=draw(st.none() | st.builds(dict, every_days=st.integers(1, 10))),
+        )
+        changes["steps"] = (*changes.get("steps", policy.steps), early)
+    if draw(st.booleans()):
         days = draw(st.integers(1, 40))
         changes["stages"] = (
             *policy.stages,
@@ -134,7 +145,7 @@ def policies(draw: st.DrawFn) -> Policy:
     return Policy.model_validate({**policy.model_dump(), **changes}) if changes else policy
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)  # as many examples as the profile says (1,000 when thorough)
 @given(portfolio_specs, policies(), behaviours, st.integers(0, 1000), st.integers(30, 150))
 def test_reviewing_only_when_due_gives_the_same_run_as_every_day(
     spec, policy, behaviour, seed, days

@@ -25,8 +25,18 @@ def policy(**fields) -> Policy:
     return Policy.model_validate({"id": "p", **fields})
 
 
-def test_an_invoice_not_yet_issued_is_reviewed_on_its_issue_date():
-    assert review(policy(), date(2025, 12, 20)) == date(2026, 1, 1)
+def test_an_invoice_not_yet_issued_is_reviewed_when_something_about_it_can_fall_due():
+    # Being issued alone makes nothing due: no reminder falls due before the issue date.
+    assert review(policy(), date(2025, 12, 20)) is None
+    steps = [
+        {"id": "early", "offset_days": -40, "channels": ["email"], "template": "t"},
+        {"id": "before", "offset_days": -5, "channels": ["email"], "template": "t"},
+    ]
+    assert review(policy(steps=steps), date(2025, 12, 20)) == date(2026, 1, 26)
+    weekly = [{**steps[0], "repeat": {"every_days": 7}}]  # 2025-12-22, 29, then 2026-01-05
+    assert review(policy(steps=weekly), date(2025, 12, 20)) == date(2026, 1, 5)
+    on_issue = [{**steps[0], "offset_days": -30}]
+    assert review(policy(steps=on_issue), date(2025, 12, 20)) == date(2026, 1, 1)
 
 
 def test_without_rules_nothing_is_ever_due():
@@ -137,6 +147,22 @@ def test_a_deferred_message_is_reviewed_on_the_day_it_may_go():
     index.add(evaluation.history(monday))
     assert [a.kind.value for a in evaluation.actions] == ["send_message"]
     assert review(p, monday, history=index, evaluation=evaluation) is None  # all done
+
+
+def test_a_reminder_due_on_a_quiet_day_is_reviewed_on_the_next_day_that_is_not_quiet():
+    steps = [{"id": "late", "offset_days": 7, "channels": ["email"], "template": "t"}]
+    quiet = {"calendar": {"weekend": [5, 6]}}
+    assert review(policy(steps=steps), date(2026, 2, 1)) == date(2026, 2, 7)  # a Saturday
+    assert review(policy(steps=steps, quiet_days=quiet), date(2026, 2, 1)) == date(2026, 2, 9)
+    # A stage entered on a quiet day acts on it (only its message waits): reviewed that day.
+    stage = [{"id": "late", "trigger": {"days_overdue": 7}}]
+    assert review(policy(stages=stage, quiet_days=quiet), date(2026, 2, 1)) == date(2026, 2, 7)
+    # On the quiet day itself the evaluation of the day tells when the message may go.
+    p = policy(steps=steps, quiet_days=quiet)
+    saturday = date(2026, 2, 7)
+    evaluation = evaluate([INVOICE], p, saturday, customers=[CUSTOMER])
+    assert [a.kind.value for a in evaluation.actions] == []
+    assert review(p, date(2026, 2, 6)) == date(2026, 2, 9)
 
 
 @pytest.mark.parametrize("offset", [-3, 0, 5])

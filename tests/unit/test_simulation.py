@@ -347,3 +347,44 @@ def test_automatic_charges_and_their_retries(charges, sources, figures):
         assert [(p.invoice_id, p.day) for p in run.payments if p.invoice_id == "A"] == [
             ("A", date(2026, 1, 14))
         ]
+
+
+def test_a_payment_that_clears_a_suspended_customer_resumes_its_service_the_next_day():
+    # A fails its automatic charge on its due date, the customer is suspended ten days later,
+    # the retry twenty days after the failure pays A: the service resumes the next day, while
+    # B (issued, not yet due) keeps the customer under evaluation. The run that evaluates only
+    # when something can fall due must see it as the run that evaluates every day does.
+    policy = Policy.model_validate(
+        {
+            "id": "suspend",
+            "stages": [{"id": "cut", "trigger": {"days_overdue": 10}, "suspend_service": True}],
+            "retries": {"days_after_failure": [20]},
+        }
+    )
+    portfolio = Portfolio(
+        customers=(_customer("C1", "consumer"),),
+        invoices=(
+            _invoice("A", "C1", "1000", date(2026, 1, 1), date(2026, 1, 10)),
+            _invoice("B", "C1", "2000", date(2026, 1, 1), date(2026, 3, 31)),
+        ),
+    )
+    behaviour = Behaviour(
+        hazards={"default": NEVER},
+        charges=AutomaticCharges(share=1.0, success=0.0, hard_share=0.0, retry_success=1.0),
+    )
+    shortcut = simulate(policy, portfolio, behaviour, days=40, seed=1)
+    daily = simulate(policy, portfolio, behaviour, days=40, seed=1, every_day=True)
+    assert [(p.day, p.invoice_id, p.source) for p in shortcut.payments] == [
+        (date(2026, 1, 30), "A", "retry")
+    ]
+    assert (
+        shortcut.actions
+        == daily.actions
+        == {
+            "enter_stage": 1,
+            "resume_service": 1,
+            "retry_charge": 1,
+            "suspend_service": 1,
+        }
+    )
+    assert shortcut == daily

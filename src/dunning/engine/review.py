@@ -13,10 +13,16 @@ tests prove it on random portfolios and policies).
 The day is the earliest of, over ALL the customer's invoices (a customer's stage,
 suspension, caps and consolidated messages depend on every one of them):
 
-- the issue date of an invoice not yet issued; its due date when stages are judged from it,
-  and the day after when a stage is entered on the customer's overdue balance or unpaid
-  invoices (the invoice becomes overdue and the customer's totals move);
-- the next occurrence of every reminder step (its repetitions included);
+- for an invoice not yet issued, the first of these days on or after its issue date (no
+  reminder falls due before an invoice is issued, and an invoice not yet overdue moves no
+  customer total: being issued alone makes nothing due);
+- its due date when stages are judged from it, and the day after when a stage is entered on
+  the customer's overdue balance or unpaid invoices (the invoice becomes overdue and the
+  customer's totals move);
+- the next occurrence of every reminder step (its repetitions included), or, when it falls
+  on one of the policy's quiet days, the next day that is not quiet: on a quiet day every
+  message waits and nothing about it is recorded, so the evaluation that matters is the
+  first one after;
 - the entry day of every stage by days overdue, and the next occurrence of each recurring
   fee from any day its stage can have been entered;
 - the next monthly interest posting, and any payment or credit note dated in the future;
@@ -43,6 +49,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from dunning.calendars import next_business_day
 from dunning.engine.actions import HistoryRecord
 from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.evaluation import Evaluation
@@ -104,6 +111,24 @@ def next_review(
     ...                                       customers=[customer])
     (datetime.date(2026, 2, 21), {})
     """
+    return _next_review(invoices, policy, as_of, customers, history, plans, evaluation, {})
+
+
+def _next_review(
+    invoices: Iterable[Invoice],
+    policy: Policy | PolicySet,
+    as_of: date,
+    customers: Iterable[Customer] | Mapping[str, Customer],
+    history: Iterable[HistoryRecord] | HistoryIndex,
+    plans: Iterable[InstallmentPlan],
+    evaluation: Evaluation | None,
+    compiled: dict[str, CompiledPolicy],
+) -> dict[str, date]:
+    """`next_review`, with the policies compiled once for a series of reviews.
+
+    `compiled` holds the compiled policies by policy id (filled on demand), as for
+    `dunning.engine.core._evaluate_compiled`: only ever the policies of `policy`.
+    """
     index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
     by_id = (
         customers
@@ -115,6 +140,7 @@ def next_review(
         for invoice_id in plan.invoice_ids:
             planned[invoice_id].append(plan)
     run = Run(policy, as_of, index, planned)
+    run._compiled = compiled
     tomorrow = as_of + _DAY
     review: dict[str, date] = {}
 
@@ -129,17 +155,17 @@ def next_review(
     if evaluation is not None:
         for skipped in evaluation.skipped:
             note(skipped.customer_id, skipped.retry_on)
-    compiled: dict[str, CompiledPolicy] = {}
+    policies: dict[str, CompiledPolicy] = {}
     for invoice in invoices:
         customer_id = invoice.customer_id
         if review.get(customer_id) == tomorrow:
             continue  # nothing can be earlier
-        cp = compiled.get(customer_id)
+        cp = policies.get(customer_id)
         if cp is None:
             customer = by_id.get(customer_id)
             if customer is None:
                 continue  # the evaluation rejects it; nothing to review
-            cp = compiled[customer_id] = run.compiled_for(customer)
+            cp = policies[customer_id] = run.compiled_for(customer)
         try:
             day = _invoice_review(cp, invoice, as_of, index, invoice.id in planned)
         except (ArithmeticError, ValueError, OverflowError):
@@ -154,9 +180,10 @@ def _invoice_review(
     """The first day after `as_of` on which something about `invoice` may fall due."""
     if invoice.status is not InvoiceStatus.OPEN:
         return None
-    tomorrow = as_of + _DAY
     if invoice.issue_date > as_of:
-        return invoice.issue_date
+        # Nothing about it is due before its issue date: the first day from then on.
+        as_of = invoice.issue_date - _DAY
+    tomorrow = as_of + _DAY
     if planned:
         return tomorrow  # a plan's standing moves with the installments' dates
     days: list[date] = []
@@ -177,8 +204,17 @@ def _invoice_review(
         if day >= as_of:  # a balance changes on the day, a principal on the next
             add(day)
             add(day + _DAY)
+    steps: list[date] = []
     for step in cp.steps:
-        _add_next(days, step.base(due, cp.calendar), step.every, step.max_times, as_of)
+        _add_next(steps, step.base(due, cp.calendar), step.every, step.max_times, as_of)
+    quiet = cp.quiet
+    if steps and quiet is not None:
+        # A message due on a quiet day waits for the next day that is not quiet (that day
+        # rises with the day the message falls due: the earliest one is the first to go).
+        first = min(steps)
+        add(first if quiet.is_business_day(first) else next_business_day(first, quiet))
+    else:
+        days.extend(steps)
     failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
     prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
     for stage in cp.stages:

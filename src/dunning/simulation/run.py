@@ -3,24 +3,32 @@
 Each simulated day the open invoices are evaluated with the policy that would go live (the
 history of earlier days kept in a `HistoryIndex`); every message the engine decides is taken
 as sent that day, every fee and interest posting is charged to its invoice, write-offs close
-their invoice. Then the payer model draws, for every open invoice, whether it is paid that
-day; payments, disputes, promises and opt-outs go back into the invoices and customers that
-the next day's evaluation reads.
+their invoice. Then the payer model decides which open invoices are paid that day; payments,
+disputes, promises and opt-outs go back into the invoices and customers that the next day's
+evaluation reads.
 
-Draws are common random numbers (`dunning.simulation._random`): the luck of an invoice on a
-day does not depend on the policy, so two policies run with the same seed differ only by what
-the policies do. The same inputs and seed always give the same result.
+Whether an invoice is paid on a day is a draw against the day's hazard; rather than drawing
+it for every open invoice every day, the run skips ahead to the next day on which a payment
+can happen with the same probability (see `_Payer`), and looks at an invoice afresh whenever
+its hazard can rise (a message, the due date).
+
+Draws are common random numbers (`dunning.simulation._random`): a draw is a pure function of
+the seed, the invoice or customer, the day and its purpose, not of what the policy did, so two
+policies run with the same seed differ only by what the policies do (and the days an invoice
+is looked at afresh, which the policy's messages decide). The same inputs and seed always
+give the same result.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
+from math import log1p
 
-from dunning.engine import Evaluation, evaluate, next_review
+from dunning.engine import Evaluation
 from dunning.engine.actions import (
     ActionKind,
     ChargeFee,
@@ -32,7 +40,10 @@ from dunning.engine.actions import (
     RetryCharge,
     SendMessage,
 )
+from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.core import _evaluate_compiled
 from dunning.engine.history import HistoryIndex
+from dunning.engine.review import _next_review
 from dunning.invoices import (
     Charge,
     ChargeKind,
@@ -59,7 +70,8 @@ __all__ = [
 
 # Slots of the draws of one invoice (or customer) on one day; fixed so that draws line up
 # across policies whatever each one does.
-_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT, _CHARGE, _HARD, _RETRY = range(10)
+_PAY, _PARTIAL, _SHARE, _DISPUTE, _UPHELD, _PROMISE, _KEPT = range(7)
+_CHARGE, _HARD, _RETRY, _SKIP = range(7, 11)  # _SKIP: how many days the payer's draws skip
 # Customer draws: day 0 for what a customer is (never pays, pays by automatic charge); on
 # later days, slot 1 for accepting a plan offered, slots from 2 up for opt-outs.
 _NEVER, _AUTOMATIC, _ACCEPT = 0, 1, 1
@@ -150,11 +162,85 @@ class SimulationResult:
         return Metrics.of(self, costs=costs)
 
 
+class _Invoices(dict[str, Invoice]):
+    """The invoices of a run by id, noting the ids of those replaced since `changed` was cleared."""
+
+    __slots__ = ("changed",)
+
+    def __init__(self, items: Iterable[tuple[str, Invoice]]) -> None:
+        super().__init__(items)
+        self.changed: set[str] = set()
+
+    def __setitem__(self, key: str, value: Invoice) -> None:
+        self.changed.add(key)
+        super().__setitem__(key, value)
+
+
+class _Payer:
+    """On which days the payer model looks at each open invoice.
+
+    Paying is a daily draw against the hazard, ``uniform < hazard``; drawing it for every
+    open invoice every day would cost as much as the rest of the run. Instead, after each
+    look at an invoice the draws skip ahead (thinning a Bernoulli process): the hazard from
+    tomorrow on is at most a bound (the baseline hazard falls after the due date and a
+    message's lift fades, so both are highest tomorrow), a geometric draw with that bound
+    gives the next candidate day, and on it the invoice pays with ``hazard / bound``. Each
+    day thus pays with exactly the model's probability. Whatever can raise the hazard (a
+    message, the due date) or what the draws stop for (a dispute, a plan, a new invoice)
+    makes the invoice looked at afresh that day, with the plain daily draw, and the skipping
+    starts again from there.
+    """
+
+    __slots__ = ("_candidates", "_days", "_next", "events")
+
+    def __init__(self, days: int) -> None:
+        self._days = days
+        self.events: defaultdict[int, set[str]] = defaultdict(set)
+        """Day number -> invoices looked at afresh that day."""
+        self._candidates: defaultdict[int, list[str]] = defaultdict(list)
+        self._next: dict[str, tuple[int, float]] = {}
+        """Invoice -> its next candidate day and the bound it was drawn with."""
+
+    def visit(self, invoice_id: str, number: int) -> None:
+        """Look at `invoice_id` afresh on day `number` (ignored outside the run)."""
+        if 1 <= number <= self._days:
+            self.events[number].add(invoice_id)
+
+    def due(self, number: int) -> set[str]:
+        """The invoices whose candidate day is day `number`."""
+        pending = self._next
+        return {
+            i for i in self._candidates.pop(number, ()) if pending.get(i, (0, 0.0))[0] == number
+        }
+
+    def take(self, invoice_id: str) -> tuple[int, float] | None:
+        """Forget the invoice's candidate day, returning it (or None)."""
+        return self._next.pop(invoice_id, None)
+
+    def skip(
+        self, invoice_id: str, number: int, bound: float, draw: float, before: int | None
+    ) -> None:
+        """Draw the next candidate day after day `number` for a hazard at most `bound`.
+
+        `draw` is uniform in [0, 1); a candidate past the run, or on or after day `before`
+        (a day that looks at the invoice afresh anyway), is dropped.
+        """
+        if bound <= 0.0:
+            return
+        gap = 0.0 if bound >= 1.0 else log1p(-draw) / log1p(-bound)
+        end = self._days + 1 if before is None else min(before, self._days + 1)
+        if gap >= end - number - 1:
+            return
+        candidate = number + 1 + int(gap)
+        self._next[invoice_id] = (candidate, bound)
+        self._candidates[candidate].append(invoice_id)
+
+
 @dataclass(slots=True)
 class _State:
     """What a run changes as it goes: invoices, customers and the payer's memory."""
 
-    invoices: dict[str, Invoice]
+    invoices: _Invoices
     customers: dict[str, Customer]
     received: dict[str, deque[tuple[int, str, str]]] = field(
         default_factory=lambda: defaultdict(deque)
@@ -221,7 +307,7 @@ def simulate(
     behaviour.check_segments(portfolio.segments())
     first = start or min(i.issue_date for i in portfolio.invoices)
     state = _State(
-        invoices={i.id: i for i in portfolio.invoices},
+        invoices=_Invoices((i.id, i) for i in portfolio.invoices),
         customers={c.id: c for c in portfolio.customers},
     )
     seeds = {i.id: subject_seed(seed, i.id) for i in portfolio.invoices}
@@ -237,9 +323,9 @@ def simulate(
         if uniform(customer_seeds[c.id], 0, _AUTOMATIC) < behaviour.charges.share
     }
     index = HistoryIndex()
-    # The invoices still collectable, in portfolio order: only an invoice the day touched
-    # can leave the list.
-    open_ids = [i.id for i in portfolio.invoices if _collectable(i)]
+    # In an every-day run, the invoices still collectable, in portfolio order: only an
+    # invoice the day changed can leave the list.
+    open_ids = [i.id for i in portfolio.invoices if _collectable(i)] if every_day else []
     messages: list[MessageEvent] = []
     payments: list[PaymentEvent] = []
     opt_outs: list[OptOutEvent] = []
@@ -249,26 +335,49 @@ def simulate(
     rejected: list[tuple[str, str]] = [(r.id or "?", r.error) for r in portfolio.rejected]
     seen_rejected: set[str] = set()
     customer_ids = [c.id for c in portfolio.customers]  # every invoice's, as Portfolio checks
-    review = None if every_day else _Review(portfolio.invoices, customer_ids)
+    compiled: dict[str, CompiledPolicy] = {}  # the policies, compiled once for the whole run
+    by_customer: defaultdict[str, list[str]] = defaultdict(list)  # the collectable ones
+    review = None if every_day else _Review(by_customer, customer_ids)
+    position: dict[str, int] = {}
+    payer = _Payer(days)
+    # Open invoices by the day they are first looked at (issued by then), and how many of
+    # the invoices issued so far are still open.
+    issuing: defaultdict[int, list[str]] = defaultdict(list)
+    for number, invoice in enumerate(portfolio.invoices):
+        position[invoice.id] = number
+        if _collectable(invoice):
+            by_customer[invoice.customer_id].append(invoice.id)
+            issuing[max((invoice.issue_date - first).days + 1, 1)].append(invoice.id)
+            payer.visit(invoice.id, (invoice.due_date - first).days + 1)
+    issued_open = 0
+    messaged: set[str] = set()  # the customers messaged yesterday
     for offset in range(days):
         day = first + timedelta(days=offset)
         number = offset + 1
         invoices = state.invoices
-        active = [i for i in map(invoices.__getitem__, open_ids) if i.issue_date <= day]
+        invoices.changed.clear()
+        issued = issuing.pop(number, [])
+        issued_open += len(issued)
         due: set[str] = set()
         if review is None:
-            chosen = active
+            chosen = [i for i in map(invoices.__getitem__, open_ids) if i.issue_date <= day]
         else:
             due = review.due(offset)
-            chosen = [i for i in active if i.customer_id in due] if due else []
-        if not active:
+            chosen = [
+                invoice
+                for customer in due
+                for invoice in map(invoices.__getitem__, by_customer[customer])
+                if invoice.issue_date <= day
+            ]
+        if not issued_open:
             if due and review is not None:
-                review.schedule(state, policy, index, day, offset, due, None)
+                review.schedule(state, policy, compiled, index, day, offset, due, None)
             continue
         plans = tuple(state.plans.values())
         evaluation: Evaluation | None = None
         if chosen:
-            evaluation = evaluate(
+            evaluation = _evaluate_compiled(
+                compiled,
                 chosen,
                 policy,
                 day,
@@ -278,12 +387,13 @@ def simulate(
             )
             index.add(evaluation.history(day))
         if due and review is not None:
-            review.schedule(state, policy, index, day, offset, due, evaluation, plans)
+            review.schedule(state, policy, compiled, index, day, offset, due, evaluation, plans)
         for problem in evaluation.rejected if evaluation is not None else ():
             subject = problem.invoice_id or problem.customer_id or "?"
             if subject not in seen_rejected:
                 seen_rejected.add(subject)
                 rejected.append((subject, problem.error))
+        today: set[str] = set()  # the customers messaged today
         for action in evaluation.actions if evaluation is not None else ():
             actions[action.kind.value] += 1
             if isinstance(action, SendMessage):
@@ -295,6 +405,7 @@ def simulate(
                     action.invoice_ids,
                 )
                 messages.append(event)
+                today.add(action.customer_id)
                 state.received[action.customer_id].append(
                     (number, action.channel.value, action.tone.value)
                 )
@@ -335,15 +446,47 @@ def simulate(
                     state.invoices[invoice_id] = invoice.evolve(status=InvoiceStatus.VOID)
         _installments(state, behaviour, seed, day, payments)
         state.lifts.clear()  # messages are all in: a customer's lift is fixed for the day
-        for invoice in active:
-            _pay(state, behaviour, invoice.id, seeds[invoice.id], day, number, never, payments)
-        changed = [i for i in active if invoices[i.id] is not i]
-        closed = {i.id for i in changed if not _collectable(invoices[i.id])}
+        # The payer model looks afresh at what a message, a plan or a new invoice changed,
+        # and at the invoices whose draws fall on today (see `_Payer`).
+        fresh = payer.events.pop(number, set())
+        fresh.update(issued)
+        # A message raises the hazard from today; the day after one, a customer may promise
+        # to pay (whose draw, known beforehand, saves looking at the others).
+        promising = behaviour.promises.probability
+        for customer in today - never:
+            fresh.update(i for i in by_customer[customer] if invoices[i].issue_date <= day)
+        for customer in messaged - never:
+            fresh.update(
+                i
+                for i in by_customer[customer]
+                if uniform(seeds[i], number, _PROMISE) < promising and invoices[i].issue_date <= day
+            )
+        fresh.update(state.planned)
+        for invoice_id in sorted(fresh | payer.due(number), key=position.__getitem__):
+            _pay(
+                state,
+                behaviour,
+                payer,
+                invoice_id,
+                seeds[invoice_id],
+                day,
+                number,
+                never,
+                payments,
+                fresh=invoice_id in fresh,
+            )
+        messaged = today
+        changed = invoices.changed
+        closed = {i for i in changed if not _collectable(invoices[i])}
         if closed:
-            open_ids = [i for i in open_ids if i not in closed]
+            issued_open -= len(closed)
+            for invoice_id in closed:
+                by_customer[invoices[invoice_id].customer_id].remove(invoice_id)
+            if open_ids:
+                open_ids = [i for i in open_ids if i not in closed]
         if review is not None:
             # What the payer model or the actions changed is seen by tomorrow's evaluation.
-            touched = {i.customer_id for i in changed}
+            touched = {invoices[i].customer_id for i in changed}
             touched.update(state.touched)
             touched.update(record.customer_id for record in state.failures)
             review.touch(touched, offset + 1)
@@ -373,12 +516,11 @@ def simulate(
 class _Review:
     """When each customer is evaluated next: its `next_review` day, or the day after a change."""
 
-    __slots__ = ("_buckets", "_invoices", "_on")
+    __slots__ = ("_buckets", "_collectable", "_on")
 
-    def __init__(self, invoices: tuple[Invoice, ...], customers: list[str]) -> None:
-        self._invoices: dict[str, list[str]] = defaultdict(list)
-        for invoice in invoices:
-            self._invoices[invoice.customer_id].append(invoice.id)
+    def __init__(self, collectable: Mapping[str, list[str]], customers: list[str]) -> None:
+        self._collectable = collectable
+        """Customer -> its collectable invoices (issued or not), kept up to date by the run."""
         # Every customer is evaluated on the first day.
         self._on: dict[str, int] = dict.fromkeys(customers, 0)
         self._buckets: dict[int, set[str]] = {0: set(customers)}
@@ -403,6 +545,7 @@ class _Review:
         self,
         state: _State,
         policy: Policy | PolicySet,
+        compiled: dict[str, CompiledPolicy],
         index: HistoryIndex,
         day: date,
         offset: int,
@@ -412,19 +555,10 @@ class _Review:
     ) -> None:
         """After the evaluation of `day`, the next review day of each of `customers`."""
         invoices = [
-            invoice
-            for customer in sorted(customers)
-            for invoice in (state.invoices[i] for i in self._invoices.get(customer, ()))
-            if _collectable(invoice)
+            state.invoices[i] for customer in customers for i in self._collectable.get(customer, ())
         ]
-        days = next_review(
-            invoices,
-            policy,
-            day,
-            customers=state.customers,
-            history=index,
-            plans=plans,
-            evaluation=evaluation,
+        days = _next_review(
+            invoices, policy, day, state.customers, index, plans, evaluation, compiled
         )
         for customer in customers:
             self._on.pop(customer, None)
@@ -495,20 +629,29 @@ def _lift(state: _State, behaviour: Behaviour, customer_id: str, number: int) ->
 def _pay(
     state: _State,
     behaviour: Behaviour,
+    payer: _Payer,
     invoice_id: str,
     seed: int,
     day: date,
     number: int,
     never: set[str],
     payments: list[PaymentEvent],
+    *,
+    fresh: bool,
 ) -> None:
+    """Look at one open invoice: disputes, promises, charges, and the draw of paying.
+
+    `fresh`: the invoice is looked at afresh today (the plain daily draw); otherwise today
+    is its candidate day (see `_Payer`).
+    """
+    pending = payer.take(invoice_id)
     invoice = state.invoices[invoice_id]
-    if not _collectable(invoice):
+    if invoice.issue_date > day or not _collectable(invoice):
         return
     ends = state.dispute_ends.get(invoice_id)
     if ends is not None:
         if number < ends:
-            return
+            return  # looked at again when the dispute is resolved
         del state.dispute_ends[invoice_id]
         if uniform(seed, number, _UPHELD) < behaviour.disputes.upheld:
             state.invoices[invoice_id] = invoice.evolve(
@@ -520,9 +663,11 @@ def _pay(
             )
             return
         invoice = state.invoices[invoice_id] = invoice.evolve(disputed=False)
-    if day == invoice.due_date and uniform(seed, number, _DISPUTE) < behaviour.disputes.probability:
-        state.dispute_ends[invoice_id] = number + behaviour.disputes.resolve_after_days
+    due = invoice.due_date
+    if day == due and uniform(seed, number, _DISPUTE) < behaviour.disputes.probability:
+        state.dispute_ends[invoice_id] = ends = number + behaviour.disputes.resolve_after_days
         state.invoices[invoice_id] = invoice.evolve(disputed=True)
+        payer.visit(invoice_id, ends)
         return
     promised = invoice.promise_to_pay
     if promised is not None and day >= promised:
@@ -536,16 +681,21 @@ def _pay(
         PlanStatus.CURRENT,
         PlanStatus.LATE,
     ):
-        return  # paid through the plan's installments
-    if invoice.customer_id in state.automatic and day == invoice.due_date:
+        return  # paid through the plan's installments (looked at every day)
+    if invoice.customer_id in state.automatic and day == due:
         _charge(state, behaviour, invoice, seed, day, number, payments)
+        payer.visit(invoice_id, number + 1)
         return
     if invoice.customer_id in never:
         return
     customer = state.customers[invoice.customer_id]
-    hazard = behaviour.hazard_for(customer.segment).on((day - invoice.due_date).days)
-    hazard *= 1.0 + _lift(state, behaviour, invoice.customer_id, number)
-    if uniform(seed, number, _PAY) < hazard:
+    hazard_model = behaviour.hazard_for(customer.segment)
+    lift = 1.0 + _lift(state, behaviour, invoice.customer_id, number)
+    hazard = hazard_model.on((day - due).days) * lift
+    draw = uniform(seed, number, _PAY)
+    # Looked at afresh: the daily draw; on a candidate day the bound was met: hazard / bound.
+    paid = draw < hazard if fresh else pending is not None and draw * pending[1] < hazard
+    if paid:
         amount = invoice.balance.amount
         partial = uniform(seed, number, _PARTIAL) < behaviour.partial.probability
         if partial:
@@ -557,16 +707,28 @@ def _pay(
             if not partial:
                 amount = invoice.balance.amount
         _record(state, invoice, day, amount, payments, partial=partial)
-        return
-    if (
+        if not partial:
+            return
+    elif (
         promised is None
         and invoice.promise_to_pay is None
         and _messaged_yesterday(state, invoice.customer_id, number)
         and uniform(seed, number, _PROMISE) < behaviour.promises.probability
     ):
         state.promise_kept[invoice_id] = uniform(seed, number, _KEPT) < behaviour.promises.kept
-        state.invoices[invoice_id] = invoice.evolve(
-            promise_to_pay=day + timedelta(days=behaviour.promises.within_days)
+        kept_on = day + timedelta(days=behaviour.promises.within_days)
+        state.invoices[invoice_id] = invoice.evolve(promise_to_pay=kept_on)
+        payer.visit(invoice_id, number + behaviour.promises.within_days)
+    # From tomorrow on, the hazard is at most tomorrow's with today's lift (both only fall
+    # until a message or the due date, which look at the invoice afresh).
+    ahead = (day - due).days + 1
+    if ahead:
+        payer.skip(
+            invoice_id,
+            number,
+            min(hazard_model.on(ahead) * lift, 1.0),
+            uniform(seed, number, _SKIP),
+            number + 1 - ahead if ahead < 0 else None,
         )
 
 
@@ -585,13 +747,14 @@ def _record(
     partial: bool = False,
     source: str = "payer",
 ) -> None:
+    balance = invoice.balance
     state.invoices[invoice.id] = invoice.evolve(
         payments=(
             *invoice.payments,
             Payment(
                 id=f"{invoice.id}-P{len(invoice.payments) + 1}",
                 date=day,
-                amount=Money(amount, invoice.currency),
+                amount=balance if amount == balance.amount else Money(amount, invoice.currency),
             ),
         )
     )
