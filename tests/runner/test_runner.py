@@ -565,3 +565,42 @@ def test_a_message_deferred_by_a_contact_law_waits_in_the_outbox_until_its_lawfu
     assert [call.idempotency_key for call in email.calls] == ["p:C:I:step:due:0@email"]
     # The next day's run finds the message in the history: nothing is written twice.
     assert runner.run(sunday + timedelta(days=1), [invoice], [customer]).written == 0
+
+
+def test_messages_stored_by_earlier_runs_count_against_a_contact_law(tmp_path) -> None:
+    # Chile: at most two written messages a week. Monday's and Wednesday's are in the store;
+    # Friday's reminder waits in the outbox for Monday 08:00 in Santiago (11:00 UTC).
+    policy, _, customer = simple(["email"])
+    friday = date(2024, 3, 8)
+    invoice = Invoice(
+        id="I",
+        customer_id="C",
+        currency="USD",
+        total="10.00",
+        issue_date=date(2024, 2, 1),
+        due_date=friday,
+    )
+    customer = customer.evolve(time_zone="America/Santiago", jurisdiction="cl")
+    store = SQLiteStore(tmp_path / "o.sqlite")
+    store.add_history(
+        [
+            HistoryRecord(
+                key=f"p:C:{name}:step:due:0@email",
+                kind="send_message",
+                customer_id="C",
+                on=on,
+                channel="email",
+                invoice_ids=(name,),
+                covers=(f"p:C:{name}:step:due:0",),
+            )
+            for name, on in (("A", date(2024, 3, 4)), ("B", date(2024, 3, 6)))
+        ],
+        source="runner",
+    )
+    clock = ManualClock(datetime(2024, 3, 8, 13, 0, tzinfo=UTC))
+    email = FakeSender("email")
+    runner = Runner(store, policy, {"email": email}, clock=clock)
+    assert runner.run(friday, [invoice], [customer]).written == 1
+    (waiting,) = runner.store.entries()
+    assert waiting.next_attempt_at == datetime(2024, 3, 11, 11, 0, tzinfo=UTC)
+    assert email.calls == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -28,10 +29,13 @@ def state(index: HistoryIndex) -> dict[str, Any]:
         "failed_charges": index.failed_charges,
         "hard_declines": index.hard_declines,
         "records": index.records,
+        "contacts": {customer: Counter(found) for customer, found in index.contacts.items()},
     }
 
 
-def occurrence(record: HistoryRecord) -> tuple[str, str, str, date, str, tuple[str, ...]]:
+def occurrence(
+    record: HistoryRecord,
+) -> tuple[str, str, str, date, str, tuple[str, ...], str | None]:
     return (
         record.key,
         record.kind.value,
@@ -39,6 +43,7 @@ def occurrence(record: HistoryRecord) -> tuple[str, str, str, date, str, tuple[s
         record.on,
         record.status.value,
         record.covers,
+        None if record.channel is None else record.channel.value,
     )
 
 
@@ -109,14 +114,23 @@ def test_occurrence_rows_of_the_whole_kind() -> None:
     index = HistoryIndex()
     index._add_occurrences(
         [
-            ("p:C:I:step:due:0@email", "send_message", "C", DAY, "executed", ("p:C:I:step:due:0",)),
-            ("p:C:I:stage:late", "enter_stage", "C", DAY, "skipped", ()),
-            ("p:C:suspend:late", "suspend_service", "C", DAY, "executed", ()),
-            ("p:C:resume:late", "resume_service", "C", DAY, "executed", ()),
-            ("loose", "create_task", "C", DAY, "executed", ()),
+            (
+                "p:C:I:step:due:0@email",
+                "send_message",
+                "C",
+                DAY,
+                "executed",
+                ("p:C:I:step:due:0",),
+                "email",
+            ),
+            ("p:C:I:stage:late", "enter_stage", "C", DAY, "skipped", (), None),
+            ("p:C:suspend:late", "suspend_service", "C", DAY, "executed", (), None),
+            ("p:C:resume:late", "resume_service", "C", DAY, "executed", (), None),
+            ("loose", "create_task", "C", DAY, "executed", (), None),
+            ("p:C:I:step:due:0@sms", "send_message", "C", DAY, "skipped", (), "sms"),
         ]
     )
-    assert len(index) == 5
+    assert len(index) == 6
     assert index.done_on("p:C:I:step:due:0") == index.done_on("loose") == DAY
     assert index.done_on("p:C:I:step:due:0@email") is None  # looked up by what it covers
     assert index.done_on("p:C:I:stage:late") == DAY
@@ -125,6 +139,8 @@ def test_occurrence_rows_of_the_whole_kind() -> None:
         {"C": 1},
         {"C": 1},
     )
+    # The message sent counts for a contact law, by its channel; the skipped one does not.
+    assert dict(index.contacts) == {"C": [(DAY, Channel.EMAIL, None)]}
 
 
 @pytest.mark.parametrize(
@@ -140,8 +156,8 @@ def test_occurrence_rows_of_the_whole_kind() -> None:
 def test_occurrence_rows_refuse_what_they_cannot_hold(kind, status) -> None:
     index = HistoryIndex()
     rows = [
-        ("p:C:I:stage:late", "enter_stage", "C", DAY, "executed", ()),
-        ("k", kind, "C", DAY, status, ()),
+        ("p:C:I:stage:late", "enter_stage", "C", DAY, "executed", (), None),
+        ("k", kind, "C", DAY, status, (), None),
     ]
     with pytest.raises(ValueError, match=rf"^history record 'k' \('{kind}', '{status}'\) is not "):
         index._add_occurrences(rows)
@@ -190,6 +206,6 @@ def test_only_a_failed_automatic_charge_starts_retries() -> None:
 
 def test_occurrence_rows_add_to_what_the_index_holds() -> None:
     index = HistoryIndex([charge(2)])
-    index._add_occurrences([("p:C:I:stage:late", "enter_stage", "C", DAY, "executed", ())])
-    index._add_occurrences([("p:C:J:stage:late", "enter_stage", "C", DAY, "executed", ())])
+    index._add_occurrences([("p:C:I:stage:late", "enter_stage", "C", DAY, "executed", (), None)])
+    index._add_occurrences([("p:C:J:stage:late", "enter_stage", "C", DAY, "executed", (), None)])
     assert len(index) == 3

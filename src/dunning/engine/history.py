@@ -16,7 +16,7 @@ __all__ = ["HistoryIndex"]
 #: An executed or skipped occurrence as plain values, the enums as their text: (key, kind,
 #: customer_id, on, status, covers), the fields of its `HistoryRecord` that the index reads
 #: for any kind but the charges. What a store reads back, indexed without a record per row.
-_Occurrences = tuple[str, str, str, date, str, tuple[str, ...]]
+_Occurrences = tuple[str, str, str, date, str, tuple[str, ...], str | None]
 
 _CHARGES: Final = frozenset({ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value})
 #: The kinds whose rows the plain path indexes itself (every kind but the charges).
@@ -193,14 +193,17 @@ class HistoryIndex:
     def _add_occurrences(self, rows: Iterable[_Occurrences]) -> None:
         """`add` for executed or skipped records of any kind but the charges, as plain rows.
 
-        No `HistoryRecord` is built per row: the index ends exactly as `add` of the records
-        leaves it (the other fields of those records are never read). Records of other
-        kinds and statuses (failures, charges) go through `add`.
+        Each row is ``(key, kind, customer_id, on, status, covers, channel)``. No
+        `HistoryRecord` is built per row: the index ends exactly as `add` of the records
+        leaves it, for records without `sent_by` (the other fields of those records are never
+        read). Records of other kinds and statuses (failures, charges) go through `add`.
 
         Raises:
             ValueError: a row of a charge, a failure, or an unknown kind or status.
         """
         executed = HistoryStatus.EXECUTED.value
+        channels: dict[str | None, Channel | None] = {None: None, **{c.value: c for c in Channel}}
+        contacts = self.contacts
         plain_statuses = (executed, HistoryStatus.SKIPPED.value)
         plain_kinds = _PLAIN_KINDS
         message = ActionKind.SEND_MESSAGE.value
@@ -211,7 +214,7 @@ class HistoryIndex:
         messages = self.messages
         count = 0
         try:
-            for key, kind, customer_id, on, status, covers in rows:
+            for key, kind, customer_id, on, status, covers, channel in rows:
                 if kind not in plain_kinds or status not in plain_statuses:
                     raise ValueError(
                         f"history record {key!r} ({kind!r}, {status!r}) is not an executed or "
@@ -242,6 +245,8 @@ class HistoryIndex:
                     continue
                 if kind == message:
                     messages[customer_id].append(on)
+                    # Not stored with the row: a contact law counts it at the end of `on`.
+                    contacts[customer_id].append((on, channels[channel], None))
                 elif kind == suspend:
                     self.suspends[customer_id] += 1
                 elif kind == resume:

@@ -86,7 +86,7 @@ _HISTORY_COLUMNS = (
 _OPENED_COLUMNS = (
     "key, kind, customer_id, run_on, 'executed', invoice_ids, covers, channel, NULL, NULL"
 )
-_OCCURRENCE_COLUMNS = "key, kind, customer_id, on_date, status, covers"
+_OCCURRENCE_COLUMNS = "key, kind, customer_id, on_date, status, covers, channel"
 _CHARGE_KINDS = f"'{ActionKind.AUTOMATIC_CHARGE.value}', '{ActionKind.RETRY_CHARGE.value}'"
 _PLAIN_STATUSES = f"'{HistoryStatus.EXECUTED.value}', '{HistoryStatus.SKIPPED.value}'"
 _OPEN_STATUSES = "status IN (?, ?)"
@@ -99,7 +99,7 @@ _PLAIN_SELECT = (
     f"WHERE kind NOT IN ({_CHARGE_KINDS}) AND status IN ({_PLAIN_STATUSES})"
 )
 _PLAIN_OPENED_SELECT = (
-    "SELECT key, kind, customer_id, run_on, 'executed', covers FROM outbox "
+    "SELECT key, kind, customer_id, run_on, 'executed', covers, channel FROM outbox "
     f"WHERE {_OPEN_STATUSES} AND kind NOT IN ({_CHARGE_KINDS})"
 )
 _OTHER_SELECT = (
@@ -205,17 +205,17 @@ def _history_record(row: Sequence[Any]) -> HistoryRecord:
 def _occurrences(rows: Iterable[Sequence[Any]]) -> Iterator[_Occurrences]:
     """Rows of `_OCCURRENCE_COLUMNS` with their date and covers read back."""
     dates: dict[str, date] = {}
-    for key, kind, customer_id, on_date, status, covers in rows:
+    for key, kind, customer_id, on_date, status, covers, channel in rows:
         on = dates.get(on_date)
         if on is None:
             on = dates[on_date] = date.fromisoformat(on_date)
         # `_tuple`, inlined for the two common cases: no covers, and one plain key.
         if covers == "[]":
-            yield key, kind, customer_id, on, status, ()
+            yield key, kind, customer_id, on, status, (), channel
         elif '"' not in covers[2:-2] and "\\" not in covers:
-            yield key, kind, customer_id, on, status, (covers[2:-2],)
+            yield key, kind, customer_id, on, status, (covers[2:-2],), channel
         else:
-            yield key, kind, customer_id, on, status, _tuple(covers)
+            yield key, kind, customer_id, on, status, _tuple(covers), channel
 
 
 def _history_row(
