@@ -17,13 +17,22 @@ Leaving the bulk path means "evaluate in full", never "something is due".
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
 from dunning.columnar._arrow import np, pa, pc
+from dunning.columnar._build import (
+    Items,
+    build_customers,
+    build_invoices,
+    clean_customer,
+    clean_invoices,
+    history_index,
+    minor_units,
+    read_items,
+)
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
     HISTORY_COLUMNS,
@@ -39,9 +48,9 @@ from dunning.columnar.tables import (
     evaluation_tables,
     outcomes_of,
 )
-from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.actions import ActionKind, HistoryStatus
 from dunning.engine.compiled import CompiledPolicy, compile_policy
-from dunning.engine.core import evaluate
+from dunning.engine.core import _evaluate_compiled
 from dunning.engine.fast import quick_plan
 from dunning.errors import TableSchemaError
 from dunning.invoices import Channel, InvoiceStatus
@@ -53,8 +62,6 @@ __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 _EPOCH: Final = date(1970, 1, 1)
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("charges", "terms", "untaxed")
-#: Columns of amounts received: an invoice they settle is quiet; any other is checked.
-_RECEIVED: Final = ("payments", "credit_notes")
 #: History kinds whose customers are evaluated in full: failed charges start retries.
 _FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 
@@ -121,6 +128,8 @@ class _Portfolio:
         self.customer_ids = _column(self.customers, "id")
         self.history_customers = _column(self.history, "customer_id")
         cp = compile_policy(policy) if isinstance(policy, Policy) else None
+        # The policies compiled once for the whole call, the full evaluations included.
+        self._compiled: dict[str, CompiledPolicy] = {} if cp is None else {cp.id: cp}
         self.compiled: CompiledPolicy | None = (
             cp if cp is not None and cp.fast and not cp.pause_min else None
         )
@@ -241,15 +250,20 @@ class _Portfolio:
         if rows == 0:
             return TableEvaluation.concat(self.as_of, [])
         customer_ids = _column(table, "customer_id")
+        places = minor_units(table)
+        # Rows that validation might refuse take the full evaluation, which rejects them.
+        clean = clean_invoices(table, places)
+        items = read_items(table, clean, places)
         levels = np.zeros(rows, dtype=np.int32)
-        full = self._full_customers(table, customer_ids, levels)
+        full = self._full_customers(table, customer_ids, levels, clean, items)
         in_full = pc.is_in(customer_ids, full).to_numpy(zero_copy_only=False)
         levels[in_full] = 0
         staged = self._stages(table, levels) if levels.any() else None
         if not in_full.any():
             return self._quiet(table, staged)
         part = table.filter(pa.array(in_full))
-        evaluation = self._evaluate(part, full)
+        chosen = np.flatnonzero(in_full).tolist()
+        evaluation = self._evaluate(build_invoices(table, chosen, clean, items), full)
         tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
         full_ids = part.column("id").to_pylist()
         outcomes, details = outcomes_of(
@@ -331,10 +345,14 @@ class _Portfolio:
             stages=empty.stages if staged is None else staged,
         )
 
-    def _full_customers(self, table: Any, customer_ids: Any, levels: Any) -> Any:
+    def _full_customers(
+        self, table: Any, customer_ids: Any, levels: Any, clean: Any, items: dict[int, Items]
+    ) -> Any:
         """The customers of `table` whose invoices the quick check cannot prove quiet.
 
-        Fills `levels` with the stage level of each invoice found quiet.
+        Or that validation might refuse (rows not `clean`, customer records that fail the
+        checks): the full evaluation rejects them. Fills `levels` with the stage level of
+        each invoice found quiet.
         """
         cp = self.compiled
         if cp is None:
@@ -372,43 +390,57 @@ class _Portfolio:
             full = pc.or_(full, pc.and_(pending, promised))
         if pauses.installment_plan and len(self.planned):
             full = pc.or_(full, pc.and_(pending, pc.is_in(invoice_ids, value_set=self.planned)))
-        full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool).copy()
+        full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool) | ~clean
         check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
-        received = [name for name in _RECEIVED if name in names]
-        if received:
-            self._settled(table, received, check, full_np)
+        if items:
+            self._settled(table, items, check)
         if check.any():
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         found = pc.unique(customer_ids.filter(pa.array(full_np)))
         quiet = pc.invert(pc.is_in(customer_ids, value_set=found)).to_numpy(zero_copy_only=False)
         if quiet.any():
+            refused = self._refused_customers(pc.unique(customer_ids.filter(pa.array(quiet))))
+            if len(refused):
+                found = pa.concat_arrays([found, refused])
+                quiet &= pc.invert(pc.is_in(customer_ids, value_set=refused)).to_numpy(
+                    zero_copy_only=False
+                )
+        if quiet.any():
             changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
             found = pa.concat_arrays([found, changes])
         return found
 
-    def _settled(self, table: Any, received: list[str], check: Any, full: Any) -> None:
+    def _settled(self, table: Any, items: dict[int, Items], check: Any) -> None:
         """Take the invoices settled by payments and credit notes out of `check`.
 
         As the object engine's first pass: the principal on `as_of` (total less what was
         received on or before it) at or below zero makes the invoice quiet; above zero, the
-        invoice is checked like any other. Amounts in an unexpected shape, or in another
-        currency, send it to the full evaluation, which says why.
+        invoice is checked like any other. `items` are the checked payments, credit notes and
+        charges of the rows that give any.
         """
-        given = np.zeros(len(check), dtype=bool)
-        for name in received:
-            given |= pc.is_valid(table.column(name)).to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(given & check)
-        if not len(rows):
+        rows = [row for row in items if check[row]]
+        if not rows:
             return
-        chosen = pa.array(rows)
-        part = table.select(["currency", "total", *received]).take(chosen).to_pylist()
-        for row, data in zip(rows.tolist(), part, strict=True):
-            principal = _principal(data, received, self.as_of)
-            if principal is None:
-                full[row] = True
+        totals = table.column("total").take(pa.array(rows, pa.int64())).to_pylist()
+        as_of = self.as_of
+        for row, total in zip(rows, totals, strict=True):
+            payments, credit_notes, _ = items[row]
+            owed = Decimal(total)
+            for payment in payments:
+                if payment.date <= as_of:
+                    owed -= payment.amount.amount
+            for note in credit_notes:
+                if note.date <= as_of:
+                    owed -= note.amount.amount
+            if owed <= 0:
                 check[row] = False
-            elif principal <= 0:
-                check[row] = False
+
+    def _refused_customers(self, customer_ids: Any) -> Any:
+        """Of `customer_ids`, those whose record validation might refuse."""
+        chosen = self.customers.filter(pc.is_in(self.customer_ids, value_set=customer_ids))
+        rows = records(chosen, "customers")
+        refused = [row["id"] for row in rows if not clean_customer(row)]
+        return pa.array(refused, pa.string())
 
     def _unfinished(
         self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any, levels: Any
@@ -482,80 +514,20 @@ class _Portfolio:
         done = pc.is_in(keys, value_set=self.done).to_numpy(zero_copy_only=False)
         return np.bincount(owner, weights=done, minlength=len(rows)).astype(np.int64)
 
-    def _evaluate(self, part: Any, full: Any) -> Any:
+    def _evaluate(self, invoices: list[Any], full: Any) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
-        invoices = records(part, "invoices")
         chosen = pc.is_in(self.customer_ids, value_set=full)
-        customers = records(self.customers.filter(chosen), "customers")
+        customers = build_customers(self.customers.filter(chosen))
         owned = pc.is_in(self.history_customers, value_set=full)
-        history = _history_records(self.history.filter(owned))
-        return evaluate(
+        return _evaluate_compiled(
+            self._compiled,
             invoices,
             self.policy,
             self.as_of,
             customers=customers,
-            history=history,
+            history=history_index(self.history.filter(owned)),
             plans=self.plans,
         )
-
-
-def _principal(data: dict[str, Any], received: list[str], as_of: date) -> Decimal | None:
-    """`rules.context.principal_on` of one row, or None for amounts it cannot read."""
-    try:
-        owed = Decimal(data["total"])
-        for name in received:
-            items = data[name]
-            if items is None:
-                continue
-            if isinstance(items, str):
-                items = json.loads(items, parse_float=Decimal)
-            for item in items:
-                on = item["date"]
-                on = on if isinstance(on, date) else date.fromisoformat(on)
-                amount = item["amount"]
-                if isinstance(amount, dict):
-                    if amount.get("currency", data["currency"]) != data["currency"]:
-                        return None
-                    amount = amount["amount"]
-                if isinstance(amount, float):
-                    return None
-                if on <= as_of:
-                    owed -= Decimal(amount)
-    except (ArithmeticError, KeyError, TypeError, ValueError, AttributeError):
-        return None
-    return owed
-
-
-def _history_records(table: Any) -> list[HistoryRecord]:
-    """The records of a history table whose values are checked (see `_Portfolio`).
-
-    Built without validating each record again: the schema and the value checks of the
-    whole table are what `HistoryRecord` would check of each.
-    """
-    rows = table.num_rows
-    names = table.column_names
-
-    def values(name: str) -> list[Any]:
-        return table.column(name).to_pylist() if name in names else [None] * rows
-
-    construct = HistoryRecord._construct
-    executed = HistoryStatus.EXECUTED
-    columns = zip(*(values(name) for name in HISTORY_COLUMNS), strict=True)
-    return [
-        construct(
-            key=row[0],
-            kind=ActionKind(row[1]),
-            customer_id=row[2],
-            on=row[3],
-            status=executed if row[4] is None else HistoryStatus(row[4]),
-            invoice_ids=tuple(row[5] or ()),
-            covers=tuple(row[6] or ()),
-            channel=None if row[7] is None else Channel(row[7]),
-            decline=row[8],
-            decline_code=row[9],
-        )
-        for row in columns
-    ]
 
 
 def _by_customer(evaluated: Any, quiet: Any) -> Any:
