@@ -533,11 +533,10 @@ def history_index(table: Any) -> HistoryIndex:
     rows = part.num_rows
 
     def values(source: Any, name: str) -> list[Any]:
-        found: list[Any] = (
-            source.column(name).to_pylist()
-            if name in source.column_names
-            else [None] * source.num_rows
-        )
+        if name not in source.column_names:
+            return [None] * source.num_rows
+        column = source.column(name)
+        found: list[Any] = _dates(column) if name == "on" else column.to_pylist()
         return found
 
     occurrences = zip(
@@ -566,6 +565,14 @@ def history_index(table: Any) -> HistoryIndex:
     if others.num_rows:
         index.add(_history_records(others))
     return index
+
+
+def _dates(column: Any) -> list[date]:
+    """A date column as dates, each distinct day made once (far faster than `to_pylist`)."""
+    days = column.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    distinct, at = np.unique(days, return_inverse=True)
+    made = [date.fromordinal(_EPOCH_ORDINAL + day) for day in distinct.tolist()]
+    return [made[position] for position in at.tolist()]
 
 
 def _history_records(table: Any) -> Iterator[HistoryRecord]:
