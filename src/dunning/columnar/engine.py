@@ -60,6 +60,8 @@ from dunning.policy.model import Policy, PolicySet
 __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 
 _EPOCH: Final = date(1970, 1, 1)
+#: What the quick check needs of the invoices of one due date (see `_Portfolio.plan`).
+_Plan = tuple[tuple[str, ...], int, tuple[str, ...], tuple[tuple[str, int], ...]]
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("charges", "terms", "untaxed")
 #: History kinds whose customers are evaluated in full: failed charges start retries.
@@ -136,11 +138,11 @@ class _Portfolio:
         self.excluded = self._excluded()
         self.suspends = self._executed(ActionKind.SUSPEND_SERVICE)
         self.resumes = self._executed(ActionKind.RESUME_SERVICE)
-        self.done = self._done()
+        self.done, self.done_on = self._done()
         self.planned = pa.array(
             sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
         )
-        self._plan_of: dict[int, tuple[tuple[str, ...], int, tuple[str, ...]] | None] = {}
+        self._plan_of: dict[int, _Plan | None] = {}
 
     def _excluded(self) -> Any:
         """Customers evaluated in full whatever their invoices: see the module docstring."""
@@ -201,31 +203,50 @@ class _Portfolio:
         change = (at_stage & (suspends <= resumes)) | (~at_stage & (suspends > resumes))
         return customers.filter(pa.array(change))
 
-    def _done(self) -> Any:
-        """Every occurrence key done (executed or skipped): covers, else the key itself."""
+    def _done(self) -> tuple[Any, Any]:
+        """Every occurrence key done (executed or skipped), and the first day it was.
+
+        A record that covers occurrences counts for them, else for its own key; the day is
+        in days since 1970-01-01, as `HistoryIndex` dates an occurrence (its first record).
+        """
         history = self.history
         if history.num_rows == 0:
-            return pa.array([], pa.string())
+            return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
         keep = pc.invert(pc.is_in(_column(history, "kind"), pa.array(_FULL_KINDS)))
         if "status" in history.column_names:
             failed = pc.equal(pc.fill_null(_column(history, "status"), "executed"), "failed")
             keep = pc.and_(keep, pc.invert(failed))
+        days = _column(history, "on").cast(pa.int32())
         if "covers" in history.column_names:
             covers = _column(history, "covers")
             lengths = pc.fill_null(pc.list_value_length(covers), 0)
             own = pc.and_(keep, pc.equal(lengths, 0))
-            covered = pc.list_flatten(covers.filter(pc.and_(keep, pc.greater(lengths, 0))))
-            keys = pa.concat_arrays(
-                [_column(history, "key").filter(own), covered.cast(pa.string())]
+            chosen = covers.filter(pc.and_(keep, pc.greater(lengths, 0)))
+            covered = pc.list_flatten(chosen).cast(pa.string())
+            keys = pa.concat_arrays([_column(history, "key").filter(own), covered])
+            on = pa.concat_arrays(
+                [
+                    days.filter(own),
+                    days.filter(pc.and_(keep, pc.greater(lengths, 0))).take(
+                        pc.list_parent_indices(chosen)
+                    ),
+                ]
             )
         else:
             keys = _column(history, "key").filter(keep)
-        return pc.unique(keys)
+            on = days.filter(keep)
+        first = pa.table({"key": keys, "on": on}).group_by("key").aggregate([("on", "min")])
+        return (
+            first["key"].combine_chunks(),
+            first["on_min"].combine_chunks().to_numpy(zero_copy_only=False),
+        )
 
-    def plan(self, due: int) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
+    def plan(self, due: int) -> _Plan | None:
         """What the quick check needs of an invoice due on day `due` (None: evaluate in full).
 
-        The key tails it needs done, its stage level, and the key tails it must not have done.
+        The key tails it needs done, its stage level, the key tails it must not have done,
+        and the stage entries whose first recorded day must be no earlier than a day (fees,
+        interest and suspensions count from it), as (tail, days since 1970-01-01).
         """
         if due in self._plan_of:
             return self._plan_of[due]
@@ -234,10 +255,11 @@ class _Portfolio:
             needs, level, _, absent, dated = quick_plan(
                 self.compiled, date.fromordinal(_EPOCH.toordinal() + due), self.as_of
             )
-            # Stages whose recorded day counts (fees, interest and suspensions date from
-            # it) are judged by the full evaluation: the keys alone do not say it.
-            found: tuple[tuple[str, ...], int, tuple[str, ...]] | None = (
-                None if dated else (tuple(sorted(needs)), level, tuple(sorted(absent)))
+            found: _Plan | None = (
+                tuple(sorted(needs)),
+                level,
+                tuple(sorted(absent)),
+                tuple((tail, (entry - _EPOCH).days) for tail, entry in dated),
             )
         except (ArithmeticError, ValueError, OverflowError):
             found = None  # a date out of range: the full evaluation says why
@@ -459,35 +481,57 @@ class _Portfolio:
         level_of = np.zeros(len(days), dtype=np.int32)
         needs_of: list[tuple[str, ...]] = []
         absent_of: list[tuple[str, ...]] = []
+        dated_of: list[tuple[tuple[str, int], ...]] = []
         for index, day in enumerate(days.tolist()):
             plan = self.plan(day)
-            if plan is None:  # a date out of range, or dated entries: the full evaluation
+            if plan is None:  # a date out of range: the full evaluation
                 bad[index] = True
                 needs_of.append(())
                 absent_of.append(())
+                dated_of.append(())
                 continue
             level_of[index] = plan[1]
             needs_of.append(plan[0])
             absent_of.append(plan[2])
+            dated_of.append(plan[3])
         out[rows[bad[where]]] = True
         levels[rows] = level_of[where]
         ids = (customer_ids, invoice_ids)
-        needed = self._done_count(rows, where, needs_of, *ids)
+        owner, found, _ = self._done_days(rows, where, needs_of, *ids)
+        needed = np.bincount(owner, weights=found >= 0, minlength=len(rows))
         lacking = needed < np.array([len(n) for n in needs_of], dtype=np.int64)[where]
         out[rows[lacking]] = True
         if any(absent_of):
-            out[rows[self._done_count(rows, where, absent_of, *ids) > 0]] = True
+            owner, found, _ = self._done_days(rows, where, absent_of, *ids)
+            out[rows[np.bincount(owner, weights=found >= 0, minlength=len(rows)) > 0]] = True
+        if any(dated_of):
+            # A stage entered later than daily runs would have entered it: fees, interest and
+            # suspensions count from the recorded day, so the full evaluation judges it.
+            tails_of = [tuple(tail for tail, _ in dated) for dated in dated_of]
+            owner, found, slot = self._done_days(rows, where, tails_of, *ids)
+            width = max(len(dated) for dated in dated_of)
+            entry_of = np.zeros((len(dated_of), width), dtype=np.int64)
+            for index, dated in enumerate(dated_of):
+                entry_of[index, : len(dated)] = [entry for _, entry in dated]
+            done_on = np.append(self.done_on, 0)  # -1 (not done) reads the 0 appended
+            late = (found >= 0) & (done_on[found] < entry_of[where[owner], slot])
+            out[rows[np.bincount(owner, weights=late, minlength=len(rows)) > 0]] = True
         return out
 
-    def _done_count(
+    def _done_days(
         self,
         rows: Any,
         where: Any,
         tails_of: list[tuple[str, ...]],
         customer_ids: Any,
         invoice_ids: Any,
-    ) -> Any:
-        """For each of `rows`, how many of the key tails of its due date are done."""
+    ) -> tuple[Any, Any, Any]:
+        """The key tails of the due date of each of `rows`, looked up among the done keys.
+
+        Returns, for each (row, tail) in row order then tail order, the position of the row
+        in `rows`, the position of the key in `done` (-1: not done) and of the tail in its
+        due date's tails.
+        """
         cp = self.compiled
         assert cp is not None
         position: dict[str, int] = {}
@@ -495,14 +539,16 @@ class _Portfolio:
         counts = np.array([len(n) for n in numbered], dtype=np.int64)[where]
         total = int(counts.sum())
         if total == 0:
-            return np.zeros(len(rows), dtype=np.int64)
+            nothing = np.zeros(0, dtype=np.int64)
+            return nothing, nothing, nothing
         owner = np.repeat(np.arange(len(rows)), counts)
         starts = np.repeat(np.cumsum(counts) - counts, counts)
         width = max(len(n) for n in numbered)
         matrix = np.full((len(numbered), width), -1, dtype=np.int64)
         for index, tails in enumerate(numbered):
             matrix[index, : len(tails)] = tails
-        tail_ids = matrix[where[owner], np.arange(total) - starts]
+        slot = np.arange(total) - starts
+        tail_ids = matrix[where[owner], slot]
         chosen = pa.array(rows[owner])
         keys = pc.binary_join_element_wise(
             pa.scalar(cp.prefix[:-1]),
@@ -511,8 +557,8 @@ class _Portfolio:
             pa.array(list(position), pa.string()).take(pa.array(tail_ids)),
             ":",
         )
-        done = pc.is_in(keys, value_set=self.done).to_numpy(zero_copy_only=False)
-        return np.bincount(owner, weights=done, minlength=len(rows)).astype(np.int64)
+        found = pc.fill_null(pc.index_in(keys, value_set=self.done), -1)
+        return owner, found.to_numpy(zero_copy_only=False).astype(np.int64), slot
 
     def _evaluate(self, invoices: list[Any], full: Any) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
