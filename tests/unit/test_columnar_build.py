@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from dunning import Customer, HistoryIndex, HistoryRecord, Invoice, Policy, ReminderStep, evaluate
@@ -244,11 +244,16 @@ def test_a_trusted_customer_marks_the_fields_validation_marks() -> None:
     assert built.locale == "es_CO"
 
 
-_TEXTS = st.text(st.sampled_from("aZ09 .-é\x00\n\u202e"), max_size=4)
+_TEXTS = st.one_of(
+    st.sampled_from(["A", "INV-1", "C 1", "x" * 256]),
+    st.text(st.sampled_from("aZ09 .-é\x00\n\u202e"), max_size=4),
+)
 _AMOUNTS = st.one_of(
+    st.decimals(0, 10**6, places=2).map(str),
     st.decimals(-(10**6), 10**6, places=3, allow_nan=False).map(str),
     st.text(st.sampled_from("0123456789.-+eE "), max_size=6),
 )
+_DATES = st.dates(date(2020, 1, 1), date(2030, 1, 1))
 
 
 @given(
@@ -256,10 +261,10 @@ _AMOUNTS = st.one_of(
         {
             "id": _TEXTS,
             "customer_id": _TEXTS,
-            "currency": st.sampled_from(["USD", "COP", "KWD", "XYZ", "usd"]),
+            "currency": st.sampled_from(["USD", "COP", "KWD", "USD", "XYZ", "usd"]),
             "total": _AMOUNTS,
-            "issue_date": st.dates(date(2020, 1, 1), date(2030, 1, 1)),
-            "due_date": st.dates(date(2020, 1, 1), date(2030, 1, 1)),
+            "issue_date": _DATES,
+            "due_date": st.integers(-3, 60),
             "status": st.sampled_from([None, "open", "paid", "void", "closed"]),
             "number": st.none() | _TEXTS,
             "tags": st.lists(_TEXTS, max_size=2),
@@ -274,8 +279,9 @@ _AMOUNTS = st.one_of(
                 }
             ).map(lambda payment: [payment]),
         }
-    )
+    ).map(lambda row: row | {"due_date": row["issue_date"] + timedelta(days=row["due_date"])})
 )
+@settings(max_examples=400)  # about one row in twenty passes every check
 def test_a_row_is_trusted_only_when_validation_accepts_it_as_the_same_invoice(
     row: dict[str, Any],
 ) -> None:
@@ -287,6 +293,7 @@ def test_a_row_is_trusted_only_when_validation_accepts_it_as_the_same_invoice(
     places = minor_units(table)
     clean = clean_invoices(table, places)
     (built,) = build_invoices(table, [0], clean, read_items(table, clean, places))
+    event("trusted" if isinstance(built, Invoice) else "validated")
     if isinstance(built, Invoice):
         assert Invoice.model_validate(records(table, "invoices")[0]) == built
 
