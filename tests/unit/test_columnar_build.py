@@ -100,6 +100,14 @@ def test_quiet_invoices_are_found_in_bulk() -> None:
         ("payments",
          '[{"id": "P", "date": "2026-03-01", "amount": {"amount": "5.00", "currency": "EUR"}}]',
          "invoice: payments[0].amount is in EUR (5.00 EUR) but the invoice is in USD"),
+        ("payments",
+         '[{"id": "P", "date": "2026-03-01", "amount": {"amount": "1.x", "currency": "USD"}}]',
+         "payments.0.amount.amount: amount '1.x' is not a decimal number"),
+        ("payments",
+         '[{"id": "P", "date": "2026-03-01", "amount": {"amount": "1.00", "currency": "USD"}, '
+         '"reference": "R\\u0000"}]',
+         f"payments.0.reference: 'R\\x00' holds the character U+0000: {_CONTROL} characters "
+         "are not allowed"),
         ("credit_notes",
          '[{"id": "N", "date": "2026-03-01", "amount": {"amount": "1.001", "currency": "USD"}}]',
          f"credit_notes.0.amount: amount 1.001 has more decimals than the 2 of the USD minor "
@@ -359,3 +367,102 @@ def test_an_amount_column_of_decimals_is_read_exactly() -> None:
     clean = clean_invoices(table, places)
     built = build_invoices(table, [0, 1, 2, 3], clean, read_items(table, clean, places))
     assert built == INVOICES
+
+
+_WORDS = st.one_of(st.sampled_from(["C", "Ana", "a@x", "+57300"]), _TEXTS, st.just(""))
+_DAYS = st.sampled_from(["2026-01-01", "2026-W01-1", "2026-1-1", date(2026, 1, 1)])
+
+
+@settings(max_examples=300)
+@given(
+    st.fixed_dictionaries(
+        {"id": _WORDS, "name": _WORDS},
+        optional={
+            "locale": st.sampled_from(["es_CO", "es-CO", "xx_NOWHERE", ""]),
+            "time_zone": st.sampled_from(["UTC", "America/Bogota", "Mars/Olympus"]),
+            "contacts": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "channel": st.sampled_from(["email", "sms", "postal", "fax"]),
+                        "address": st.one_of(_WORDS, st.just("Calle 1\nBogotá")),
+                    },
+                    optional={"consented_on": _DAYS, "extra": st.just(1)},
+                ),
+                max_size=2,
+            ),
+            "preferred_channels": st.lists(st.sampled_from(["email", "sms", "fax"]), max_size=2),
+            "opted_out": st.lists(st.sampled_from(["email", "whatsapp", "fax"]), max_size=2),
+            "do_not_contact": st.booleans(),
+            "segment": _WORDS,
+            "tags": st.lists(_WORDS, max_size=2),
+        },
+    )
+)
+def test_a_customer_is_trusted_only_when_validation_accepts_it_as_the_same(
+    row: dict[str, Any],
+) -> None:
+    """Whatever the record: a customer built without validation is what validation gives,
+    with the same fields marked as given; any other is left to validation."""
+    cells = row | (
+        {"contacts": json.dumps(row["contacts"], default=str)} if "contacts" in row else {}
+    )
+    table = conform(pa.Table.from_pylist([cells]), CUSTOMER_COLUMNS, "customers")
+    (built,) = build_customers(table)
+    event("trusted" if isinstance(built, Customer) else "validated")
+    if isinstance(built, Customer):
+        validated = Customer.model_validate(records(table, "customers")[0])
+        assert built == validated
+        assert built.model_fields_set == validated.model_fields_set
+
+
+_ITEM_AMOUNTS = st.one_of(
+    st.sampled_from(["0.50", "1", "10.00", "0", "0.00", "1.x", "x.5", "1.005", "1e2", " 1"]),
+    _AMOUNTS,
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["payments", "credit_notes", "charges"]),
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "id": _WORDS,
+                "date": _DAYS.map(str),
+                "amount": st.fixed_dictionaries(
+                    {"amount": _ITEM_AMOUNTS, "currency": st.sampled_from(["USD", "USD", "COP"])}
+                ),
+            },
+            optional={
+                "method": _WORDS,
+                "reference": _WORDS,
+                "reason": st.none() | _WORDS,
+                "description": st.none() | _WORDS,
+                "kind": st.sampled_from(["fee", "interest", "cost", "other"]),
+            },
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+)
+def test_items_are_trusted_only_when_validation_accepts_them_as_the_same(
+    name: str, items: list[dict[str, Any]]
+) -> None:
+    """Payments, credit notes and charges of any shape on a valid invoice: read without
+    validation only when validation gives the same invoice."""
+    table = conform(invoices_table(INVOICES[:1]), INVOICE_COLUMNS, "invoices")
+    table = _with(table, name, 0, json.dumps(items))
+    places = minor_units(table)
+    clean = clean_invoices(table, places)
+    (built,) = build_invoices(table, [0], clean, read_items(table, clean, places))
+    event("trusted" if isinstance(built, Invoice) else "validated")
+    if isinstance(built, Invoice):
+        assert Invoice.model_validate(records(table, "invoices")[0]) == built
+
+
+def test_a_do_not_contact_customer_is_built_as_one() -> None:
+    customer = CUSTOMERS[0].evolve(do_not_contact=True, name="Ana")
+    (built,) = build_customers(conform(customers_table([customer]), CUSTOMER_COLUMNS, "c"))
+    assert isinstance(built, Customer)
+    assert built.do_not_contact is True
+    assert built == customer
