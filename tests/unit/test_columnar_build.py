@@ -466,3 +466,20 @@ def test_a_do_not_contact_customer_is_built_as_one() -> None:
     assert isinstance(built, Customer)
     assert built.do_not_contact is True
     assert built == customer
+
+
+def test_a_history_of_the_required_columns_alone_is_indexed_as_executed() -> None:
+    day = date(2026, 3, 1)
+    history = [
+        HistoryRecord(
+            key="p:C0:A:step:soon:0@email", kind="send_message", customer_id="C0", on=day
+        ),
+        HistoryRecord(key="p:C0:A:stage:call", kind="enter_stage", customer_id="C0", on=day),
+    ]
+    table = history_table(history).select(["key", "kind", "customer_id", "on"])
+    built = history_index(table)
+    expected = HistoryIndex(history)
+    assert built._owners == expected._owners
+    assert built.contacts == expected.contacts == {"C0": [(day, None, None)]}
+    assert built.messages == {"C0": [day]}
+    assert len(built) == 2
