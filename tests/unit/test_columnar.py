@@ -320,9 +320,23 @@ def test_customers_at_a_stage_keep_their_stage_in_bulk(suspend: bool) -> None:
          "invoice_ids": ["B"]}
     ]  # fmt: skip
     # Already suspended, still at the suspending stage: nothing changes. A suspending stage's
-    # entry day counts (its notices and suspension date from it), which the keys alone do not
-    # say: such a customer takes the full evaluation, with the same result.
-    assert result.evaluated == (1 if suspend else 0)
+    # entry day counts (its notices and suspension date from it): entered on the day daily
+    # runs enter it, the customer is found quiet in bulk.
+    assert result.evaluated == 0
+    assert result == expected
+
+
+def test_a_stage_entered_earlier_than_daily_runs_enter_it_takes_the_full_evaluation() -> None:
+    """Its suspension counts from the day recorded, which the keys alone do not say."""
+    stage = Stage(id="call", trigger=StageTrigger(days_overdue=10), suspend_service=True)
+    policy = REMINDERS.evolve(stages=[stage])
+    history = _daily(policy, INVOICES)
+    (entered,) = [r for r in history if r.kind == "enter_stage"]
+    assert entered.on == date(2026, 2, 10)  # B is due on 2026-01-31
+    early = entered.evolve(on=date(2026, 2, 9))
+    history = [early if r is entered else r for r in history]
+    result, expected = _both(policy, INVOICES, history)
+    assert result.evaluated == 1
     assert result == expected
 
 

@@ -17,13 +17,22 @@ Leaving the bulk path means "evaluate in full", never "something is due".
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
 from dunning.columnar._arrow import np, pa, pc
+from dunning.columnar._build import (
+    Items,
+    build_customers,
+    build_invoices,
+    clean_customer,
+    clean_invoices,
+    history_index,
+    minor_units,
+    read_items,
+)
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
     HISTORY_COLUMNS,
@@ -39,9 +48,9 @@ from dunning.columnar.tables import (
     evaluation_tables,
     outcomes_of,
 )
-from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
+from dunning.engine.actions import ActionKind, HistoryStatus
 from dunning.engine.compiled import CompiledPolicy, compile_policy
-from dunning.engine.core import evaluate
+from dunning.engine.core import _evaluate_compiled
 from dunning.engine.fast import quick_plan
 from dunning.errors import TableSchemaError
 from dunning.invoices import Channel, InvoiceStatus
@@ -51,10 +60,10 @@ from dunning.policy.model import Policy, PolicySet
 __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 
 _EPOCH: Final = date(1970, 1, 1)
+#: What the quick check needs of the invoices of one due date (see `_Portfolio.plan`).
+_Plan = tuple[tuple[str, ...], int, tuple[str, ...], tuple[tuple[str, int], ...]]
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("charges", "terms", "untaxed")
-#: Columns of amounts received: an invoice they settle is quiet; any other is checked.
-_RECEIVED: Final = ("payments", "credit_notes")
 #: History kinds whose customers are evaluated in full: failed charges start retries.
 _FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 
@@ -121,17 +130,19 @@ class _Portfolio:
         self.customer_ids = _column(self.customers, "id")
         self.history_customers = _column(self.history, "customer_id")
         cp = compile_policy(policy) if isinstance(policy, Policy) else None
+        # The policies compiled once for the whole call, the full evaluations included.
+        self._compiled: dict[str, CompiledPolicy] = {} if cp is None else {cp.id: cp}
         self.compiled: CompiledPolicy | None = (
             cp if cp is not None and cp.fast and not cp.pause_min else None
         )
         self.excluded = self._excluded()
         self.suspends = self._executed(ActionKind.SUSPEND_SERVICE)
         self.resumes = self._executed(ActionKind.RESUME_SERVICE)
-        self.done = self._done()
+        self.done, self.done_on = self._done()
         self.planned = pa.array(
             sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
         )
-        self._plan_of: dict[int, tuple[tuple[str, ...], int, tuple[str, ...]] | None] = {}
+        self._plan_of: dict[int, _Plan | None] = {}
 
     def _excluded(self) -> Any:
         """Customers evaluated in full whatever their invoices: see the module docstring."""
@@ -192,31 +203,50 @@ class _Portfolio:
         change = (at_stage & (suspends <= resumes)) | (~at_stage & (suspends > resumes))
         return customers.filter(pa.array(change))
 
-    def _done(self) -> Any:
-        """Every occurrence key done (executed or skipped): covers, else the key itself."""
+    def _done(self) -> tuple[Any, Any]:
+        """Every occurrence key done (executed or skipped), and the first day it was.
+
+        A record that covers occurrences counts for them, else for its own key; the day is
+        in days since 1970-01-01, as `HistoryIndex` dates an occurrence (its first record).
+        """
         history = self.history
         if history.num_rows == 0:
-            return pa.array([], pa.string())
+            return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
         keep = pc.invert(pc.is_in(_column(history, "kind"), pa.array(_FULL_KINDS)))
         if "status" in history.column_names:
             failed = pc.equal(pc.fill_null(_column(history, "status"), "executed"), "failed")
             keep = pc.and_(keep, pc.invert(failed))
+        days = _column(history, "on").cast(pa.int32())
         if "covers" in history.column_names:
             covers = _column(history, "covers")
             lengths = pc.fill_null(pc.list_value_length(covers), 0)
             own = pc.and_(keep, pc.equal(lengths, 0))
-            covered = pc.list_flatten(covers.filter(pc.and_(keep, pc.greater(lengths, 0))))
-            keys = pa.concat_arrays(
-                [_column(history, "key").filter(own), covered.cast(pa.string())]
+            chosen = covers.filter(pc.and_(keep, pc.greater(lengths, 0)))
+            covered = pc.list_flatten(chosen).cast(pa.string())
+            keys = pa.concat_arrays([_column(history, "key").filter(own), covered])
+            on = pa.concat_arrays(
+                [
+                    days.filter(own),
+                    days.filter(pc.and_(keep, pc.greater(lengths, 0))).take(
+                        pc.list_parent_indices(chosen)
+                    ),
+                ]
             )
         else:
             keys = _column(history, "key").filter(keep)
-        return pc.unique(keys)
+            on = days.filter(keep)
+        first = pa.table({"key": keys, "on": on}).group_by("key").aggregate([("on", "min")])
+        return (
+            first["key"].combine_chunks(),
+            first["on_min"].combine_chunks().to_numpy(zero_copy_only=False),
+        )
 
-    def plan(self, due: int) -> tuple[tuple[str, ...], int, tuple[str, ...]] | None:
+    def plan(self, due: int) -> _Plan | None:
         """What the quick check needs of an invoice due on day `due` (None: evaluate in full).
 
-        The key tails it needs done, its stage level, and the key tails it must not have done.
+        The key tails it needs done, its stage level, the key tails it must not have done,
+        and the stage entries whose first recorded day must be no earlier than a day (fees,
+        interest and suspensions count from it), as (tail, days since 1970-01-01).
         """
         if due in self._plan_of:
             return self._plan_of[due]
@@ -225,10 +255,11 @@ class _Portfolio:
             needs, level, _, absent, dated = quick_plan(
                 self.compiled, date.fromordinal(_EPOCH.toordinal() + due), self.as_of
             )
-            # Stages whose recorded day counts (fees, interest and suspensions date from
-            # it) are judged by the full evaluation: the keys alone do not say it.
-            found: tuple[tuple[str, ...], int, tuple[str, ...]] | None = (
-                None if dated else (tuple(sorted(needs)), level, tuple(sorted(absent)))
+            found: _Plan | None = (
+                tuple(sorted(needs)),
+                level,
+                tuple(sorted(absent)),
+                tuple((tail, (entry - _EPOCH).days) for tail, entry in dated),
             )
         except (ArithmeticError, ValueError, OverflowError):
             found = None  # a date out of range: the full evaluation says why
@@ -241,15 +272,20 @@ class _Portfolio:
         if rows == 0:
             return TableEvaluation.concat(self.as_of, [])
         customer_ids = _column(table, "customer_id")
+        places = minor_units(table)
+        # Rows that validation might refuse take the full evaluation, which rejects them.
+        clean = clean_invoices(table, places)
+        items = read_items(table, clean, places)
         levels = np.zeros(rows, dtype=np.int32)
-        full = self._full_customers(table, customer_ids, levels)
+        full = self._full_customers(table, customer_ids, levels, clean, items)
         in_full = pc.is_in(customer_ids, full).to_numpy(zero_copy_only=False)
         levels[in_full] = 0
         staged = self._stages(table, levels) if levels.any() else None
         if not in_full.any():
             return self._quiet(table, staged)
         part = table.filter(pa.array(in_full))
-        evaluation = self._evaluate(part, full)
+        chosen = np.flatnonzero(in_full).tolist()
+        evaluation = self._evaluate(build_invoices(table, chosen, clean, items), full)
         tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
         full_ids = part.column("id").to_pylist()
         outcomes, details = outcomes_of(
@@ -331,10 +367,14 @@ class _Portfolio:
             stages=empty.stages if staged is None else staged,
         )
 
-    def _full_customers(self, table: Any, customer_ids: Any, levels: Any) -> Any:
+    def _full_customers(
+        self, table: Any, customer_ids: Any, levels: Any, clean: Any, items: dict[int, Items]
+    ) -> Any:
         """The customers of `table` whose invoices the quick check cannot prove quiet.
 
-        Fills `levels` with the stage level of each invoice found quiet.
+        Or that validation might refuse (rows not `clean`, customer records that fail the
+        checks): the full evaluation rejects them. Fills `levels` with the stage level of
+        each invoice found quiet.
         """
         cp = self.compiled
         if cp is None:
@@ -372,43 +412,57 @@ class _Portfolio:
             full = pc.or_(full, pc.and_(pending, promised))
         if pauses.installment_plan and len(self.planned):
             full = pc.or_(full, pc.and_(pending, pc.is_in(invoice_ids, value_set=self.planned)))
-        full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool).copy()
+        full_np = np.asarray(full.to_numpy(zero_copy_only=False), dtype=bool) | ~clean
         check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
-        received = [name for name in _RECEIVED if name in names]
-        if received:
-            self._settled(table, received, check, full_np)
+        if items:
+            self._settled(table, items, check)
         if check.any():
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         found = pc.unique(customer_ids.filter(pa.array(full_np)))
         quiet = pc.invert(pc.is_in(customer_ids, value_set=found)).to_numpy(zero_copy_only=False)
         if quiet.any():
+            refused = self._refused_customers(pc.unique(customer_ids.filter(pa.array(quiet))))
+            if len(refused):
+                found = pa.concat_arrays([found, refused])
+                quiet &= pc.invert(pc.is_in(customer_ids, value_set=refused)).to_numpy(
+                    zero_copy_only=False
+                )
+        if quiet.any():
             changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
             found = pa.concat_arrays([found, changes])
         return found
 
-    def _settled(self, table: Any, received: list[str], check: Any, full: Any) -> None:
+    def _settled(self, table: Any, items: dict[int, Items], check: Any) -> None:
         """Take the invoices settled by payments and credit notes out of `check`.
 
         As the object engine's first pass: the principal on `as_of` (total less what was
         received on or before it) at or below zero makes the invoice quiet; above zero, the
-        invoice is checked like any other. Amounts in an unexpected shape, or in another
-        currency, send it to the full evaluation, which says why.
+        invoice is checked like any other. `items` are the checked payments, credit notes and
+        charges of the rows that give any.
         """
-        given = np.zeros(len(check), dtype=bool)
-        for name in received:
-            given |= pc.is_valid(table.column(name)).to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(given & check)
-        if not len(rows):
+        rows = [row for row in items if check[row]]
+        if not rows:
             return
-        chosen = pa.array(rows)
-        part = table.select(["currency", "total", *received]).take(chosen).to_pylist()
-        for row, data in zip(rows.tolist(), part, strict=True):
-            principal = _principal(data, received, self.as_of)
-            if principal is None:
-                full[row] = True
+        totals = table.column("total").take(pa.array(rows, pa.int64())).to_pylist()
+        as_of = self.as_of
+        for row, total in zip(rows, totals, strict=True):
+            payments, credit_notes, _ = items[row]
+            owed = Decimal(total)
+            for payment in payments:
+                if payment.date <= as_of:
+                    owed -= payment.amount.amount
+            for note in credit_notes:
+                if note.date <= as_of:
+                    owed -= note.amount.amount
+            if owed <= 0:
                 check[row] = False
-            elif principal <= 0:
-                check[row] = False
+
+    def _refused_customers(self, customer_ids: Any) -> Any:
+        """Of `customer_ids`, those whose record validation might refuse."""
+        chosen = self.customers.filter(pc.is_in(self.customer_ids, value_set=customer_ids))
+        rows = records(chosen, "customers")
+        refused = [row["id"] for row in rows if not clean_customer(row)]
+        return pa.array(refused, pa.string())
 
     def _unfinished(
         self, table: Any, customer_ids: Any, invoice_ids: Any, check: Any, levels: Any
@@ -427,35 +481,57 @@ class _Portfolio:
         level_of = np.zeros(len(days), dtype=np.int32)
         needs_of: list[tuple[str, ...]] = []
         absent_of: list[tuple[str, ...]] = []
+        dated_of: list[tuple[tuple[str, int], ...]] = []
         for index, day in enumerate(days.tolist()):
             plan = self.plan(day)
-            if plan is None:  # a date out of range, or dated entries: the full evaluation
+            if plan is None:  # a date out of range: the full evaluation
                 bad[index] = True
                 needs_of.append(())
                 absent_of.append(())
+                dated_of.append(())
                 continue
             level_of[index] = plan[1]
             needs_of.append(plan[0])
             absent_of.append(plan[2])
+            dated_of.append(plan[3])
         out[rows[bad[where]]] = True
         levels[rows] = level_of[where]
         ids = (customer_ids, invoice_ids)
-        needed = self._done_count(rows, where, needs_of, *ids)
+        owner, found, _ = self._done_days(rows, where, needs_of, *ids)
+        needed = np.bincount(owner, weights=found >= 0, minlength=len(rows))
         lacking = needed < np.array([len(n) for n in needs_of], dtype=np.int64)[where]
         out[rows[lacking]] = True
         if any(absent_of):
-            out[rows[self._done_count(rows, where, absent_of, *ids) > 0]] = True
+            owner, found, _ = self._done_days(rows, where, absent_of, *ids)
+            out[rows[np.bincount(owner, weights=found >= 0, minlength=len(rows)) > 0]] = True
+        if any(dated_of):
+            # A stage entered later than daily runs would have entered it: fees, interest and
+            # suspensions count from the recorded day, so the full evaluation judges it.
+            tails_of = [tuple(tail for tail, _ in dated) for dated in dated_of]
+            owner, found, slot = self._done_days(rows, where, tails_of, *ids)
+            width = max(len(dated) for dated in dated_of)
+            entry_of = np.zeros((len(dated_of), width), dtype=np.int64)
+            for index, dated in enumerate(dated_of):
+                entry_of[index, : len(dated)] = [entry for _, entry in dated]
+            done_on = np.append(self.done_on, 0)  # -1 (not done) reads the 0 appended
+            late = (found >= 0) & (done_on[found] < entry_of[where[owner], slot])
+            out[rows[np.bincount(owner, weights=late, minlength=len(rows)) > 0]] = True
         return out
 
-    def _done_count(
+    def _done_days(
         self,
         rows: Any,
         where: Any,
         tails_of: list[tuple[str, ...]],
         customer_ids: Any,
         invoice_ids: Any,
-    ) -> Any:
-        """For each of `rows`, how many of the key tails of its due date are done."""
+    ) -> tuple[Any, Any, Any]:
+        """The key tails of the due date of each of `rows`, looked up among the done keys.
+
+        Returns, for each (row, tail) in row order then tail order, the position of the row
+        in `rows`, the position of the key in `done` (-1: not done) and of the tail in its
+        due date's tails.
+        """
         cp = self.compiled
         assert cp is not None
         position: dict[str, int] = {}
@@ -463,14 +539,16 @@ class _Portfolio:
         counts = np.array([len(n) for n in numbered], dtype=np.int64)[where]
         total = int(counts.sum())
         if total == 0:
-            return np.zeros(len(rows), dtype=np.int64)
+            nothing = np.zeros(0, dtype=np.int64)
+            return nothing, nothing, nothing
         owner = np.repeat(np.arange(len(rows)), counts)
         starts = np.repeat(np.cumsum(counts) - counts, counts)
         width = max(len(n) for n in numbered)
         matrix = np.full((len(numbered), width), -1, dtype=np.int64)
         for index, tails in enumerate(numbered):
             matrix[index, : len(tails)] = tails
-        tail_ids = matrix[where[owner], np.arange(total) - starts]
+        slot = np.arange(total) - starts
+        tail_ids = matrix[where[owner], slot]
         chosen = pa.array(rows[owner])
         keys = pc.binary_join_element_wise(
             pa.scalar(cp.prefix[:-1]),
@@ -479,83 +557,23 @@ class _Portfolio:
             pa.array(list(position), pa.string()).take(pa.array(tail_ids)),
             ":",
         )
-        done = pc.is_in(keys, value_set=self.done).to_numpy(zero_copy_only=False)
-        return np.bincount(owner, weights=done, minlength=len(rows)).astype(np.int64)
+        found = pc.fill_null(pc.index_in(keys, value_set=self.done), -1)
+        return owner, found.to_numpy(zero_copy_only=False).astype(np.int64), slot
 
-    def _evaluate(self, part: Any, full: Any) -> Any:
+    def _evaluate(self, invoices: list[Any], full: Any) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
-        invoices = records(part, "invoices")
         chosen = pc.is_in(self.customer_ids, value_set=full)
-        customers = records(self.customers.filter(chosen), "customers")
+        customers = build_customers(self.customers.filter(chosen))
         owned = pc.is_in(self.history_customers, value_set=full)
-        history = _history_records(self.history.filter(owned))
-        return evaluate(
+        return _evaluate_compiled(
+            self._compiled,
             invoices,
             self.policy,
             self.as_of,
             customers=customers,
-            history=history,
+            history=history_index(self.history.filter(owned)),
             plans=self.plans,
         )
-
-
-def _principal(data: dict[str, Any], received: list[str], as_of: date) -> Decimal | None:
-    """`rules.context.principal_on` of one row, or None for amounts it cannot read."""
-    try:
-        owed = Decimal(data["total"])
-        for name in received:
-            items = data[name]
-            if items is None:
-                continue
-            if isinstance(items, str):
-                items = json.loads(items, parse_float=Decimal)
-            for item in items:
-                on = item["date"]
-                on = on if isinstance(on, date) else date.fromisoformat(on)
-                amount = item["amount"]
-                if isinstance(amount, dict):
-                    if amount.get("currency", data["currency"]) != data["currency"]:
-                        return None
-                    amount = amount["amount"]
-                if isinstance(amount, float):
-                    return None
-                if on <= as_of:
-                    owed -= Decimal(amount)
-    except (ArithmeticError, KeyError, TypeError, ValueError, AttributeError):
-        return None
-    return owed
-
-
-def _history_records(table: Any) -> list[HistoryRecord]:
-    """The records of a history table whose values are checked (see `_Portfolio`).
-
-    Built without validating each record again: the schema and the value checks of the
-    whole table are what `HistoryRecord` would check of each.
-    """
-    rows = table.num_rows
-    names = table.column_names
-
-    def values(name: str) -> list[Any]:
-        return table.column(name).to_pylist() if name in names else [None] * rows
-
-    construct = HistoryRecord._construct
-    executed = HistoryStatus.EXECUTED
-    columns = zip(*(values(name) for name in HISTORY_COLUMNS), strict=True)
-    return [
-        construct(
-            key=row[0],
-            kind=ActionKind(row[1]),
-            customer_id=row[2],
-            on=row[3],
-            status=executed if row[4] is None else HistoryStatus(row[4]),
-            invoice_ids=tuple(row[5] or ()),
-            covers=tuple(row[6] or ()),
-            channel=None if row[7] is None else Channel(row[7]),
-            decline=row[8],
-            decline_code=row[9],
-        )
-        for row in columns
-    ]
 
 
 def _by_customer(evaluated: Any, quiet: Any) -> Any:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Final
 
 from dunning.columnar._arrow import pa
-from dunning.engine.actions import Action, SendMessage, SkippedOccurrence
+from dunning.engine.actions import Action, Reason, SendMessage, SkippedOccurrence
 from dunning.engine.evaluation import CustomerStage, Evaluation, InvoiceOutcome
 from dunning.money import Money
 
@@ -144,61 +144,94 @@ class TableEvaluation:
         )
 
 
-def _figures(figures: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
-    return [{"name": name, "value": value} for name, value in figures]
+def _reasons(reasons: Sequence[Reason]) -> tuple[Any, Any, Any]:
+    """The rule, text and figures columns of `reasons`, built without a row per reason."""
+    rules: list[str] = []
+    texts: list[str] = []
+    names: list[str] = []
+    values: list[str] = []
+    offsets = [0]
+    for reason in reasons:
+        rules.append(reason.rule)
+        texts.append(reason.text)
+        for name, value in reason.figures:
+            names.append(name)
+            values.append(value)
+        offsets.append(len(names))
+    pairs = pa.StructArray.from_arrays(
+        [pa.array(names, pa.string()), pa.array(values, pa.string())],
+        fields=list(_FIGURES.value_type),
+    )
+    figures = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pairs, type=_FIGURES)
+    return pa.array(rules, pa.string()), pa.array(texts, pa.string()), figures
 
 
-def _action_row(action: Action) -> dict[str, Any]:
-    amount: Money | None = getattr(action, "amount", None)
-    message = action if isinstance(action, SendMessage) else None
-    if message is not None:
-        amount = message.total
-    reason = action.reason
-    return {
-        "key": action.key,
-        "kind": action.kind.value,
-        "customer_id": action.customer_id,
-        "invoice_ids": list(action.invoice_ids),
-        "due_on": action.due_on,
-        "rule_id": action.rule_id,
-        "occurrence": action.occurrence,
-        "stage_id": getattr(action, "stage_id", None),
-        "channel": None if message is None else message.channel.value,
-        "address": None if message is None else message.address,
-        "template": None if message is None else message.template,
-        "amount": None if amount is None else str(amount.amount),
-        "currency": None if amount is None else amount.currency,
-        "covers": list(action.covers),
-        "reason_rule": reason.rule,
-        "reason_text": reason.text,
-        "reason_figures": _figures(reason.figures),
-    }
+def _actions_table(actions: Sequence[Action]) -> Any:
+    """`ACTION_SCHEMA` columns of `actions`, one pass over them."""
+    columns: dict[str, list[Any]] = {name: [] for name in ACTION_SCHEMA.names[:14]}
+    (keys, kinds, customers, invoices, due, rules, occurrences, stages, channels, addresses,
+     templates, amounts, currencies, covers) = columns.values()  # fmt: skip
+    for action in actions:
+        keys.append(action.key)
+        kinds.append(action.kind.value)
+        customers.append(action.customer_id)
+        invoices.append(action.invoice_ids)
+        due.append(action.due_on)
+        rules.append(action.rule_id)
+        occurrences.append(action.occurrence)
+        stages.append(getattr(action, "stage_id", None))
+        amount: Money | None
+        if isinstance(action, SendMessage):
+            channels.append(action.channel.value)
+            addresses.append(action.address)
+            templates.append(action.template)
+            amount = action.total
+        else:
+            channels.append(None)
+            addresses.append(None)
+            templates.append(None)
+            amount = getattr(action, "amount", None)
+        amounts.append(None if amount is None else str(amount.amount))
+        currencies.append(None if amount is None else amount.currency)
+        covers.append(action.covers)
+    arrays = [
+        pa.array(values, field.type)
+        for values, field in zip(columns.values(), ACTION_SCHEMA, strict=False)
+    ]
+    return pa.Table.from_arrays(
+        [*arrays, *_reasons([action.reason for action in actions])], schema=ACTION_SCHEMA
+    )
 
 
-def _skip_row(skip: SkippedOccurrence) -> dict[str, Any]:
-    return {
-        "key": skip.key,
-        "customer_id": skip.customer_id,
-        "invoice_id": skip.invoice_id,
-        "due_on": skip.due_on,
-        "cause": skip.cause.value,
-        "retry_on": skip.retry_on,
-        "rule_id": skip.rule_id,
-        "occurrence": skip.occurrence,
-        "reason_rule": skip.reason.rule,
-        "reason_text": skip.reason.text,
-        "reason_figures": _figures(skip.reason.figures),
-    }
+def _skips_table(skipped: Sequence[SkippedOccurrence]) -> Any:
+    """`SKIP_SCHEMA` columns of `skipped`."""
+    arrays = [
+        pa.array([skip.key for skip in skipped], pa.string()),
+        pa.array([skip.customer_id for skip in skipped], pa.string()),
+        pa.array([skip.invoice_id for skip in skipped], pa.string()),
+        pa.array([skip.due_on for skip in skipped], pa.date32()),
+        pa.array([skip.cause.value for skip in skipped], pa.string()),
+        pa.array([skip.retry_on for skip in skipped], pa.date32()),
+        pa.array([skip.rule_id for skip in skipped], pa.string()),
+        pa.array([skip.occurrence for skip in skipped], pa.int64()),
+    ]
+    return pa.Table.from_arrays(
+        [*arrays, *_reasons([skip.reason for skip in skipped])], schema=SKIP_SCHEMA
+    )
 
 
-def _stage_row(stage: CustomerStage) -> dict[str, Any]:
-    return {
-        "customer_id": stage.customer_id,
-        "policy_id": stage.policy_id,
-        "stage_id": stage.stage_id,
-        "level": stage.level,
-        "invoice_ids": list(stage.invoice_ids),
-    }
+def _stages_table(stages: Sequence[CustomerStage]) -> Any:
+    """`STAGE_SCHEMA` columns of `stages`."""
+    return pa.Table.from_arrays(
+        [
+            pa.array([stage.customer_id for stage in stages], pa.string()),
+            pa.array([stage.policy_id for stage in stages], pa.string()),
+            pa.array([stage.stage_id for stage in stages], pa.string()),
+            pa.array([stage.level for stage in stages], pa.int32()),
+            pa.array([stage.invoice_ids for stage in stages], pa.list_(pa.string())),
+        ],
+        schema=STAGE_SCHEMA,
+    )
 
 
 def outcomes_of(
@@ -252,12 +285,8 @@ def evaluation_tables(
     outcomes, details = outcomes_of(evaluation, invoice_ids, customer_ids)
     return TableEvaluation(
         as_of=evaluation.as_of,
-        actions=pa.Table.from_pylist(
-            [_action_row(a) for a in evaluation.actions], schema=ACTION_SCHEMA
-        ),
-        skipped=pa.Table.from_pylist(
-            [_skip_row(s) for s in evaluation.skipped], schema=SKIP_SCHEMA
-        ),
+        actions=_actions_table(evaluation.actions),
+        skipped=_skips_table(evaluation.skipped),
         outcomes=pa.Table.from_arrays(
             [
                 pa.array(invoice_ids, pa.string()),
@@ -267,8 +296,6 @@ def evaluation_tables(
             ],
             schema=OUTCOME_SCHEMA,
         ),
-        stages=pa.Table.from_pylist(
-            [_stage_row(s) for s in evaluation.stages], schema=STAGE_SCHEMA
-        ),
+        stages=_stages_table(evaluation.stages),
         evaluated=evaluated,
     )
