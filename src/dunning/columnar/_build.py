@@ -558,21 +558,10 @@ def history_index(table: Any) -> HistoryIndex:
         values(part, "on"),
         status.filter(plain).to_pylist(),
         values(part, "covers") if "covers" in names else [()] * rows,
+        values(part, "channel"),
         strict=True,
     )
     index._add_occurrences(occurrences)
-    sent = pc.and_(
-        pc.equal(kinds.filter(plain), ActionKind.SEND_MESSAGE.value),
-        pc.equal(status.filter(plain), HistoryStatus.EXECUTED.value),
-    )
-    messages = part.filter(sent)
-    channels = values(messages, "channel")
-    for customer_id, on, channel in zip(
-        values(messages, "customer_id"), values(messages, "on"), channels, strict=True
-    ):
-        index.contacts[customer_id].append(
-            (on, None if channel is None else _CHANNELS[channel], None)
-        )
     others = table.filter(pc.invert(plain))
     if others.num_rows:
         index.add(_history_records(others))
