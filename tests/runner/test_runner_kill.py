@@ -41,11 +41,16 @@ def _child(folder: Path) -> int:
 
 
 def _until_done(folder: Path, rng: random.Random, window: float) -> int:
-    """Start, kill and restart the runner until its runs finish; the number of kills."""
+    """Start, kill and restart the runner until its runs finish; the number of kills.
+
+    Each kill widens the next window by a quarter: a restart may need longer than the whole
+    uninterrupted run (recovering a large write-ahead log, a busier machine), and a window
+    that never grows could kill every restart before it finishes.
+    """
     kills = 0
     while True:
         pid = _child(folder)
-        deadline = time.monotonic() + rng.uniform(0, window)
+        deadline = time.monotonic() + rng.uniform(0, window * 1.25**kills)
         while time.monotonic() < deadline:
             finished, status = os.waitpid(pid, os.WNOHANG)
             if finished:
