@@ -43,14 +43,14 @@ def _child(folder: Path) -> int:
 def _until_done(folder: Path, rng: random.Random, window: float) -> int:
     """Start, kill and restart the runner until its runs finish; the number of kills.
 
-    Each kill widens the next window by a quarter: a restart may need longer than the whole
-    uninterrupted run (recovering a large write-ahead log, a busier machine), and a window
-    that never grows could kill every restart before it finishes.
+    After eight kills in a row, each kill doubles the next window: a restart may need longer
+    than the whole uninterrupted run (recovering a large write-ahead log, a busier machine),
+    and a window that never grows could kill every restart before it finishes.
     """
     kills = 0
     while True:
         pid = _child(folder)
-        deadline = time.monotonic() + rng.uniform(0, window * 1.25**kills)
+        deadline = time.monotonic() + rng.uniform(0, window * 2 ** max(0, kills - 8))
         while time.monotonic() < deadline:
             finished, status = os.waitpid(pid, os.WNOHANG)
             if finished:

@@ -388,3 +388,30 @@ def test_a_payment_that_clears_a_suspended_customer_resumes_its_service_the_next
         }
     )
     assert shortcut == daily
+
+
+def test_a_run_pauses_the_cyclic_collector_and_sets_it_back():
+    import gc
+
+    portfolio = generate_portfolio(PortfolioSpec(customers=20, start=date(2026, 1, 1), seed=1))
+    collections: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    gc.callbacks.append(note)
+    try:
+        result = simulate(DUE, portfolio, Behaviour(), days=60, seed=1)
+        assert result.messages  # the run did its work, without one collection
+        assert collections == []
+        assert gc.isenabled()
+        gc.disable()
+        simulate(DUE, portfolio, Behaviour(), days=5, seed=1)
+        assert not gc.isenabled()  # a host's own choice is left as it was
+    finally:
+        gc.callbacks.remove(note)
+        if was_enabled:
+            gc.enable()
