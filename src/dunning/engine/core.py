@@ -150,9 +150,7 @@ def _evaluate(
         for invoice_id in plan.invoice_ids:
             plan_index[invoice_id].append(plan)
     index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
-    run = Run(policy, as_of, index, plan_index)
-    if compiled is not None:
-        run._compiled = compiled  # the caller's cache of compiled policies, filled on demand
+    run = Run(policy, as_of, index, plan_index, compiled)
     # 1. Screen: file every invoice under its customer, quiet or to evaluate in full.
     slots, unknown, copies = first_pass(run, invoices, customer_index, customer_problems, rejected)
     reject_unfiled(slots, unknown, copies, customer_index, customer_problems, rejected)

@@ -139,8 +139,7 @@ def _next_review(
     for plan in plans:
         for invoice_id in plan.invoice_ids:
             planned[invoice_id].append(plan)
-    run = Run(policy, as_of, index, planned)
-    run._compiled = compiled
+    run = Run(policy, as_of, index, planned, compiled)
     tomorrow = as_of + _DAY
     review: dict[str, date] = {}
 

@@ -85,6 +85,8 @@ class Run:
     """What one evaluation reads, shared by every customer.
 
     The policies (compiled once), the evaluation date, the history and the installment plans.
+    `compiled` is a cache of compiled policies by policy id, filled on demand: a caller that
+    evaluates one policy many times (a simulation, the checker) passes the same dict each time.
     """
 
     __slots__ = ("_compiled", "_stage_plans", "as_of", "history", "plans", "policies", "windows")
@@ -95,12 +97,13 @@ class Run:
         as_of: date,
         history: HistoryIndex,
         plans: Mapping[str, list[InstallmentPlan]],
+        compiled: dict[str, CompiledPolicy] | None = None,
     ) -> None:
         self.policies = policies
         self.as_of = as_of
         self.history = history
         self.plans = plans
-        self._compiled: dict[str, CompiledPolicy] = {}
+        self._compiled: dict[str, CompiledPolicy] = {} if compiled is None else compiled
         self.windows: dict[tuple[str, time, time | None], tuple[datetime, datetime | None]] = {}
         """Send-window bounds on the evaluation date, by time zone, start and end."""
         self._stage_plans: dict[tuple[str, date], StagePlan] = {}
