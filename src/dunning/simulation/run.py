@@ -309,7 +309,7 @@ def simulate(
     first = start or min(i.issue_date for i in portfolio.invoices)
     # As a daily run of the runner: a simulation builds many small objects and no reference
     # cycles, so the cyclic garbage collector would only walk the whole portfolio again and
-    # again (about a third of the run's time). It is paused for the run and set back after.
+    # again (a fifth to over a quarter of the run's CPU). It is paused for the run and set back.
     collecting = gc.isenabled()
     gc.disable()
     try:
