@@ -436,6 +436,50 @@ class Invoice(Model):
             tags=tuple(sorted(set(tags))),
         )
 
+    def with_payment(self, payment: Payment) -> Invoice:
+        """This invoice with `payment` applied after its other payments.
+
+        The same invoice as ``evolve(payments=(*self.payments, payment))``, or the same
+        validation error, without validating again what is valid already: a `Payment` is
+        validated when it is made, and the only rule of the invoice it can break (its
+        currency) is checked here. Several times faster than `evolve`, for hosts and the
+        simulator that record many payments; the sums already worked out for this invoice
+        carry over, so the new balance costs one addition.
+
+        Raises:
+            pydantic.ValidationError: when the payment is in another currency than the
+                invoice (the error `evolve` gives).
+
+        >>> from datetime import date
+        >>> invoice = Invoice(id="I", customer_id="C", currency="USD", total="10.00",
+        ...     issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+        >>> paid = invoice.with_payment(
+        ...     Payment(id="P1", date=date(2026, 1, 20), amount=Money("4.00", "USD")))
+        >>> str(paid.balance), paid == invoice.evolve(payments=paid.payments)
+        ('6.00 USD', True)
+        """
+        if (
+            self.__class__ is not Invoice
+            or payment.__class__ is not Payment
+            or payment.amount.currency != self.currency
+        ):
+            # Anything else is judged by the validating path, with its error.
+            return self.evolve(payments=(*self.payments, payment))
+        known = self.__dict__
+        values = {name: known[name] for name in _FIELDS}
+        values["payments"] = (*self.payments, payment)
+        # Sums are kept as this invoice's own would be worked out: one addition at a time
+        # from zero, in order, so carrying them over gives exactly the same values.
+        paid = known.get("paid")
+        if paid is not None:
+            values["paid"] = Money._trusted(
+                _MONEY.add(paid.amount, payment.amount.amount), self.currency
+            )
+        for name in ("credited", "charged"):
+            if name in known:
+                values[name] = known[name]
+        return Invoice._from_values(values)
+
     # -- derived amounts -------------------------------------------------------------------
 
     def _sum(self, items: Iterable[Payment | CreditNote | Charge]) -> Money:
@@ -506,6 +550,10 @@ class Invoice(Model):
         if self.terms is None:
             return (Installment(sequence=1, due_date=self.due_date, amount=self.total),)
         return self.terms.schedule(self.total, self.issue_date, calendar, untaxed=self.untaxed)
+
+
+#: The fields of an invoice, in order (`Invoice.with_payment` copies them).
+_FIELDS = tuple(Invoice.__pydantic_fields__)
 
 
 def _currency_error(field: str, amount: Money, currency: str) -> PydanticCustomError:

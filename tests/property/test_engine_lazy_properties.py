@@ -8,7 +8,8 @@ from benchmarks.lazy import built_at_once
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunning import ActionKind, Evaluation, Policy, evaluate
+from dunning import ActionKind, Evaluation, Policy, SendMessage, evaluate
+from dunning.engine.compact import message_tone
 from dunning.testing._engine import Portfolio, engine_policies, histories, portfolios
 
 AS_OF = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 6, 30))
@@ -38,6 +39,22 @@ def test_the_compact_evaluation_equals_the_one_built_at_once(
     customers = reference.customers()
     assert lazy.customers() == customers
     assert lazy.history() == reference.history()
+    # The entries give what a caller reads of an action without building it.
+    entries = lazy.entries()
+    assert len(entries) == len(reference.actions)
+    for entry, action in zip(entries, reference.actions, strict=True):
+        assert (entry.kind, entry.key, entry.customer_id) == (
+            action.kind,
+            action.key,
+            action.customer_id,
+        )
+        assert (entry.invoice_ids, entry.due_on, entry.covers) == (
+            action.invoice_ids,
+            action.due_on,
+            action.covers,
+        )
+        if isinstance(action, SendMessage):
+            assert (entry.channel, message_tone(entry)) == (action.channel, action.tone)
     for customer_id in (*customers, "absent"):
         assert lazy.count(customer_id=customer_id) == len(reference.actions_for(customer_id))
         assert lazy.actions_for(customer_id) == reference.actions_for(customer_id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import gc
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +26,9 @@ from dunning import (
     SendWindow,
     evaluate,
 )
-from dunning.engine.compact import Deferred
+from dunning.engine.compact import Deferred, message_tone
+from dunning.invoices import Channel
+from dunning.policy.model import Tone
 
 AS_OF = date(2026, 2, 15)
 C1_MESSAGE = "b2c:C1:message:sms:dfe50cfeade49e28"
@@ -281,3 +285,80 @@ class TestSameModelAsBuiltAtOnce:
         assert built.actions_for("C1") == ()
         assert built.customers() == ()
         assert built.history() == ()
+
+
+class TestEntries:
+    def test_messages_are_read_without_building_them(self) -> None:
+        result = _evaluation()
+        entries = result.entries()
+        messages = [e for e in entries if e.kind is ActionKind.SEND_MESSAGE]
+        assert [(e.key, e.channel, message_tone(e)) for e in messages] == [
+            (C1_MESSAGE, Channel.SMS, Tone.FRIENDLY),
+            (C2_MESSAGE, Channel.SMS, Tone.FRIENDLY),
+        ]
+        assert [e.invoice_ids for e in messages] == [("I1", "I2"), ("I3",)]
+        assert _unbuilt(result) == 2
+        assert "actions" not in result.__dict__
+
+    def test_a_stage_message_gives_the_stage_s_tone(self) -> None:
+        # 30 days overdue: the call stage's message, in its final tone, by e-mail.
+        result = evaluate([invoice("I1")], staged(), date(2026, 3, 2), customers=[customer("C1")])
+        (message,) = [e for e in result.entries() if e.kind is ActionKind.SEND_MESSAGE]
+        assert isinstance(message, Deferred)
+        assert (message.key, message.channel, message_tone(message)) == (
+            "b2c:C1:I1:stage-message:call@email",
+            Channel.EMAIL,
+            Tone.FINAL,
+        )
+        assert _unbuilt(result) == 1
+
+    def test_an_action_is_built_alone_and_once(self) -> None:
+        result = _evaluation()
+        action = result.action(5)
+        assert isinstance(action, SendMessage)
+        assert (action.key, action.channel, action.tone) == (
+            C2_MESSAGE,
+            Channel.SMS,
+            Tone.FRIENDLY,
+        )
+        assert result.action(5) is action
+        assert result.entries()[5] is action
+        assert _unbuilt(result) == 1
+        assert message_tone(action) is Tone.FRIENDLY
+        assert result.action(5) == result.actions[5]
+
+    def test_an_evaluation_built_from_its_fields_gives_its_actions(self) -> None:
+        built = Evaluation.model_validate_json(_evaluation().model_dump_json())
+        assert built.entries() == built.actions
+        assert built.action(5) is built.actions[5]
+        with pytest.raises(IndexError):
+            built.action(6)
+
+
+class TestMessageTone:
+    @staticmethod
+    def _deferred(build: Callable[[], Any], tone: Tone | None = None) -> Deferred:
+        return Deferred(
+            ActionKind.SEND_MESSAGE, "k", "C", ("I",), AS_OF, ("o",), build, Channel.SMS, None, tone
+        )
+
+    def test_the_tone_filed_with_the_entry_comes_first(self) -> None:
+        def never() -> SendMessage:
+            raise AssertionError("built")
+
+        assert message_tone(self._deferred(never, Tone.FINAL)) is Tone.FINAL
+
+    def test_an_entry_whose_builder_names_no_tone_is_built_to_read_it(self) -> None:
+        message = _evaluation().actions[0]
+        assert isinstance(message, SendMessage)
+        firm = SendMessage.model_validate({**message.model_dump(), "tone": "firm"})
+        assert message_tone(self._deferred(lambda: firm)) is Tone.FIRM
+        # A builder with a `lead` that is not (rule, template, tone) is built, too.
+        assert message_tone(self._deferred(partial(lambda lead: firm, "x"))) is Tone.FIRM
+
+    def test_an_action_that_is_not_a_message_has_no_tone(self) -> None:
+        result = _evaluation()
+        with pytest.raises(ValueError, match=r"fee:fee:0 is a charge_fee action, not a message"):
+            message_tone(result.entries()[3])
+        with pytest.raises(ValueError, match=r"fee:fee:0 is a charge_fee action, not a message"):
+            message_tone(result.actions[3])

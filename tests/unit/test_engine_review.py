@@ -4,6 +4,8 @@ import pytest
 
 from dunning import Customer, Invoice, Policy
 from dunning.engine import HistoryIndex, HistoryRecord, evaluate, next_review
+from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.review import _Memo, _next_review
 from dunning.plans import PlanTerms, build_plan
 
 CUSTOMER = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x"}])
@@ -185,3 +187,83 @@ def test_a_payment_dated_later_is_reviewed_on_its_day_and_the_next():
     assert review(policy(), date(2026, 2, 1), paid) == date(2026, 2, 10)
     assert review(policy(), date(2026, 2, 10), paid) == date(2026, 2, 11)
     assert review(policy(), date(2026, 2, 11), paid) is None
+
+
+class TestRemembered:
+    """A review day kept between reviews (`_next_review`'s memo) is the day worked out afresh."""
+
+    @staticmethod
+    def reviews(p: Policy, *days: tuple[date, tuple[HistoryRecord, ...]]) -> list[date | None]:
+        memo: dict[str, _Memo] = {}
+        compiled: dict[str, CompiledPolicy] = {}  # kept too, as a run keeps it
+        found = []
+        for day, history in days:
+            args = ([INVOICE], p, day, [CUSTOMER], history, (), None)
+            remembered = _next_review(*args, compiled, memo).get("C")
+            assert remembered == _next_review(*args, {}).get("C")
+            found.append(remembered)
+        return found
+
+    def test_the_day_is_kept_until_it_is_reached(self):
+        p = policy(
+            steps=[
+                {"id": "before", "offset_days": -3, "channels": ["email"], "template": "t"},
+                {"id": "after", "offset_days": 7, "channels": ["email"], "template": "t"},
+            ]
+        )
+        days = [date(2026, 1, 2), date(2026, 1, 20), date(2026, 1, 28), date(2026, 2, 1)]
+        # ... and worked out afresh for a day before the one it was worked out on.
+        days.append(date(2026, 1, 2))
+        assert self.reviews(p, *[(d, ()) for d in days]) == [
+            date(2026, 1, 28),
+            date(2026, 1, 28),
+            date(2026, 2, 7),
+            date(2026, 2, 7),
+            date(2026, 1, 28),
+        ]
+
+    def test_a_reminder_moved_off_a_quiet_day_is_looked_for_again_once_its_day_is_passed(self):
+        # Due on Saturday 31 January: the reminder waits for Monday. Reviewed on the Saturday,
+        # the reminder's own day is passed: its deferral is the evaluation's to report.
+        p = policy(
+            steps=[{"id": "due", "offset_days": 0, "channels": ["email"], "template": "t"}],
+            quiet_days={"calendar": {"weekend": [5, 6]}},
+        )
+        assert self.reviews(p, (date(2026, 1, 20), ()), (date(2026, 1, 31), ())) == [
+            date(2026, 2, 2),
+            None,
+        ]
+
+    def test_a_stage_entry_recorded_since_moves_its_recurring_fees(self):
+        fee = {"kind": "fixed", "amounts": [{"amount": "5.00", "currency": "USD"}]}
+        p = policy(
+            stages=[
+                {
+                    "id": "many",
+                    "trigger": {"unpaid_invoices": 1},
+                    "fee": {"rule": fee, "every_days": 10},
+                }
+            ]
+        )
+        entered = HistoryRecord(
+            key="p:C:I:stage:many", kind="enter_stage", customer_id="C", on=date(2026, 2, 13)
+        )
+        assert self.reviews(p, (date(2026, 2, 12), ()), (date(2026, 2, 20), (entered,))) == [
+            None,
+            date(2026, 2, 23),
+        ]
+
+    def test_a_failed_charge_recorded_since_brings_its_retries(self):
+        p = policy(retries={"days_after_failure": [3, 10], "paydays": [15, "last"]})
+        failure = HistoryRecord(
+            key="charge:I",
+            kind="automatic_charge",
+            customer_id="C",
+            on=date(2026, 2, 3),
+            status="failed",
+            invoice_ids=("I",),
+        )
+        assert self.reviews(p, (date(2026, 2, 2), ()), (date(2026, 2, 3), (failure,))) == [
+            None,
+            date(2026, 2, 15),
+        ]

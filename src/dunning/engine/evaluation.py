@@ -9,7 +9,7 @@ with exactly the values an evaluation built at once would hold. `count`, `action
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from enum import StrEnum
 from functools import cache, cached_property
@@ -293,6 +293,41 @@ class Evaluation(Model):
             span = spans.get(customer_id)
             return () if span is None else self.actions[span[0] : span[1]]
         return tuple(a for a in self.actions if a.customer_id == customer_id)
+
+    def entries(self) -> Sequence[Entry]:
+        """The actions as the evaluation holds them, in the order of `actions`, none built.
+
+        Each entry is a built `Action` or a `dunning.engine.compact.Deferred`: both give
+        ``kind``, ``key``, ``customer_id``, ``invoice_ids``, ``due_on`` and ``covers``, and
+        a message's ``channel`` (its tone through `dunning.engine.compact.message_tone`).
+        `action(position)` builds the one at `position` when more is needed. A caller that
+        reads thousands of evaluations (the simulator) reads only these fields this way.
+
+        >>> from dunning import Customer, Invoice, Policy, ReminderStep, evaluate
+        >>> from dunning.engine.compact import message_tone
+        >>> policy = Policy(id="p", steps=[ReminderStep(
+        ...     id="due", offset_days=0, channels=["email"], template="due")])
+        >>> customer = Customer(id="C", name="Ana",
+        ...                     contacts=[{"channel": "email", "address": "a@x"}])
+        >>> invoice = Invoice(id="I", customer_id="C", currency="USD", total="10.00",
+        ...                   issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+        >>> result = evaluate([invoice], policy, date(2026, 1, 31), customers=[customer])
+        >>> [(e.kind.value, e.channel.value, message_tone(e).value) for e in result.entries()]
+        [('send_message', 'email', 'friendly')]
+        >>> result.action(0) == result.actions[0]
+        True
+        """
+        compact = self._compact
+        return self.actions if compact is None else compact.actions
+
+    def action(self, position: int) -> Action:
+        """The action at `position` of `actions`, built once (the others stay as they are).
+
+        Raises:
+            IndexError: when there is no action at `position`.
+        """
+        compact = self._compact
+        return self.actions[position] if compact is None else compact.action(position)
 
     def _entries(self, customer_id: str | None) -> list[Entry] | tuple[Action, ...]:
         """The actions, or those of `customer_id`, as they are held (built or not)."""

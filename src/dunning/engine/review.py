@@ -123,11 +123,17 @@ def _next_review(
     plans: Iterable[InstallmentPlan],
     evaluation: Evaluation | None,
     compiled: dict[str, CompiledPolicy],
+    memo: dict[str, _Memo] | None = None,
 ) -> dict[str, date]:
     """`next_review`, with the policies compiled once for a series of reviews.
 
     `compiled` holds the compiled policies by policy id (filled on demand), as for
     `dunning.engine.core._evaluate_compiled`: only ever the policies of `policy`.
+
+    `memo`, kept by the caller between reviews of the same run (empty at first), holds
+    each invoice's last review day with what it was worked out from: it is reused while
+    the invoice object, its policy, its plan and what the history says of it are the same
+    and the new `as_of` has not reached it.
     """
     index = history if isinstance(history, HistoryIndex) else HistoryIndex(history)
     by_id = (
@@ -165,26 +171,101 @@ def _next_review(
             if customer is None:
                 continue  # the evaluation rejects it; nothing to review
             cp = policies[customer_id] = run.compiled_for(customer)
-        try:
-            day = _invoice_review(cp, invoice, as_of, index, invoice.id in planned)
-        except (ArithmeticError, ValueError, OverflowError):
-            day = tomorrow  # a date out of range: the evaluation reports it, every day
+        if memo is None:
+            day = _reviewed(cp, invoice, as_of, index, invoice.id in planned, tomorrow)[0]
+        else:
+            day = _remembered(memo, cp, invoice, as_of, index, invoice.id in planned, tomorrow)
         note(customer_id, day)
     return review
 
 
+#: What `_next_review` remembers of an invoice: the invoice object, its compiled policy,
+#: whether a plan covered it, what the history said of it (`_marks`), the day of the review
+#: the day was worked out on, the day itself and the first day on which the memo no longer
+#: holds (see `_reviewed`).
+_Memo = tuple[Invoice, CompiledPolicy, bool, object, date, date | None, date | None]
+
+
+def _remembered(
+    memo: dict[str, _Memo],
+    cp: CompiledPolicy,
+    invoice: Invoice,
+    as_of: date,
+    history: HistoryIndex,
+    planned: bool,
+    tomorrow: date,
+) -> date | None:
+    """`_invoice_review` through `memo` (see `_next_review`)."""
+    marks = _marks(cp, invoice, history)
+    known = memo.get(invoice.id)
+    if (
+        known is not None
+        and known[0] is invoice
+        and known[1] is cp
+        and known[2] is planned
+        and known[3] == marks
+        and known[4] <= as_of
+        and (known[6] is None or as_of < known[6])
+    ):
+        return known[5]
+    day, until = _reviewed(cp, invoice, as_of, history, planned, tomorrow)
+    memo[invoice.id] = (invoice, cp, planned, marks, as_of, day, until)
+    return day
+
+
+def _marks(cp: CompiledPolicy, invoice: Invoice, history: HistoryIndex) -> object:
+    """What `_invoice_review` reads of the history for `invoice`.
+
+    Its failed automatic charge, and the days its stages with recurring fees were entered.
+    """
+    failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
+    recurring = [s for s in cp.stages if s.fee is not None and s.fee_every]
+    if not recurring:
+        return failed_on
+    prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
+    return (failed_on, *[history.done_on(prefix + stage.key) for stage in recurring])
+
+
+def _reviewed(
+    cp: CompiledPolicy,
+    invoice: Invoice,
+    as_of: date,
+    history: HistoryIndex,
+    planned: bool,
+    tomorrow: date,
+) -> tuple[date | None, date | None]:
+    """`_invoice_review`, and the first day after `as_of` on which it may give another day.
+
+    Every day `_invoice_review` gathers is the first of a fixed series after `as_of`, so
+    its answer holds for every later `as_of` before it; but a reminder moved off a quiet
+    day is looked for again once its own day is passed (the evaluation then reports the
+    occurrence it deferred).
+    """
+    try:
+        day, first_step = _invoice_review(cp, invoice, as_of, history, planned)
+    except (ArithmeticError, ValueError, OverflowError):
+        return tomorrow, tomorrow  # a date out of range: the evaluation reports it, every day
+    if first_step is not None and (day is None or first_step < day):
+        return day, first_step
+    return day, day
+
+
 def _invoice_review(
     cp: CompiledPolicy, invoice: Invoice, as_of: date, history: HistoryIndex, planned: bool
-) -> date | None:
-    """The first day after `as_of` on which something about `invoice` may fall due."""
+) -> tuple[date | None, date | None]:
+    """The first day after `as_of` on which something about `invoice` may fall due.
+
+    Also the first day a reminder step falls due after `as_of` when the policy has quiet
+    days (the day returned is then the first day after it that is not quiet), else None.
+    """
     if invoice.status is not InvoiceStatus.OPEN:
-        return None
+        return None, None
     if invoice.issue_date > as_of:
         # Nothing about it is due before its issue date: the first day from then on.
         as_of = invoice.issue_date - _DAY
     tomorrow = as_of + _DAY
     if planned:
-        return tomorrow  # a plan's standing moves with the installments' dates
+        return tomorrow, None  # a plan's standing moves with the installments' dates
     days: list[date] = []
     add = days.append
     due = invoice.due_date
@@ -207,11 +288,16 @@ def _invoice_review(
     for step in cp.steps:
         _add_next(steps, step.base(due, cp.calendar), step.every, step.max_times, as_of)
     quiet = cp.quiet
+    first: date | None = None
     if steps and quiet is not None:
         # A message due on a quiet day waits for the next day that is not quiet (that day
         # rises with the day the message falls due: the earliest one is the first to go).
         first = min(steps)
-        add(first if quiet.is_business_day(first) else next_business_day(first, quiet))
+        if quiet.is_business_day(first):
+            add(first)
+            first = None
+        else:
+            add(next_business_day(first, quiet))
     else:
         days.extend(steps)
     failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
@@ -242,7 +328,7 @@ def _invoice_review(
             if attempt > as_of:
                 add(attempt)
     later = [day for day in days if day > as_of]
-    return min(later) if later else None
+    return min(later) if later else None, first
 
 
 def _customer_level(cp: CompiledPolicy) -> bool:

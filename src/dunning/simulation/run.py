@@ -39,12 +39,12 @@ from dunning.engine.actions import (
     PostInterest,
     ProposeWriteOff,
     RetryCharge,
-    SendMessage,
 )
+from dunning.engine.compact import message_tone
 from dunning.engine.compiled import CompiledPolicy
 from dunning.engine.core import _evaluate_compiled
 from dunning.engine.history import HistoryIndex
-from dunning.engine.review import _next_review
+from dunning.engine.review import _Memo, _next_review
 from dunning.invoices import (
     Charge,
     ChargeKind,
@@ -417,27 +417,27 @@ def _simulate(
                 seen_rejected.add(subject)
                 rejected.append((subject, problem.error))
         today: set[str] = set()  # the customers messaged today
-        for action in evaluation.actions if evaluation is not None else ():
-            actions[action.kind.value] += 1
-            if isinstance(action, SendMessage):
-                event = MessageEvent(
-                    day,
-                    action.customer_id,
-                    action.channel.value,
-                    action.tone.value,
-                    action.invoice_ids,
-                )
+        # Messages are read from the evaluation's entries, without building them; the
+        # other actions (a few percent) are built.
+        entries = evaluation.entries() if evaluation is not None else ()
+        for place, entry in enumerate(entries):
+            actions[entry.kind.value] += 1
+            if entry.kind is ActionKind.SEND_MESSAGE:
+                customer_id = entry.customer_id
+                channel = entry.channel.value  # type: ignore[union-attr]  # a message's
+                tone = message_tone(entry).value
+                event = MessageEvent(day, customer_id, channel, tone, entry.invoice_ids)
                 messages.append(event)
-                today.add(action.customer_id)
-                state.received[action.customer_id].append(
-                    (number, action.channel.value, action.tone.value)
-                )
+                today.add(customer_id)
+                state.received[customer_id].append((number, channel, tone))
                 opt_out = _maybe_opt_out(
-                    state, behaviour, customer_seeds[action.customer_id], number, event
+                    state, behaviour, customer_seeds[customer_id], number, event
                 )
                 if opt_out is not None:
                     opt_outs.append(opt_out)
-            elif isinstance(action, ChargeFee | PostInterest):
+                continue
+            action = evaluation.action(place)  # type: ignore[union-attr]  # has entries
+            if isinstance(action, ChargeFee | PostInterest):
                 kind = (
                     ChargeKind.FEE if action.kind is ActionKind.CHARGE_FEE else ChargeKind.INTEREST
                 )
@@ -539,7 +539,7 @@ def _simulate(
 class _Review:
     """When each customer is evaluated next: its `next_review` day, or the day after a change."""
 
-    __slots__ = ("_buckets", "_collectable", "_on")
+    __slots__ = ("_buckets", "_collectable", "_memo", "_on")
 
     def __init__(self, collectable: Mapping[str, list[str]], customers: list[str]) -> None:
         self._collectable = collectable
@@ -547,6 +547,8 @@ class _Review:
         # Every customer is evaluated on the first day.
         self._on: dict[str, int] = dict.fromkeys(customers, 0)
         self._buckets: dict[int, set[str]] = {0: set(customers)}
+        self._memo: dict[str, _Memo] = {}
+        """Each invoice's last review day, reused until it changes (see `_next_review`)."""
 
     def due(self, offset: int) -> set[str]:
         """The customers to evaluate on day `offset` (0 for the first day)."""
@@ -581,7 +583,7 @@ class _Review:
             state.invoices[i] for customer in customers for i in self._collectable.get(customer, ())
         ]
         days = _next_review(
-            invoices, policy, day, state.customers, index, plans, evaluation, compiled
+            invoices, policy, day, state.customers, index, plans, evaluation, compiled, self._memo
         )
         for customer in customers:
             self._on.pop(customer, None)
@@ -771,14 +773,11 @@ def _record(
     source: str = "payer",
 ) -> None:
     balance = invoice.balance
-    state.invoices[invoice.id] = invoice.evolve(
-        payments=(
-            *invoice.payments,
-            Payment(
-                id=f"{invoice.id}-P{len(invoice.payments) + 1}",
-                date=day,
-                amount=balance if amount == balance.amount else Money(amount, invoice.currency),
-            ),
+    state.invoices[invoice.id] = invoice.with_payment(
+        Payment(
+            id=f"{invoice.id}-P{len(invoice.payments) + 1}",
+            date=day,
+            amount=balance if amount == balance.amount else Money(amount, invoice.currency),
         )
     )
     payments.append(
