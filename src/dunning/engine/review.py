@@ -161,6 +161,8 @@ def _next_review(
         for skipped in evaluation.skipped:
             note(skipped.customer_id, skipped.retry_on)
     policies: dict[str, CompiledPolicy] = {}
+    # What depends on the policy, due date and day alone, shared by the invoices due alike.
+    on_due: dict[tuple[int, date, date], tuple[date | None, date | None]] = {}
     for invoice in invoices:
         customer_id = invoice.customer_id
         if review.get(customer_id) == tomorrow:
@@ -171,10 +173,11 @@ def _next_review(
             if customer is None:
                 continue  # the evaluation rejects it; nothing to review
             cp = policies[customer_id] = run.compiled_for(customer)
+        is_planned = invoice.id in planned
         if memo is None:
-            day = _reviewed(cp, invoice, as_of, index, invoice.id in planned, tomorrow)[0]
+            day = _reviewed(cp, invoice, as_of, index, is_planned, tomorrow, on_due)[0]
         else:
-            day = _remembered(memo, cp, invoice, as_of, index, invoice.id in planned, tomorrow)
+            day = _remembered(memo, cp, invoice, as_of, index, is_planned, tomorrow, on_due)
         note(customer_id, day)
     return review
 
@@ -194,6 +197,7 @@ def _remembered(
     history: HistoryIndex,
     planned: bool,
     tomorrow: date,
+    on_due: dict[tuple[int, date, date], tuple[date | None, date | None]],
 ) -> date | None:
     """`_invoice_review` through `memo` (see `_next_review`)."""
     marks = _marks(cp, invoice, history)
@@ -208,7 +212,7 @@ def _remembered(
         and (known[6] is None or as_of < known[6])
     ):
         return known[5]
-    day, until = _reviewed(cp, invoice, as_of, history, planned, tomorrow)
+    day, until = _reviewed(cp, invoice, as_of, history, planned, tomorrow, on_due)
     memo[invoice.id] = (invoice, cp, planned, marks, as_of, day, until)
     return day
 
@@ -233,6 +237,7 @@ def _reviewed(
     history: HistoryIndex,
     planned: bool,
     tomorrow: date,
+    on_due: dict[tuple[int, date, date], tuple[date | None, date | None]],
 ) -> tuple[date | None, date | None]:
     """`_invoice_review`, and the first day after `as_of` on which it may give another day.
 
@@ -242,7 +247,7 @@ def _reviewed(
     occurrence it deferred).
     """
     try:
-        day, first_step = _invoice_review(cp, invoice, as_of, history, planned)
+        day, first_step = _invoice_review(cp, invoice, as_of, history, planned, on_due)
     except (ArithmeticError, ValueError, OverflowError):
         return tomorrow, tomorrow  # a date out of range: the evaluation reports it, every day
     if first_step is not None and (day is None or first_step < day):
@@ -251,39 +256,89 @@ def _reviewed(
 
 
 def _invoice_review(
-    cp: CompiledPolicy, invoice: Invoice, as_of: date, history: HistoryIndex, planned: bool
+    cp: CompiledPolicy,
+    invoice: Invoice,
+    as_of: date,
+    history: HistoryIndex,
+    planned: bool,
+    on_due: dict[tuple[int, date, date], tuple[date | None, date | None]] | None = None,
 ) -> tuple[date | None, date | None]:
     """The first day after `as_of` on which something about `invoice` may fall due.
 
     Also the first day a reminder step falls due after `as_of` when the policy has quiet
     days (the day returned is then the first day after it that is not quiet), else None.
+    What depends on the due date alone (`_due_review`) is kept in `on_due` for the other
+    invoices due that day, if given.
     """
     if invoice.status is not InvoiceStatus.OPEN:
         return None, None
     if invoice.issue_date > as_of:
         # Nothing about it is due before its issue date: the first day from then on.
         as_of = invoice.issue_date - _DAY
-    tomorrow = as_of + _DAY
     if planned:
-        return tomorrow, None  # a plan's standing moves with the installments' dates
+        return as_of + _DAY, None  # a plan's standing moves with the installments' dates
+    due = invoice.due_date
+    if on_due is None:
+        best, first = _due_review(cp, due, as_of)
+    else:
+        slot = (id(cp), due, as_of)
+        known = on_due.get(slot)
+        if known is None:
+            known = on_due[slot] = _due_review(cp, due, as_of)
+        best, first = known
+    days: list[date] = [] if best is None else [best]
+    add = days.append
+    promise = invoice.promise_to_pay
+    if promise is not None and promise >= as_of:
+        add(promise + _DAY)
+    for items in (invoice.payments, invoice.credit_notes, invoice.charges):
+        for item in items:
+            if item.date >= as_of:  # a balance changes on the day, a principal on the next
+                add(item.date)
+                add(item.date + _DAY)
+    failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
+    prefix = ""
+    for stage in cp.stages:
+        every = stage.fee_every if stage.fee is not None else None
+        if not every and not (stage.failed_payment and failed_on is not None):
+            continue
+        entries: list[date] = []
+        if stage.failed_payment and failed_on is not None:
+            entries.append(failed_on)
+            if failed_on > as_of:
+                add(failed_on)
+        if every:
+            if not prefix:
+                prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
+            recorded = history.done_on(prefix + stage.key)
+            if recorded is not None:
+                entries.append(recorded)
+            for entry in entries:
+                _add_next(days, entry, every, stage.fee_max, as_of)
+    schedule = cp.policy.retries
+    if failed_on is not None and schedule is not None:
+        for after in schedule.days_after_failure[: schedule.tries]:
+            attempt = _snap(failed_on + timedelta(days=after), schedule.paydays)
+            if attempt > as_of:
+                add(attempt)
+    later = [day for day in days if day > as_of]
+    return min(later) if later else None, first
+
+
+def _due_review(cp: CompiledPolicy, due: date, as_of: date) -> tuple[date | None, date | None]:
+    """What `_invoice_review` finds from the due date alone, for any invoice due on `due`.
+
+    The first day after `as_of` given by the reminder steps, the stage entries by days
+    overdue (and their recurring fees), the due date and monthly interest; and the first
+    day a step falls due when the policy has quiet days and it is a quiet one, else None.
+    """
     days: list[date] = []
     add = days.append
-    due = invoice.due_date
     if due >= as_of and cp.stages:
         if cp.stage_gate is None:
             add(due)  # stages not entered on days overdue alone are judged from the due date
         if _customer_level(cp):
             add(due + _DAY)  # overdue from the next day: the customer's totals move
-    promise = invoice.promise_to_pay
-    if promise is not None and promise >= as_of:
-        add(promise + _DAY)
-    dates = [p.date for p in invoice.payments]
-    dates.extend(c.date for c in invoice.credit_notes)
-    dates.extend(c.date for c in invoice.charges)
-    for day in dates:
-        if day >= as_of:  # a balance changes on the day, a principal on the next
-            add(day)
-            add(day + _DAY)
     steps: list[date] = []
     for step in cp.steps:
         _add_next(steps, step.base(due, cp.calendar), step.every, step.max_times, as_of)
@@ -300,33 +355,20 @@ def _invoice_review(
             add(next_business_day(first, quiet))
     else:
         days.extend(steps)
-    failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
-    prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
     for stage in cp.stages:
         entries: list[date] = []
         if stage.days_overdue is not None:
             entries.append(due + timedelta(days=stage.days_overdue))
         if stage.invoice_balance:
             entries.append(due + _DAY)
-        if stage.failed_payment and failed_on is not None:
-            entries.append(failed_on)
         for entry in entries:
             if entry > as_of:
                 add(entry)
         if stage.fee is not None and stage.fee_every:
-            recorded = history.done_on(prefix + stage.key)
-            if recorded is not None:
-                entries.append(recorded)
             for entry in entries:
                 _add_next(days, entry, stage.fee_every, stage.fee_max, as_of)
     if cp.interest is not None and cp.posting is InterestPosting.MONTHLY:
         add(max(due, as_of) + _DAY + relativedelta(day=31))
-    schedule = cp.policy.retries
-    if failed_on is not None and schedule is not None:
-        for after in schedule.days_after_failure[: schedule.tries]:
-            attempt = _snap(failed_on + timedelta(days=after), schedule.paydays)
-            if attempt > as_of:
-                add(attempt)
     later = [day for day in days if day > as_of]
     return min(later) if later else None, first
 
