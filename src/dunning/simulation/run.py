@@ -46,6 +46,7 @@ from dunning.engine.core import _evaluate_compiled
 from dunning.engine.history import HistoryIndex
 from dunning.engine.review import _Memo, _next_review
 from dunning.invoices import (
+    MAX_IDENTIFIER_LENGTH,
     Charge,
     ChargeKind,
     CreditNote,
@@ -606,7 +607,11 @@ def _customers_of(state: _State, invoices: list[Invoice]) -> dict[str, Customer]
 
 
 def _collectable(invoice: Invoice) -> bool:
-    return invoice.status is InvoiceStatus.OPEN and invoice.balance.amount > 0
+    if invoice.status is not InvoiceStatus.OPEN:
+        return False
+    if invoice.payments or invoice.credit_notes or invoice.charges:
+        return invoice.balance.amount > 0
+    return invoice.total.amount > 0  # its balance, without working it out
 
 
 def _maybe_opt_out(
@@ -773,13 +778,17 @@ def _record(
     source: str = "payer",
 ) -> None:
     balance = invoice.balance
-    state.invoices[invoice.id] = invoice.with_payment(
-        Payment(
-            id=f"{invoice.id}-P{len(invoice.payments) + 1}",
-            date=day,
-            amount=balance if amount == balance.amount else Money(amount, invoice.currency),
-        )
+    payment_id = f"{invoice.id}-P{len(invoice.payments) + 1}"
+    # The amount is the balance or a part of it in the currency's minor unit, above zero,
+    # and the id a valid one with a suffix: valid by construction, but for an id that
+    # the suffix makes too long, which the validating constructor reports.
+    paid = balance if amount == balance.amount else Money._trusted(amount, invoice.currency)
+    payment = (
+        Payment._construct(id=payment_id, date=day, amount=paid)
+        if len(payment_id) <= MAX_IDENTIFIER_LENGTH
+        else Payment(id=payment_id, date=day, amount=paid)
     )
+    state.invoices[invoice.id] = invoice.with_payment(payment)
     payments.append(
         PaymentEvent(
             day, invoice.customer_id, invoice.id, invoice.currency, amount, partial, source
