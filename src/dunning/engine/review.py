@@ -51,7 +51,7 @@ from dateutil.relativedelta import relativedelta
 
 from dunning.calendars import next_business_day
 from dunning.engine.actions import HistoryRecord
-from dunning.engine.compiled import CompiledPolicy
+from dunning.engine.compiled import CompiledPolicy, CompiledStage
 from dunning.engine.evaluation import Evaluation
 from dunning.engine.history import HistoryIndex
 from dunning.engine.keys import escape
@@ -163,6 +163,7 @@ def _next_review(
     policies: dict[str, CompiledPolicy] = {}
     # What depends on the policy, due date and day alone, shared by the invoices due alike.
     on_due: dict[tuple[int, date, date], tuple[date | None, date | None]] = {}
+    recurring: dict[int, tuple[CompiledStage, ...]] = {}  # by policy: stages with such fees
     for invoice in invoices:
         customer_id = invoice.customer_id
         if review.get(customer_id) == tomorrow:
@@ -177,7 +178,12 @@ def _next_review(
         if memo is None:
             day = _reviewed(cp, invoice, as_of, index, is_planned, tomorrow, on_due)[0]
         else:
-            day = _remembered(memo, cp, invoice, as_of, index, is_planned, tomorrow, on_due)
+            fees = recurring.get(id(cp))
+            if fees is None:
+                fees = recurring[id(cp)] = tuple(
+                    s for s in cp.stages if s.fee is not None and s.fee_every
+                )
+            day = _remembered(memo, cp, invoice, as_of, index, is_planned, tomorrow, on_due, fees)
         note(customer_id, day)
     return review
 
@@ -198,9 +204,13 @@ def _remembered(
     planned: bool,
     tomorrow: date,
     on_due: dict[tuple[int, date, date], tuple[date | None, date | None]],
+    recurring: tuple[CompiledStage, ...],
 ) -> date | None:
-    """`_invoice_review` through `memo` (see `_next_review`)."""
-    marks = _marks(cp, invoice, history)
+    """`_invoice_review` through `memo` (see `_next_review`).
+
+    `recurring`: the stages of `cp` with recurring fees.
+    """
+    marks = _marks(cp, invoice, history, recurring)
     known = memo.get(invoice.id)
     if (
         known is not None
@@ -217,13 +227,18 @@ def _remembered(
     return day
 
 
-def _marks(cp: CompiledPolicy, invoice: Invoice, history: HistoryIndex) -> object:
+def _marks(
+    cp: CompiledPolicy,
+    invoice: Invoice,
+    history: HistoryIndex,
+    recurring: tuple[CompiledStage, ...],
+) -> object:
     """What `_invoice_review` reads of the history for `invoice`.
 
-    Its failed automatic charge, and the days its stages with recurring fees were entered.
+    Its failed automatic charge, and the days its stages with recurring fees (`recurring`,
+    those of `cp`) were entered.
     """
     failed_on = history.failed_charges.get(invoice.id) if history.failed_charges else None
-    recurring = [s for s in cp.stages if s.fee is not None and s.fee_every]
     if not recurring:
         return failed_on
     prefix = f"{cp.prefix}{escape(invoice.customer_id)}:{escape(invoice.id)}:"
