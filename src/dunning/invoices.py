@@ -472,12 +472,22 @@ class Invoice(Model):
         # from zero, in order, so carrying them over gives exactly the same values.
         paid = known.get("paid")
         if paid is not None:
-            values["paid"] = Money._trusted(
+            paid = values["paid"] = Money._trusted(
                 _MONEY.add(paid.amount, payment.amount.amount), self.currency
             )
-        for name in ("credited", "charged"):
-            if name in known:
-                values[name] = known[name]
+        credited = known.get("credited")
+        charged = known.get("charged")
+        if credited is not None:
+            values["credited"] = credited
+        if charged is not None:
+            values["charged"] = charged
+        if paid is not None and credited is not None and charged is not None:
+            # What `_net` and `balance` work out, in the same steps.
+            owed = _MONEY.add(self.total.amount, charged.amount)
+            net = values["_net"] = _MONEY.subtract(
+                _MONEY.subtract(owed, paid.amount), credited.amount
+            )
+            values["balance"] = Money._trusted(max(net, Decimal(0)), self.currency)
         return Invoice._from_values(values)
 
     # -- derived amounts -------------------------------------------------------------------
