@@ -470,13 +470,19 @@ class Invoice(Model):
         values["payments"] = (*self.payments, payment)
         # Sums are kept as this invoice's own would be worked out: one addition at a time
         # from zero, in order, so carrying them over gives exactly the same values.
-        paid = known.get("paid")
+        currency = self.currency
+        # A sum of nothing is zero: `_sum` gives it without adding anything.
+        paid = known.get("paid") or (None if self.payments else Money._trusted(_ZERO, currency))
         if paid is not None:
             paid = values["paid"] = Money._trusted(
-                _MONEY.add(paid.amount, payment.amount.amount), self.currency
+                _MONEY.add(paid.amount, payment.amount.amount), currency
             )
-        credited = known.get("credited")
-        charged = known.get("charged")
+        credited = known.get("credited") or (
+            None if self.credit_notes else Money._trusted(_ZERO, currency)
+        )
+        charged = known.get("charged") or (
+            None if self.charges else Money._trusted(_ZERO, currency)
+        )
         if credited is not None:
             values["credited"] = credited
         if charged is not None:
@@ -487,7 +493,7 @@ class Invoice(Model):
             net = values["_net"] = _MONEY.subtract(
                 _MONEY.subtract(owed, paid.amount), credited.amount
             )
-            values["balance"] = Money._trusted(max(net, Decimal(0)), self.currency)
+            values["balance"] = Money._trusted(max(net, Decimal(0)), currency)
         return Invoice._from_values(values)
 
     # -- derived amounts -------------------------------------------------------------------

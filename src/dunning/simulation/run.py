@@ -466,7 +466,7 @@ def _simulate(
             elif isinstance(action, ProposeWriteOff):
                 for invoice_id in action.invoice_ids:
                     invoice = state.invoices[invoice_id]
-                    written_off.append((invoice.id, invoice.currency, invoice.balance.amount))
+                    written_off.append((invoice.id, invoice.currency, _balance(invoice).amount))
                     state.invoices[invoice_id] = invoice.evolve(status=InvoiceStatus.VOID)
         _installments(state, behaviour, seed, day, payments)
         state.lifts.clear()  # messages are all in: a customer's lift is fixed for the day
@@ -607,11 +607,18 @@ def _customers_of(state: _State, invoices: list[Invoice]) -> dict[str, Customer]
 
 
 def _collectable(invoice: Invoice) -> bool:
-    if invoice.status is not InvoiceStatus.OPEN:
-        return False
+    return invoice.status is InvoiceStatus.OPEN and _balance(invoice).amount > 0
+
+
+def _balance(invoice: Invoice) -> Money:
+    """`invoice.balance`: its total while nothing is applied to it.
+
+    The same amount, without working out the invoice's sums (most invoices of a run stand
+    so until they are paid, and `Invoice.with_payment` then carries the sums over).
+    """
     if invoice.payments or invoice.credit_notes or invoice.charges:
-        return invoice.balance.amount > 0
-    return invoice.total.amount > 0  # its balance, without working it out
+        return invoice.balance
+    return invoice.total
 
 
 def _maybe_opt_out(
@@ -688,7 +695,7 @@ def _pay(
                 disputed=False,
                 credit_notes=(
                     *invoice.credit_notes,
-                    CreditNote(id=f"{invoice_id}-credit", date=day, amount=invoice.balance),
+                    CreditNote(id=f"{invoice_id}-credit", date=day, amount=_balance(invoice)),
                 ),
             )
             return
@@ -704,7 +711,7 @@ def _pay(
         kept = state.promise_kept.pop(invoice_id, False)
         invoice = state.invoices[invoice_id] = invoice.evolve(promise_to_pay=None)
         if kept and invoice.customer_id not in never:
-            _record(state, invoice, day, invoice.balance.amount, payments, source="promise")
+            _record(state, invoice, day, _balance(invoice).amount, payments, source="promise")
             return
     plan_id = state.planned.get(invoice_id)
     if plan_id is not None and state.plans[plan_id].standing(day).status in (
@@ -726,16 +733,16 @@ def _pay(
     # Looked at afresh: the daily draw; on a candidate day the bound was met: hazard / bound.
     paid = draw < hazard if fresh else pending is not None and draw * pending[1] < hazard
     if paid:
-        amount = invoice.balance.amount
+        amount = _balance(invoice).amount
         partial = uniform(seed, number, _PARTIAL) < behaviour.partial.probability
         if partial:
             low, high = behaviour.partial.min_share, behaviour.partial.max_share
             share = low + (high - low) * uniform(seed, number, _SHARE)
             step = Decimal(1).scaleb(-minor_unit(invoice.currency))
             amount = (amount * Decimal(str(round(share, 6)))).quantize(step, ROUND_DOWN)
-            partial = Decimal(0) < amount < invoice.balance.amount
+            partial = Decimal(0) < amount < _balance(invoice).amount
             if not partial:
-                amount = invoice.balance.amount
+                amount = _balance(invoice).amount
         _record(state, invoice, day, amount, payments, partial=partial)
         if not partial:
             return
@@ -777,7 +784,7 @@ def _record(
     partial: bool = False,
     source: str = "payer",
 ) -> None:
-    balance = invoice.balance
+    balance = _balance(invoice)
     payment_id = f"{invoice.id}-P{len(invoice.payments) + 1}"
     # The amount is the balance or a part of it in the currency's minor unit, above zero,
     # and the id a valid one with a suffix: valid by construction, but for an id that
@@ -808,7 +815,7 @@ def _charge(
     """The automatic charge on the due date: paid, or a failure the engine's retries see."""
     state.charges["attempted"] += 1
     if uniform(seed, number, _CHARGE) < behaviour.charges.success:
-        _record(state, invoice, day, invoice.balance.amount, payments, source="charge")
+        _record(state, invoice, day, _balance(invoice).amount, payments, source="charge")
         return
     state.charges["failed"] += 1
     if uniform(seed, number, _HARD) < behaviour.charges.hard_share:
@@ -842,7 +849,7 @@ def _retry(
         return
     if uniform(seed, number, _RETRY) < behaviour.charges.retry_success:
         state.charges["recovered"] += 1
-        _record(state, invoice, day, invoice.balance.amount, payments, source="retry")
+        _record(state, invoice, day, _balance(invoice).amount, payments, source="retry")
 
 
 def _accept_plan(state: _State, action: OfferPlan, day: date) -> None:
@@ -889,6 +896,6 @@ def _installments(
                 invoice = state.invoices[invoice_id]
                 if left <= 0 or not _collectable(invoice):
                     continue
-                share = min(left, invoice.balance.amount)
+                share = min(left, _balance(invoice).amount)
                 _record(state, invoice, day, share, payments, source="plan")
                 left -= share
