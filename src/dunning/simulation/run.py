@@ -506,6 +506,8 @@ def _simulate(
             issued_open -= len(closed)
             for invoice_id in closed:
                 by_customer[invoices[invoice_id].customer_id].remove(invoice_id)
+            if review is not None:
+                review.forget(closed)
             if open_ids:
                 open_ids = [i for i in open_ids if i not in closed]
         if review is not None:
@@ -558,6 +560,12 @@ class _Review:
             return set()
         on = self._on
         return {customer for customer in bucket if on.get(customer) == offset}
+
+    def forget(self, invoice_ids: set[str]) -> None:
+        """Let go of what is remembered of invoices that are closed (never reviewed again)."""
+        memo = self._memo
+        for invoice_id in invoice_ids:
+            memo.pop(invoice_id, None)
 
     def touch(self, customers: set[str], offset: int) -> None:
         """Evaluate `customers` on day `offset` at the latest."""
