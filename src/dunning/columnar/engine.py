@@ -33,12 +33,11 @@ from dunning.columnar._build import (
     minor_units,
     read_items,
 )
+from dunning.columnar.kept import NOT_DONE, KeptHistory
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
-    HISTORY_COLUMNS,
     INVOICE_COLUMNS,
     conform,
-    history_table,
     records,
 )
 from dunning.columnar.tables import (
@@ -48,12 +47,12 @@ from dunning.columnar.tables import (
     evaluation_tables,
     outcomes_of,
 )
-from dunning.engine.actions import ActionKind, HistoryStatus
+from dunning.engine.actions import ActionKind
 from dunning.engine.compiled import CompiledPolicy, compile_policy
 from dunning.engine.core import _evaluate_compiled
 from dunning.engine.fast import quick_plan
 from dunning.errors import TableSchemaError
-from dunning.invoices import Channel, InvoiceStatus
+from dunning.invoices import InvoiceStatus
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
 
@@ -114,21 +113,10 @@ class _Portfolio:
         self.today = (as_of - _EPOCH).days
         self.plans = tuple(plans)
         self.customers = conform(as_table(customers, "customers"), CUSTOMER_COLUMNS, "customers")
-        if history is None:
-            history = history_table(())
-        elif not isinstance(history, pa.Table | pa.RecordBatch) and not _frame(history):
-            history = history_table(history)
-        self.history = conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
-        _check_values(self.history, "kind", [k.value for k in ActionKind], "history")
-        for name, allowed in (
-            ("status", [s.value for s in HistoryStatus]),
-            ("channel", [c.value for c in Channel]),
-            ("decline", ["soft", "hard"]),
-        ):
-            if name in self.history.column_names:
-                _check_values(self.history, name, allowed, "history")
+        self.kept = history if isinstance(history, KeptHistory) else KeptHistory(history)
+        self.history = self.kept.table
         self.customer_ids = _column(self.customers, "id")
-        self.history_customers = _column(self.history, "customer_id")
+        self.history_customers = self.kept._customers
         cp = compile_policy(policy) if isinstance(policy, Policy) else None
         # The policies compiled once for the whole call, the full evaluations included.
         self._compiled: dict[str, CompiledPolicy] = {} if cp is None else {cp.id: cp}
@@ -136,9 +124,8 @@ class _Portfolio:
             cp if cp is not None and cp.fast and not cp.pause_min else None
         )
         self.excluded = self._excluded()
-        self.suspends = self._executed(ActionKind.SUSPEND_SERVICE)
-        self.resumes = self._executed(ActionKind.RESUME_SERVICE)
-        self.done, self.done_on = self._done()
+        self.suspends = self.kept._counted(ActionKind.SUSPEND_SERVICE)
+        self.resumes = self.kept._counted(ActionKind.RESUME_SERVICE)
         self.planned = pa.array(
             sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
         )
@@ -157,19 +144,8 @@ class _Portfolio:
         ):
             flag = pc.fill_null(_column(self.customers, "do_not_contact"), False)
             parts.append(self.customer_ids.filter(flag))
-        kinds = _column(self.history, "kind")
-        parts.append(self.history_customers.filter(pc.is_in(kinds, pa.array(_FULL_KINDS))))
+        parts.append(self.kept._charged)
         return pc.unique(pa.concat_arrays([p.cast(pa.string()) for p in parts]))
-
-    def _executed(self, kind: ActionKind) -> tuple[Any, Any]:
-        """Customers with executed records of `kind`, and how many each (as `HistoryIndex`)."""
-        history = self.history
-        chosen = pc.equal(_column(history, "kind"), kind.value)
-        if "status" in history.column_names:
-            status = pc.fill_null(_column(history, "status"), HistoryStatus.EXECUTED.value)
-            chosen = pc.and_(chosen, pc.equal(status, HistoryStatus.EXECUTED.value))
-        counted = pc.value_counts(self.history_customers.filter(chosen))
-        return counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
 
     def _count(self, counted: tuple[Any, Any], customer_ids: Any) -> Any:
         at = pc.index_in(customer_ids, value_set=counted[0])
@@ -202,44 +178,6 @@ class _Portfolio:
         resumes = self._count(self.resumes, customers)
         change = (at_stage & (suspends <= resumes)) | (~at_stage & (suspends > resumes))
         return customers.filter(pa.array(change))
-
-    def _done(self) -> tuple[Any, Any]:
-        """Every occurrence key done (executed or skipped), and the first day it was.
-
-        A record that covers occurrences counts for them, else for its own key; the day is
-        in days since 1970-01-01, as `HistoryIndex` dates an occurrence (its first record).
-        """
-        history = self.history
-        if history.num_rows == 0:
-            return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
-        keep = pc.invert(pc.is_in(_column(history, "kind"), pa.array(_FULL_KINDS)))
-        if "status" in history.column_names:
-            failed = pc.equal(pc.fill_null(_column(history, "status"), "executed"), "failed")
-            keep = pc.and_(keep, pc.invert(failed))
-        days = _column(history, "on").cast(pa.int32())
-        if "covers" in history.column_names:
-            covers = _column(history, "covers")
-            lengths = pc.fill_null(pc.list_value_length(covers), 0)
-            own = pc.and_(keep, pc.equal(lengths, 0))
-            chosen = covers.filter(pc.and_(keep, pc.greater(lengths, 0)))
-            covered = pc.list_flatten(chosen).cast(pa.string())
-            keys = pa.concat_arrays([_column(history, "key").filter(own), covered])
-            on = pa.concat_arrays(
-                [
-                    days.filter(own),
-                    days.filter(pc.and_(keep, pc.greater(lengths, 0))).take(
-                        pc.list_parent_indices(chosen)
-                    ),
-                ]
-            )
-        else:
-            keys = _column(history, "key").filter(keep)
-            on = days.filter(keep)
-        first = pa.table({"key": keys, "on": on}).group_by("key").aggregate([("on", "min")])
-        return (
-            first["key"].combine_chunks(),
-            first["on_min"].combine_chunks().to_numpy(zero_copy_only=False),
-        )
 
     def plan(self, due: int) -> _Plan | None:
         """What the quick check needs of an invoice due on day `due` (None: evaluate in full).
@@ -496,44 +434,50 @@ class _Portfolio:
             dated_of.append(plan[3])
         out[rows[bad[where]]] = True
         levels[rows] = level_of[where]
-        ids = (customer_ids, invoice_ids)
-        owner, found, _ = self._done_days(rows, where, needs_of, *ids)
-        needed = np.bincount(owner, weights=found >= 0, minlength=len(rows))
+        cp = self.compiled
+        assert cp is not None
+        chosen = pa.array(rows)
+        at = self.kept._numbers(
+            pc.binary_join_element_wise(
+                pa.scalar(cp.prefix[:-1]),
+                _escape(customer_ids.take(chosen)),
+                _escape(invoice_ids.take(chosen)),
+                ":",
+            )
+        )
+        owner, found, _ = self._done_days(at, where, needs_of)
+        needed = np.bincount(owner, weights=found != NOT_DONE, minlength=len(rows))
         lacking = needed < np.array([len(n) for n in needs_of], dtype=np.int64)[where]
         out[rows[lacking]] = True
         if any(absent_of):
-            owner, found, _ = self._done_days(rows, where, absent_of, *ids)
-            out[rows[np.bincount(owner, weights=found >= 0, minlength=len(rows)) > 0]] = True
+            owner, found, _ = self._done_days(at, where, absent_of)
+            done = found != NOT_DONE
+            out[rows[np.bincount(owner, weights=done, minlength=len(rows)) > 0]] = True
         if any(dated_of):
             # A stage entered later than daily runs would have entered it: fees, interest and
             # suspensions count from the recorded day, so the full evaluation judges it.
             tails_of = [tuple(tail for tail, _ in dated) for dated in dated_of]
-            owner, found, slot = self._done_days(rows, where, tails_of, *ids)
+            owner, found, slot = self._done_days(at, where, tails_of)
             width = max(len(dated) for dated in dated_of)
             entry_of = np.zeros((len(dated_of), width), dtype=np.int64)
             for index, dated in enumerate(dated_of):
                 entry_of[index, : len(dated)] = [entry for _, entry in dated]
-            done_on = np.append(self.done_on, 0)  # -1 (not done) reads the 0 appended
-            late = (found >= 0) & (done_on[found] < entry_of[where[owner], slot])
+            late = (found != NOT_DONE) & (found < entry_of[where[owner], slot])
             out[rows[np.bincount(owner, weights=late, minlength=len(rows)) > 0]] = True
         return out
 
     def _done_days(
-        self,
-        rows: Any,
-        where: Any,
-        tails_of: list[tuple[str, ...]],
-        customer_ids: Any,
-        invoice_ids: Any,
+        self, at: Any, where: Any, tails_of: list[tuple[str, ...]]
     ) -> tuple[Any, Any, Any]:
-        """The key tails of the due date of each of `rows`, looked up among the done keys.
+        """The key tails of the due date of each row, looked up in the kept history.
 
-        Returns, for each (row, tail) in row order then tail order, the position of the row
-        in `rows`, the position of the key in `done` (-1: not done) and of the tail in its
-        due date's tails.
+        `at` numbers each row's invoice in the kept history (-1: nothing done for it),
+        `where` gives the due date of each row (an index into `tails_of`). Returns, for each
+        (row, tail) in row order then tail order, the position of the row, the first day the
+        occurrence was done (`NOT_DONE`: never) and the position of the tail in its due date's
+        tails.
         """
-        cp = self.compiled
-        assert cp is not None
+        kept_ids = self.kept._tail_ids
         position: dict[str, int] = {}
         numbered = [[position.setdefault(t, len(position)) for t in tails] for tails in tails_of]
         counts = np.array([len(n) for n in numbered], dtype=np.int64)[where]
@@ -541,24 +485,16 @@ class _Portfolio:
         if total == 0:
             nothing = np.zeros(0, dtype=np.int64)
             return nothing, nothing, nothing
-        owner = np.repeat(np.arange(len(rows)), counts)
+        owner = np.repeat(np.arange(len(at)), counts)
         starts = np.repeat(np.cumsum(counts) - counts, counts)
         width = max(len(n) for n in numbered)
         matrix = np.full((len(numbered), width), -1, dtype=np.int64)
         for index, tails in enumerate(numbered):
             matrix[index, : len(tails)] = tails
         slot = np.arange(total) - starts
-        tail_ids = matrix[where[owner], slot]
-        chosen = pa.array(rows[owner])
-        keys = pc.binary_join_element_wise(
-            pa.scalar(cp.prefix[:-1]),
-            _escape(customer_ids.take(chosen)),
-            _escape(invoice_ids.take(chosen)),
-            pa.array(list(position), pa.string()).take(pa.array(tail_ids)),
-            ":",
-        )
-        found = pc.fill_null(pc.index_in(keys, value_set=self.done), -1)
-        return owner, found.to_numpy(zero_copy_only=False).astype(np.int64), slot
+        known = np.array([kept_ids.get(t, -1) for t in position], dtype=np.int64)
+        tail_at = known[matrix[where[owner], slot]]
+        return owner, self.kept._days(at[owner], tail_at), slot
 
     def _evaluate(self, invoices: list[Any], full: Any) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
@@ -586,26 +522,9 @@ def _column(table: Any, name: str) -> Any:
     return table.column(name).combine_chunks()
 
 
-def _frame(data: Any) -> bool:
-    return type(data).__module__.split(".")[0] in {"pandas", "polars"} or hasattr(
-        data, "__arrow_c_stream__"
-    )
-
-
 def _escape(values: Any) -> Any:
     """`dunning.engine.keys.escape`, vectorised."""
     return pc.replace_substring(pc.replace_substring(values, "%", "%25"), ":", "%3A")
-
-
-def _check_values(table: Any, name: str, allowed: list[str], what: str) -> None:
-    column = table.column(name)
-    bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(allowed))))
-    if pc.any(bad).as_py():
-        row = pc.index(bad, True).as_py()
-        raise TableSchemaError(
-            f"{what}: column {name!r} in row {row} is {column[row].as_py()!r}; it must be one "
-            f"of {', '.join(allowed)}"
-        )
 
 
 def evaluate_table(
