@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunning import HistoryRecord, Policy, StageTrigger, evaluate
+from dunning import HistoryIndex, HistoryRecord, Policy, StageTrigger, evaluate
 from dunning.columnar import (
     KeptHistory,
     TableEvaluation,
@@ -18,6 +18,7 @@ from dunning.columnar import (
     history_table,
     invoices_table,
 )
+from dunning.columnar._build import history_index
 from dunning.testing._engine import Portfolio, daily_history, engine_policies, portfolios
 
 
@@ -144,3 +145,50 @@ def test_advancing_a_kept_history_equals_building_it_again(
         assert kept == KeptHistory(history_table(history))
         assert len(before) == len(history) - len(_records(expected, on))  # left as it was
         day = on + timedelta(days=data.draw(st.integers(1, 3)))
+
+
+_STATE = (
+    "_owners",
+    "_flat",
+    "failed_channels",
+    "messages",
+    "contacts",
+    "suspends",
+    "resumes",
+    "failed_charges",
+    "hard_declines",
+    "records",
+)
+
+
+@given(
+    st.data(),
+    portfolios(max_customers=4),
+    engine_policies(invoice_level_only=False),
+    st.integers(0, 40),
+)
+def test_the_index_built_from_columns_equals_the_one_from_records(
+    data: st.DataObject, portfolio: Portfolio, policy: Policy, days: int
+) -> None:
+    """Whatever the history (runs repeated, records failed or skipped, keys the engine did
+    not make), the full evaluation's index from the columns is the index of the records."""
+    first = portfolio.start + timedelta(days=data.draw(st.integers(0, 30)))
+    history = list(daily_history(portfolio, policy, first, first + timedelta(days=days)))
+    changed = []
+    for record in history:
+        choice = data.draw(st.sampled_from(["as is", "failed", "skipped", "again", "odd"]))
+        if choice == "failed":
+            record = record.evolve(status="failed")
+        elif choice == "skipped":
+            record = record.evolve(status="skipped")
+        elif choice == "again":  # carried out again, later
+            changed.append(record.evolve(on=record.on + timedelta(days=3)))
+        elif choice == "odd":
+            record = record.evolve(key="manual\n" + record.key, covers=())
+        changed.append(record)
+    order = data.draw(st.permutations(range(len(changed))))
+    shuffled = [changed[n] for n in order]
+    built = history_index(history_table(shuffled))
+    expected = HistoryIndex(shuffled)
+    for name in _STATE:
+        assert getattr(built, name) == getattr(expected, name), name

@@ -59,6 +59,7 @@ from dunning.policy.model import Policy, PolicySet
 __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 
 _EPOCH: Final = date(1970, 1, 1)
+_NO_IDS: Final = pa.array([], pa.string())
 #: What the quick check needs of the invoices of one due date (see `_Portfolio.plan`).
 _Plan = tuple[tuple[str, ...], int, tuple[str, ...], tuple[tuple[str, int], ...]]
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
@@ -215,15 +216,30 @@ class _Portfolio:
         clean = clean_invoices(table, places)
         items = read_items(table, clean, places)
         levels = np.zeros(rows, dtype=np.int32)
-        full = self._full_customers(table, customer_ids, levels, clean, items)
+        full, needed, whole = self._full_customers(table, customer_ids, levels, clean, items)
         in_full = pc.is_in(customer_ids, full).to_numpy(zero_copy_only=False)
-        levels[in_full] = 0
-        staged = self._stages(table, levels) if levels.any() else None
+        staged = None
+        if levels.any():
+            quiet_levels = np.where(in_full, 0, levels)
+            if quiet_levels.any():
+                staged = self._stages(table, quiet_levels)
         if not in_full.any():
             return self._quiet(table, staged)
+        chosen = pc.is_in(self.customer_ids, value_set=full)
+        customers = build_customers(self.customers.filter(chosen))
+        refused = [row.get("id") for row in customers if isinstance(row, dict)]
+        if refused:  # a record validation refuses rejects every invoice of its customer
+            whole = pa.concat_arrays([whole, pa.array([str(i) for i in refused], pa.string())])
+        # Of a customer evaluated in full, the invoices found quiet below every stage are
+        # quiet whatever the rest decides (customer-level rules read only the invoices due
+        # something and those at a stage): they stay out, unless the whole customer is needed.
+        taken = in_full & (needed | (levels > 0))
+        if len(whole):
+            taken |= pc.is_in(customer_ids, value_set=whole).to_numpy(zero_copy_only=False)
+        in_full = taken
         part = table.filter(pa.array(in_full))
-        chosen = np.flatnonzero(in_full).tolist()
-        evaluation = self._evaluate(build_invoices(table, chosen, clean, items), full)
+        invoices = build_invoices(table, np.flatnonzero(in_full).tolist(), clean, items)
+        evaluation = self._evaluate(invoices, full, customers)
         tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
         full_ids = part.column("id").to_pylist()
         outcomes, details = outcomes_of(
@@ -307,16 +323,18 @@ class _Portfolio:
 
     def _full_customers(
         self, table: Any, customer_ids: Any, levels: Any, clean: Any, items: dict[int, Items]
-    ) -> Any:
+    ) -> tuple[Any, Any, Any]:
         """The customers of `table` whose invoices the quick check cannot prove quiet.
 
         Or that validation might refuse (rows not `clean`, customer records that fail the
         checks): the full evaluation rejects them. Fills `levels` with the stage level of
-        each invoice found quiet.
+        each invoice found quiet. Returns those customers, the rows the full evaluation must
+        take (a numpy mask: every row not proven quiet), and the customers it must take
+        with all their rows (records refused, a change of service due).
         """
         cp = self.compiled
         if cp is None:
-            return pc.unique(customer_ids)
+            return pc.unique(customer_ids), np.ones(len(customer_ids), dtype=bool), _NO_IDS
         names = table.column_names
         invoice_ids = _column(table, "id")
         full = pc.is_null(pc.index_in(customer_ids, value_set=self.customer_ids))
@@ -358,17 +376,20 @@ class _Portfolio:
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         found = pc.unique(customer_ids.filter(pa.array(full_np)))
         quiet = pc.invert(pc.is_in(customer_ids, value_set=found)).to_numpy(zero_copy_only=False)
+        whole = [_NO_IDS]
         if quiet.any():
             refused = self._refused_customers(pc.unique(customer_ids.filter(pa.array(quiet))))
             if len(refused):
                 found = pa.concat_arrays([found, refused])
+                whole.append(refused)
                 quiet &= pc.invert(pc.is_in(customer_ids, value_set=refused)).to_numpy(
                     zero_copy_only=False
                 )
         if quiet.any():
             changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
             found = pa.concat_arrays([found, changes])
-        return found
+            whole.append(changes)
+        return found, full_np, pa.concat_arrays(whole)
 
     def _settled(self, table: Any, items: dict[int, Items], check: Any) -> None:
         """Take the invoices settled by payments and credit notes out of `check`.
@@ -496,10 +517,8 @@ class _Portfolio:
         tail_at = known[matrix[where[owner], slot]]
         return owner, self.kept._days(at[owner], tail_at), slot
 
-    def _evaluate(self, invoices: list[Any], full: Any) -> Any:
+    def _evaluate(self, invoices: list[Any], full: Any, customers: list[Any]) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
-        chosen = pc.is_in(self.customer_ids, value_set=full)
-        customers = build_customers(self.customers.filter(chosen))
         owned = pc.is_in(self.history_customers, value_set=full)
         return _evaluate_compiled(
             self._compiled,

@@ -44,7 +44,7 @@ _TAILS: Final = 1 << 24
 #: History kinds whose customers are evaluated in full: failed charges start retries.
 _CHARGES: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 #: A key as the engine makes it: ``policy:customer:invoice`` and the tail (which may hold ``:``).
-_KEY: Final = r"^(?P<invoice>[^:]*:[^:]*:[^:]*):(?P<tail>.*)$"
+_KEY: Final = r"(?s)^(?P<invoice>[^:]*:[^:]*:[^:]*):(?P<tail>.*)$"
 _SCHEMA: Final = _schema(HISTORY_COLUMNS)
 _NO_CODES: Final = np.zeros(0, dtype=np.int64)
 _NO_DAYS: Final = np.zeros(0, dtype=np.int32)
