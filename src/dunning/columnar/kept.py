@@ -17,7 +17,9 @@ evaluation. A `KeptHistory` holds them:
 
 A host evaluating day after day builds it once and, after each day, `advance` it with that
 day's result, as the runner records it: each action executed on the day, each occurrence
-skipped for good acknowledged. Nothing is rebuilt from the whole history.
+skipped for good acknowledged. The day's records are merged in (the occurrences into the
+sorted codes, the counts per customer updated); nothing is worked out again from the whole
+history.
 """
 
 from __future__ import annotations
