@@ -64,8 +64,6 @@ _NO_IDS: Final = pa.array([], pa.string())
 _Plan = tuple[tuple[str, ...], int, tuple[str, ...], tuple[tuple[str, int], ...]]
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("charges", "terms", "untaxed")
-#: History kinds whose customers are evaluated in full: failed charges start retries.
-_FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 
 
 def as_table(data: Any, what: str) -> Any:
