@@ -149,3 +149,25 @@ def test_a_bad_history_is_refused_naming_the_column_and_the_row() -> None:
         KeptHistory(pa.table({"when": [1]}))
     assert len(KeptHistory()) == 0
     assert repr(KeptHistory(table)) == "KeptHistory(2 records, 0 occurrences done)"
+
+
+def test_a_history_of_the_required_columns_or_a_frame_reads_the_same() -> None:
+    """Missing optional columns are nulls (a record with no status is executed); pandas
+    frames and record batches are read through Arrow."""
+    bare = pa.table(
+        {
+            "key": ["p:C0:A:step:due:0", "p:C0:suspend:1", "p:C0:A:charge"],
+            "kind": ["send_message", "suspend_service", "automatic_charge"],
+            "customer_id": ["C0", "C0", "C0"],
+            "on": pa.array([date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)], pa.date32()),
+        }
+    )
+    kept = KeptHistory(bare)
+    assert kept.table.column_names == list(history_table(()).column_names)
+    assert kept.last_message_on("C0") == date(2026, 3, 1)
+    assert kept.executed("suspend_service", "C0") == 1
+    assert kept.done_on("p:C0:A:step:due:0") == date(2026, 3, 1)
+    assert KeptHistory(bare.to_pandas()) == kept
+    assert KeptHistory(bare.to_batches()[0]) == kept
+    declined = bare.append_column("decline", pa.array([None, None, "soft"]))
+    assert KeptHistory(declined).done_on("p:C0:A:step:due:0") == date(2026, 3, 1)
