@@ -565,7 +565,9 @@ def evaluate_table(
             invoice then takes the full evaluation).
         as_of: the evaluation date.
         customers: the customer table (`CUSTOMER_COLUMNS`).
-        history: the history table (`HISTORY_COLUMNS`), or `HistoryRecord`s; None for none.
+        history: the history table (`HISTORY_COLUMNS`), `HistoryRecord`s, or a
+            `KeptHistory` kept between days (a table is turned into one on each call);
+            None for none.
         plans: installment plans; a plan in good standing pauses dunning of its invoices.
 
     Raises:
@@ -612,7 +614,7 @@ def evaluate_batches(
         policy: see `evaluate_table`.
         as_of: the evaluation date.
         customers: the customer table, held whole.
-        history: the history table, held whole (or None).
+        history: the history table or a `KeptHistory`, held whole (or None).
         plans: installment plans.
 
     Raises:
