@@ -9,7 +9,9 @@ Three seeded portfolios (see docs/performance.md and docs/columnar.md):
 - active: every invoice 10 days overdue, a daily reminder due and a 1.5% fee stage.
 
 For each size and portfolio, in a fresh subprocess (so that its peak memory is its own):
-`evaluate_table` on Arrow tables built beforehand (best of 3; 1 at 1M), the object engine
+`evaluate_table` on Arrow tables built beforehand (best of 3; 1 at 1M), given the history as a
+table and as a `KeptHistory` built beforehand ("kept": what a caller keeping it between days
+pays; "advance": the CPU time to advance it by the day's result), the object engine
 `evaluate` on the same portfolio (kept history index), and two floors measured in the same
 run: the object floor loop of `python -m benchmarks` (days overdue and the latest step over
 `Invoice` objects) and a numpy floor (the same over the due-date column). Figures are
@@ -17,8 +19,9 @@ run: the object floor loop of `python -m benchmarks` (days overdue and the lates
 that took the full rule evaluation. `--spark N` runs the today portfolio of N invoices on a
 local[2] Spark and splits the wall time into engine time (summed over the partitions) and
 Spark's overhead. `--profile N` profiles `evaluate_table` on N invoices of the first of
-`--portfolios`. Times are wall and CPU (`time.process_time`): on a shared machine other
-processes stretch the first, not the second.
+`--portfolios`, its history kept (`KeptHistory`). Times are wall and CPU
+(`time.process_time`): on a shared machine other processes stretch the first, not the
+second.
 """
 
 from __future__ import annotations
@@ -63,7 +66,13 @@ from dunning import (
     StageTrigger,
     evaluate,
 )
-from dunning.columnar import customers_table, evaluate_table, history_table, invoices_table
+from dunning.columnar import (
+    KeptHistory,
+    customers_table,
+    evaluate_table,
+    history_table,
+    invoices_table,
+)
 from dunning.penalties import PercentFee
 
 T = TypeVar("T")
@@ -171,8 +180,20 @@ def measure(size: int, portfolio: str, seed: int, *, objects: bool = True) -> di
     table_s, table_cpu_s, result = _timed(
         runs, lambda: evaluate_table(bills, policy, AS_OF, customers=people, history=records)
     )
+    # The history kept between days (`KeptHistory`): built once, then advanced by each day.
+    _, kept_build_cpu_s, kept = _timed(1, lambda: KeptHistory(records))
+    kept_s, kept_cpu_s, kept_result = _timed(
+        runs, lambda: evaluate_table(bills, policy, AS_OF, customers=people, history=kept)
+    )
+    assert kept_result == result
+    _, advance_cpu_s, _ = _timed(runs, lambda: kept.advance(kept_result))
     figures: dict[str, Any] = {
         "size": size,
+        "kept_us_per_invoice": kept_s / size * 1e6,
+        "kept_cpu_us_per_invoice": kept_cpu_s / size * 1e6,
+        "kept_cpu_over_floor_cpu": kept_cpu_s / floor_cpu_s,
+        "kept_build_cpu_s": kept_build_cpu_s,
+        "advance_cpu_s": advance_cpu_s,
         "portfolio": portfolio,
         "customers": len(customers),
         "history_records": len(history),
@@ -260,7 +281,7 @@ def profile(size: int, seed: int, portfolio: str = "today", top: int = 30) -> No
     """Profile `evaluate_table` on a portfolio of `size` invoices (today's by default)."""
     policy, customers, invoices, history = build(size, portfolio, seed)
     people, bills = customers_table(customers), invoices_table(invoices)
-    records = history_table(history)
+    records = KeptHistory(history_table(history))  # kept between days, as a host keeps it
     evaluate_table(bills, policy, AS_OF, customers=people, history=records)  # warm caches
     start, start_cpu = time.perf_counter(), time.process_time()
     evaluate_table(bills, policy, AS_OF, customers=people, history=records)
@@ -306,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = (
         f"{'portfolio':9} {'size':>9} {'full':>8} {'µs/inv':>7} {'cpu µs':>7} {'inv/s':>10} "
         f"{'÷floor':>7} {'cpu÷floor':>9} {'÷np floor':>9} {'object µs':>9} {'obj cpu':>7} "
-        f"{'×object':>7} {'peak MB':>8}"
+        f"{'×object':>7} {'peak MB':>8} {'kept cpu':>8} {'kept÷fl':>7} {'advance':>7}"
     )
     if args.sizes:
         print(header)
@@ -322,7 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{r.get('object_us_per_invoice', float('nan')):>9.2f} "
                 f"{r.get('object_cpu_us_per_invoice', float('nan')):>7.2f} "
                 f"{r.get('table_speedup_over_object', float('nan')):>7.1f} "
-                f"{r['peak_rss_mb']:>8.0f}",
+                f"{r['peak_rss_mb']:>8.0f} {r['kept_cpu_us_per_invoice']:>8.2f} "
+                f"{r['kept_cpu_over_floor_cpu']:>7.1f} {r['advance_cpu_s'] * 1e3:>5.0f}ms",
                 flush=True,
             )
     if args.spark:

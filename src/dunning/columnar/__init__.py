@@ -7,6 +7,7 @@ tables of the documented schema (`dunning.columnar.schema`); the result is a
 """
 
 from dunning.columnar.engine import as_table, evaluate_batches, evaluate_table
+from dunning.columnar.kept import KeptHistory
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
     HISTORY_COLUMNS,
@@ -34,6 +35,7 @@ __all__ = [
     "SKIP_SCHEMA",
     "STAGE_SCHEMA",
     "Column",
+    "KeptHistory",
     "TableEvaluation",
     "as_table",
     "customers_table",

@@ -525,8 +525,10 @@ def history_index(table: Any) -> HistoryIndex:
     """The engine's index of a checked history table, without a `HistoryRecord` per row.
 
     Executed and skipped occurrences of every kind but the charges (nearly all of a history)
-    go in as plain column values (`HistoryIndex._add_occurrences`), with the channel of each
-    message sent kept for the contact laws; failures and charges as records.
+    are split, grouped and dated over whole columns, then go in one mapping per invoice (the
+    first day of each key tail done for it); the messages sent, with their channel for the
+    contact laws, one list per customer in record order. Failures and charges go in as
+    records. The index ends exactly as `HistoryIndex` of the records leaves it.
     """
     index = HistoryIndex()
     if table.num_rows == 0:
@@ -542,35 +544,124 @@ def history_index(table: Any) -> HistoryIndex:
         pc.is_in(status, pa.array([HistoryStatus.EXECUTED.value, HistoryStatus.SKIPPED.value])),
     )
     part = table.filter(plain)
-    rows = part.num_rows
-
-    def values(source: Any, name: str) -> list[Any]:
-        if name not in source.column_names:
-            return [None] * source.num_rows
-        column = source.column(name)
-        found: list[Any] = _dates(column) if name == "on" else column.to_pylist()
-        return found
-
-    occurrences = zip(
-        values(part, "key"),
-        values(part, "kind"),
-        values(part, "customer_id"),
-        values(part, "on"),
-        status.filter(plain).to_pylist(),
-        values(part, "covers") if "covers" in names else [()] * rows,
-        values(part, "channel"),
-        strict=True,
-    )
-    index._add_occurrences(occurrences)
+    if part.num_rows:
+        executed = pc.equal(status.filter(plain), HistoryStatus.EXECUTED.value)
+        _index_occurrences(index, part)
+        _index_executed(index, part, executed)
+        index.records += part.num_rows
     others = table.filter(pc.invert(plain))
     if others.num_rows:
         index.add(_history_records(others))
     return index
 
 
+#: A key as the engine makes it: the owner (``policy:customer``), the invoice (or the kind of
+#: a customer-level occurrence) and the tail, which may hold ``:`` (see `HistoryIndex`).
+_KEY_PARTS: Final = r"(?s)^(?P<owner>[^:]*:[^:]*):(?P<part>[^:]*):(?P<tail>.*)$"
+
+
+def _index_occurrences(index: HistoryIndex, part: Any) -> None:
+    """Mark every occurrence `part` did, from its first day: a record's covers, or its key."""
+    days = _column(part, "on").cast(pa.int32())
+    key = _column(part, "key")
+    if "covers" in part.column_names:
+        covers = _column(part, "covers")
+        lengths = pc.fill_null(pc.list_value_length(covers), 0)
+        own = pc.equal(lengths, 0)
+        many = pc.invert(own)
+        chosen = covers.filter(many)
+        keys = pa.concat_arrays([key.filter(own), pc.list_flatten(chosen).cast(pa.string())])
+        on = pa.concat_arrays(
+            [days.filter(own), days.filter(many).take(pc.list_parent_indices(chosen))]
+        )
+    else:
+        keys, on = key, days
+    split = pc.extract_regex(keys, _KEY_PARTS)
+    made = pc.is_valid(split)
+    odd = pc.invert(made)
+    if pc.any(odd).as_py():  # keys the engine did not make: looked up whole
+        for text, day in zip(keys.filter(odd).to_pylist(), _dates(on.filter(odd)), strict=True):
+            index._mark(text, day)
+    first = (
+        pa.table(
+            {
+                "owner": split.field("owner").filter(made),
+                "part": split.field("part").filter(made),
+                "tail": split.field("tail").filter(made),
+                "on": on.filter(made),
+            }
+        )
+        .group_by(["owner", "part", "tail"], use_threads=False)
+        .aggregate([("on", "min")])
+        .sort_by([("owner", "ascending"), ("part", "ascending")])
+    )
+    count = first.num_rows
+    if count == 0:
+        return
+    owner = first["owner"].combine_chunks()
+    invoice = first["part"].combine_chunks()
+    changed = pc.or_(
+        pc.not_equal(owner.slice(1), owner.slice(0, count - 1)),
+        pc.not_equal(invoice.slice(1), invoice.slice(0, count - 1)),
+    )
+    starts = [0, *(np.flatnonzero(changed.to_numpy(zero_copy_only=False)) + 1).tolist()]
+    ends = [*starts[1:], count]
+    owners = owner.to_pylist()
+    parts = invoice.to_pylist()
+    tails = first["tail"].to_pylist()
+    dates = _dates(first["on_min"])
+    known = index._owners
+    for start, end in zip(starts, ends, strict=True):
+        found = known.get(owners[start])
+        if found is None:
+            found = known[owners[start]] = {}
+        found[parts[start]] = dict(zip(tails[start:end], dates[start:end], strict=True))
+
+
+def _index_executed(index: HistoryIndex, part: Any, executed: Any) -> None:
+    """The messages sent (per customer, in record order) and the changes of service."""
+    kinds = _column(part, "kind")
+    customers = _column(part, "customer_id")
+    for kind, counts in (
+        (ActionKind.SUSPEND_SERVICE.value, index.suspends),
+        (ActionKind.RESUME_SERVICE.value, index.resumes),
+    ):
+        chosen = pc.and_(executed, pc.equal(kinds, kind))
+        counted = pc.value_counts(customers.filter(chosen))
+        for customer, count in zip(
+            counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True
+        ):
+            counts[customer] += count
+    sent = pc.and_(executed, pc.equal(kinds, ActionKind.SEND_MESSAGE.value))
+    total = pc.sum(sent.cast(pa.int64())).as_py() or 0
+    if total == 0:
+        return
+    senders = customers.filter(sent)
+    coded = pc.dictionary_encode(senders)
+    order = np.argsort(coded.indices.to_numpy(zero_copy_only=False), kind="stable")
+    taken = pa.array(order)
+    who = senders.take(taken).to_pylist()
+    on = _dates(_column(part, "on").filter(sent).take(taken))
+    channels: list[Channel | None] = [None] * total
+    if "channel" in part.column_names:
+        given = _column(part, "channel").filter(sent).take(taken).to_pylist()
+        channels = [None if c is None else _CHANNELS[c] for c in given]
+    starts = [0, *[n for n in range(1, total) if who[n] != who[n - 1]]]
+    ends = [*starts[1:], total]
+    nothing = [None] * total
+    for start, end in zip(starts, ends, strict=True):
+        customer = who[start]
+        index.messages[customer].extend(on[start:end])
+        index.contacts[customer].extend(
+            zip(on[start:end], channels[start:end], nothing[start:end], strict=True)
+        )
+
+
 def _dates(column: Any) -> list[date]:
     """A date column as dates, each distinct day made once (far faster than `to_pylist`)."""
-    days = column.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    days = column.cast(pa.int32()).to_numpy(zero_copy_only=False)
     distinct, at = np.unique(days, return_inverse=True)
     made = [date.fromordinal(_EPOCH_ORDINAL + day) for day in distinct.tolist()]
     return [made[position] for position in at.tolist()]

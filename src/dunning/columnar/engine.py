@@ -33,12 +33,11 @@ from dunning.columnar._build import (
     minor_units,
     read_items,
 )
+from dunning.columnar.kept import NOT_DONE, KeptHistory
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
-    HISTORY_COLUMNS,
     INVOICE_COLUMNS,
     conform,
-    history_table,
     records,
 )
 from dunning.columnar.tables import (
@@ -48,24 +47,23 @@ from dunning.columnar.tables import (
     evaluation_tables,
     outcomes_of,
 )
-from dunning.engine.actions import ActionKind, HistoryStatus
+from dunning.engine.actions import ActionKind
 from dunning.engine.compiled import CompiledPolicy, compile_policy
 from dunning.engine.core import _evaluate_compiled
 from dunning.engine.fast import quick_plan
 from dunning.errors import TableSchemaError
-from dunning.invoices import Channel, InvoiceStatus
+from dunning.invoices import InvoiceStatus
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
 
 __all__ = ["as_table", "evaluate_batches", "evaluate_table"]
 
 _EPOCH: Final = date(1970, 1, 1)
+_NO_IDS: Final = pa.array([], pa.string())
 #: What the quick check needs of the invoices of one due date (see `_Portfolio.plan`).
 _Plan = tuple[tuple[str, ...], int, tuple[str, ...], tuple[tuple[str, int], ...]]
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("charges", "terms", "untaxed")
-#: History kinds whose customers are evaluated in full: failed charges start retries.
-_FULL_KINDS: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.value)
 
 
 def as_table(data: Any, what: str) -> Any:
@@ -114,21 +112,10 @@ class _Portfolio:
         self.today = (as_of - _EPOCH).days
         self.plans = tuple(plans)
         self.customers = conform(as_table(customers, "customers"), CUSTOMER_COLUMNS, "customers")
-        if history is None:
-            history = history_table(())
-        elif not isinstance(history, pa.Table | pa.RecordBatch) and not _frame(history):
-            history = history_table(history)
-        self.history = conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
-        _check_values(self.history, "kind", [k.value for k in ActionKind], "history")
-        for name, allowed in (
-            ("status", [s.value for s in HistoryStatus]),
-            ("channel", [c.value for c in Channel]),
-            ("decline", ["soft", "hard"]),
-        ):
-            if name in self.history.column_names:
-                _check_values(self.history, name, allowed, "history")
+        self.kept = history if isinstance(history, KeptHistory) else KeptHistory(history)
+        self.history = self.kept.table
         self.customer_ids = _column(self.customers, "id")
-        self.history_customers = _column(self.history, "customer_id")
+        self.history_customers = self.kept._customers
         cp = compile_policy(policy) if isinstance(policy, Policy) else None
         # The policies compiled once for the whole call, the full evaluations included.
         self._compiled: dict[str, CompiledPolicy] = {} if cp is None else {cp.id: cp}
@@ -136,9 +123,8 @@ class _Portfolio:
             cp if cp is not None and cp.fast and not cp.pause_min else None
         )
         self.excluded = self._excluded()
-        self.suspends = self._executed(ActionKind.SUSPEND_SERVICE)
-        self.resumes = self._executed(ActionKind.RESUME_SERVICE)
-        self.done, self.done_on = self._done()
+        self.suspends = self.kept._counted(ActionKind.SUSPEND_SERVICE)
+        self.resumes = self.kept._counted(ActionKind.RESUME_SERVICE)
         self.planned = pa.array(
             sorted({i for plan in self.plans for i in plan.invoice_ids}), pa.string()
         )
@@ -157,19 +143,8 @@ class _Portfolio:
         ):
             flag = pc.fill_null(_column(self.customers, "do_not_contact"), False)
             parts.append(self.customer_ids.filter(flag))
-        kinds = _column(self.history, "kind")
-        parts.append(self.history_customers.filter(pc.is_in(kinds, pa.array(_FULL_KINDS))))
+        parts.append(self.kept._charged)
         return pc.unique(pa.concat_arrays([p.cast(pa.string()) for p in parts]))
-
-    def _executed(self, kind: ActionKind) -> tuple[Any, Any]:
-        """Customers with executed records of `kind`, and how many each (as `HistoryIndex`)."""
-        history = self.history
-        chosen = pc.equal(_column(history, "kind"), kind.value)
-        if "status" in history.column_names:
-            status = pc.fill_null(_column(history, "status"), HistoryStatus.EXECUTED.value)
-            chosen = pc.and_(chosen, pc.equal(status, HistoryStatus.EXECUTED.value))
-        counted = pc.value_counts(self.history_customers.filter(chosen))
-        return counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
 
     def _count(self, counted: tuple[Any, Any], customer_ids: Any) -> Any:
         at = pc.index_in(customer_ids, value_set=counted[0])
@@ -202,44 +177,6 @@ class _Portfolio:
         resumes = self._count(self.resumes, customers)
         change = (at_stage & (suspends <= resumes)) | (~at_stage & (suspends > resumes))
         return customers.filter(pa.array(change))
-
-    def _done(self) -> tuple[Any, Any]:
-        """Every occurrence key done (executed or skipped), and the first day it was.
-
-        A record that covers occurrences counts for them, else for its own key; the day is
-        in days since 1970-01-01, as `HistoryIndex` dates an occurrence (its first record).
-        """
-        history = self.history
-        if history.num_rows == 0:
-            return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
-        keep = pc.invert(pc.is_in(_column(history, "kind"), pa.array(_FULL_KINDS)))
-        if "status" in history.column_names:
-            failed = pc.equal(pc.fill_null(_column(history, "status"), "executed"), "failed")
-            keep = pc.and_(keep, pc.invert(failed))
-        days = _column(history, "on").cast(pa.int32())
-        if "covers" in history.column_names:
-            covers = _column(history, "covers")
-            lengths = pc.fill_null(pc.list_value_length(covers), 0)
-            own = pc.and_(keep, pc.equal(lengths, 0))
-            chosen = covers.filter(pc.and_(keep, pc.greater(lengths, 0)))
-            covered = pc.list_flatten(chosen).cast(pa.string())
-            keys = pa.concat_arrays([_column(history, "key").filter(own), covered])
-            on = pa.concat_arrays(
-                [
-                    days.filter(own),
-                    days.filter(pc.and_(keep, pc.greater(lengths, 0))).take(
-                        pc.list_parent_indices(chosen)
-                    ),
-                ]
-            )
-        else:
-            keys = _column(history, "key").filter(keep)
-            on = days.filter(keep)
-        first = pa.table({"key": keys, "on": on}).group_by("key").aggregate([("on", "min")])
-        return (
-            first["key"].combine_chunks(),
-            first["on_min"].combine_chunks().to_numpy(zero_copy_only=False),
-        )
 
     def plan(self, due: int) -> _Plan | None:
         """What the quick check needs of an invoice due on day `due` (None: evaluate in full).
@@ -277,15 +214,30 @@ class _Portfolio:
         clean = clean_invoices(table, places)
         items = read_items(table, clean, places)
         levels = np.zeros(rows, dtype=np.int32)
-        full = self._full_customers(table, customer_ids, levels, clean, items)
+        full, needed, whole = self._full_customers(table, customer_ids, levels, clean, items)
         in_full = pc.is_in(customer_ids, full).to_numpy(zero_copy_only=False)
-        levels[in_full] = 0
-        staged = self._stages(table, levels) if levels.any() else None
+        staged = None
+        if levels.any():
+            quiet_levels = np.where(in_full, 0, levels)
+            if quiet_levels.any():
+                staged = self._stages(table, quiet_levels)
         if not in_full.any():
             return self._quiet(table, staged)
+        chosen = pc.is_in(self.customer_ids, value_set=full)
+        customers = build_customers(self.customers.filter(chosen))
+        refused = [row.get("id") for row in customers if isinstance(row, dict)]
+        if refused:  # a record validation refuses rejects every invoice of its customer
+            whole = pa.concat_arrays([whole, pa.array([str(i) for i in refused], pa.string())])
+        # Of a customer evaluated in full, the invoices found quiet below every stage are
+        # quiet whatever the rest decides (customer-level rules read only the invoices due
+        # something and those at a stage): they stay out, unless the whole customer is needed.
+        taken = in_full & (needed | (levels > 0))
+        if len(whole):
+            taken |= pc.is_in(customer_ids, value_set=whole).to_numpy(zero_copy_only=False)
+        in_full = taken
         part = table.filter(pa.array(in_full))
-        chosen = np.flatnonzero(in_full).tolist()
-        evaluation = self._evaluate(build_invoices(table, chosen, clean, items), full)
+        invoices = build_invoices(table, np.flatnonzero(in_full).tolist(), clean, items)
+        evaluation = self._evaluate(invoices, full, customers)
         tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
         full_ids = part.column("id").to_pylist()
         outcomes, details = outcomes_of(
@@ -369,16 +321,18 @@ class _Portfolio:
 
     def _full_customers(
         self, table: Any, customer_ids: Any, levels: Any, clean: Any, items: dict[int, Items]
-    ) -> Any:
+    ) -> tuple[Any, Any, Any]:
         """The customers of `table` whose invoices the quick check cannot prove quiet.
 
         Or that validation might refuse (rows not `clean`, customer records that fail the
         checks): the full evaluation rejects them. Fills `levels` with the stage level of
-        each invoice found quiet.
+        each invoice found quiet. Returns those customers, the rows the full evaluation must
+        take (a numpy mask: every row not proven quiet), and the customers it must take
+        with all their rows (records refused, a change of service due).
         """
         cp = self.compiled
         if cp is None:
-            return pc.unique(customer_ids)
+            return pc.unique(customer_ids), np.ones(len(customer_ids), dtype=bool), _NO_IDS
         names = table.column_names
         invoice_ids = _column(table, "id")
         full = pc.is_null(pc.index_in(customer_ids, value_set=self.customer_ids))
@@ -420,17 +374,20 @@ class _Portfolio:
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         found = pc.unique(customer_ids.filter(pa.array(full_np)))
         quiet = pc.invert(pc.is_in(customer_ids, value_set=found)).to_numpy(zero_copy_only=False)
+        whole = [_NO_IDS]
         if quiet.any():
             refused = self._refused_customers(pc.unique(customer_ids.filter(pa.array(quiet))))
             if len(refused):
                 found = pa.concat_arrays([found, refused])
+                whole.append(refused)
                 quiet &= pc.invert(pc.is_in(customer_ids, value_set=refused)).to_numpy(
                     zero_copy_only=False
                 )
         if quiet.any():
             changes = self._service_changes(customer_ids.filter(pa.array(quiet)), levels[quiet])
             found = pa.concat_arrays([found, changes])
-        return found
+            whole.append(changes)
+        return found, full_np, pa.concat_arrays(whole)
 
     def _settled(self, table: Any, items: dict[int, Items], check: Any) -> None:
         """Take the invoices settled by payments and credit notes out of `check`.
@@ -496,44 +453,50 @@ class _Portfolio:
             dated_of.append(plan[3])
         out[rows[bad[where]]] = True
         levels[rows] = level_of[where]
-        ids = (customer_ids, invoice_ids)
-        owner, found, _ = self._done_days(rows, where, needs_of, *ids)
-        needed = np.bincount(owner, weights=found >= 0, minlength=len(rows))
+        cp = self.compiled
+        assert cp is not None
+        chosen = pa.array(rows)
+        at = self.kept._numbers(
+            pc.binary_join_element_wise(
+                pa.scalar(cp.prefix[:-1]),
+                _escape(customer_ids.take(chosen)),
+                _escape(invoice_ids.take(chosen)),
+                ":",
+            )
+        )
+        owner, found, _ = self._done_days(at, where, needs_of)
+        needed = np.bincount(owner, weights=found != NOT_DONE, minlength=len(rows))
         lacking = needed < np.array([len(n) for n in needs_of], dtype=np.int64)[where]
         out[rows[lacking]] = True
         if any(absent_of):
-            owner, found, _ = self._done_days(rows, where, absent_of, *ids)
-            out[rows[np.bincount(owner, weights=found >= 0, minlength=len(rows)) > 0]] = True
+            owner, found, _ = self._done_days(at, where, absent_of)
+            done = found != NOT_DONE
+            out[rows[np.bincount(owner, weights=done, minlength=len(rows)) > 0]] = True
         if any(dated_of):
             # A stage entered later than daily runs would have entered it: fees, interest and
             # suspensions count from the recorded day, so the full evaluation judges it.
             tails_of = [tuple(tail for tail, _ in dated) for dated in dated_of]
-            owner, found, slot = self._done_days(rows, where, tails_of, *ids)
+            owner, found, slot = self._done_days(at, where, tails_of)
             width = max(len(dated) for dated in dated_of)
             entry_of = np.zeros((len(dated_of), width), dtype=np.int64)
             for index, dated in enumerate(dated_of):
                 entry_of[index, : len(dated)] = [entry for _, entry in dated]
-            done_on = np.append(self.done_on, 0)  # -1 (not done) reads the 0 appended
-            late = (found >= 0) & (done_on[found] < entry_of[where[owner], slot])
+            late = (found != NOT_DONE) & (found < entry_of[where[owner], slot])
             out[rows[np.bincount(owner, weights=late, minlength=len(rows)) > 0]] = True
         return out
 
     def _done_days(
-        self,
-        rows: Any,
-        where: Any,
-        tails_of: list[tuple[str, ...]],
-        customer_ids: Any,
-        invoice_ids: Any,
+        self, at: Any, where: Any, tails_of: list[tuple[str, ...]]
     ) -> tuple[Any, Any, Any]:
-        """The key tails of the due date of each of `rows`, looked up among the done keys.
+        """The key tails of the due date of each row, looked up in the kept history.
 
-        Returns, for each (row, tail) in row order then tail order, the position of the row
-        in `rows`, the position of the key in `done` (-1: not done) and of the tail in its
-        due date's tails.
+        `at` numbers each row's invoice in the kept history (-1: nothing done for it),
+        `where` gives the due date of each row (an index into `tails_of`). Returns, for each
+        (row, tail) in row order then tail order, the position of the row, the first day the
+        occurrence was done (`NOT_DONE`: never) and the position of the tail in its due date's
+        tails.
         """
-        cp = self.compiled
-        assert cp is not None
+        kept_ids = self.kept._tail_ids
         position: dict[str, int] = {}
         numbered = [[position.setdefault(t, len(position)) for t in tails] for tails in tails_of]
         counts = np.array([len(n) for n in numbered], dtype=np.int64)[where]
@@ -541,29 +504,19 @@ class _Portfolio:
         if total == 0:
             nothing = np.zeros(0, dtype=np.int64)
             return nothing, nothing, nothing
-        owner = np.repeat(np.arange(len(rows)), counts)
+        owner = np.repeat(np.arange(len(at)), counts)
         starts = np.repeat(np.cumsum(counts) - counts, counts)
         width = max(len(n) for n in numbered)
         matrix = np.full((len(numbered), width), -1, dtype=np.int64)
         for index, tails in enumerate(numbered):
             matrix[index, : len(tails)] = tails
         slot = np.arange(total) - starts
-        tail_ids = matrix[where[owner], slot]
-        chosen = pa.array(rows[owner])
-        keys = pc.binary_join_element_wise(
-            pa.scalar(cp.prefix[:-1]),
-            _escape(customer_ids.take(chosen)),
-            _escape(invoice_ids.take(chosen)),
-            pa.array(list(position), pa.string()).take(pa.array(tail_ids)),
-            ":",
-        )
-        found = pc.fill_null(pc.index_in(keys, value_set=self.done), -1)
-        return owner, found.to_numpy(zero_copy_only=False).astype(np.int64), slot
+        known = np.array([kept_ids.get(t, -1) for t in position], dtype=np.int64)
+        tail_at = known[matrix[where[owner], slot]]
+        return owner, self.kept._days(at[owner], tail_at), slot
 
-    def _evaluate(self, invoices: list[Any], full: Any) -> Any:
+    def _evaluate(self, invoices: list[Any], full: Any, customers: list[Any]) -> Any:
         """The object engine on the customers `full`, with their invoices, records, plans."""
-        chosen = pc.is_in(self.customer_ids, value_set=full)
-        customers = build_customers(self.customers.filter(chosen))
         owned = pc.is_in(self.history_customers, value_set=full)
         return _evaluate_compiled(
             self._compiled,
@@ -586,26 +539,9 @@ def _column(table: Any, name: str) -> Any:
     return table.column(name).combine_chunks()
 
 
-def _frame(data: Any) -> bool:
-    return type(data).__module__.split(".")[0] in {"pandas", "polars"} or hasattr(
-        data, "__arrow_c_stream__"
-    )
-
-
 def _escape(values: Any) -> Any:
     """`dunning.engine.keys.escape`, vectorised."""
     return pc.replace_substring(pc.replace_substring(values, "%", "%25"), ":", "%3A")
-
-
-def _check_values(table: Any, name: str, allowed: list[str], what: str) -> None:
-    column = table.column(name)
-    bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(allowed))))
-    if pc.any(bad).as_py():
-        row = pc.index(bad, True).as_py()
-        raise TableSchemaError(
-            f"{what}: column {name!r} in row {row} is {column[row].as_py()!r}; it must be one "
-            f"of {', '.join(allowed)}"
-        )
 
 
 def evaluate_table(
@@ -629,7 +565,9 @@ def evaluate_table(
             invoice then takes the full evaluation).
         as_of: the evaluation date.
         customers: the customer table (`CUSTOMER_COLUMNS`).
-        history: the history table (`HISTORY_COLUMNS`), or `HistoryRecord`s; None for none.
+        history: the history table (`HISTORY_COLUMNS`), `HistoryRecord`s, or a
+            `KeptHistory` kept between days (a table is turned into one on each call);
+            None for none.
         plans: installment plans; a plan in good standing pauses dunning of its invoices.
 
     Raises:
@@ -676,7 +614,7 @@ def evaluate_batches(
         policy: see `evaluate_table`.
         as_of: the evaluation date.
         customers: the customer table, held whole.
-        history: the history table, held whole (or None).
+        history: the history table or a `KeptHistory`, held whole (or None).
         plans: installment plans.
 
     Raises:
