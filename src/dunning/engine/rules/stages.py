@@ -160,7 +160,7 @@ def stages(
                 tone=spec.tone,
                 channels=spec.channels,
                 due_on=entry,
-                balance=balance,
+                owed=balance.amount,
                 days=days,
                 source=stage,
             )
