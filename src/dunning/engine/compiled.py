@@ -166,7 +166,10 @@ class StagePlan:
             return False
         if self.absent and not keys.isdisjoint(self.absent):
             return False
-        return not self.dated or all(done[tail] >= day for tail, day in self.dated)
+        for tail, day in self.dated:  # noqa: SIM110 - a loop, not a generator: a hot path
+            if done[tail] < day:
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)

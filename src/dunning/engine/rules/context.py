@@ -452,7 +452,9 @@ class CustomerContext:
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
     ) -> None:
         """Make `invoice` the one whose keys are built and looked up."""
-        part = escape(invoice.id)
+        part = invoice.id
+        if ":" in part or "%" in part:
+            part = escape(part)
         self.prefix = prefix = f"{customer_prefix}{part}:"
         self.mine = mine = done_of.get(part, NO_TAILS)
         done = self.done
@@ -483,8 +485,11 @@ def notice_keys(
     ctx: CustomerContext, invoice_id: str, reached: Iterable[CompiledStage]
 ) -> tuple[str, ...]:
     """The keys of the stage messages of `reached` (for one invoice): the notices."""
+    sids = [stage.sid for stage in reached if stage.stage.message is not None]
+    if not sids:
+        return ()
     prefix = f"{ctx.customer_prefix}{escape(invoice_id)}:stage-message:"
-    return tuple(prefix + stage.sid for stage in reached if stage.stage.message is not None)
+    return tuple([prefix + sid for sid in sids])
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ from dunning.engine.actions import (
 )
 from dunning.engine.compact import Deferred
 from dunning.engine.compiled import CompiledStage, CompiledStep
-from dunning.engine.keys import consolidated_key
+from dunning.engine.keys import digest
 from dunning.engine.rules.context import (
     ZERO,
     CustomerContext,
@@ -94,6 +94,7 @@ def messages(ctx: CustomerContext) -> None:
     groups: dict[tuple[Channel, str, str], list[Message]] = defaultdict(list)
     consolidate = cp.policy.consolidate
     pending = ctx.messages
+    picked: dict[tuple[Channel, ...], Channel | None] = {}
     index = 0
     while index < len(pending):
         message = pending[index]
@@ -103,7 +104,11 @@ def messages(ctx: CustomerContext) -> None:
         if failed:
             channels = tuple(c for c in channels if c not in failed)
             message.note += "; delivery failed before on " + _names(sorted(failed))
-        channel = customer.pick_channel(channels)
+        # The customer's choice among the same channels is made once.
+        if channels in picked:
+            channel = picked[channels]
+        else:
+            channel = picked[channels] = customer.pick_channel(channels)
         fallback = message.fallback
         if channel is None:
             text = f"no usable address on {_names(message.channels)}"
@@ -150,8 +155,10 @@ def messages(ctx: CustomerContext) -> None:
             key = f"{lead.key}@{channel.value}"
             covers: tuple[str, ...] = tuple(sorted((lead.key, *lead.replaces)))
         else:
-            covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
-            key = consolidated_key(cp.id, customer.id, "message", channel.value, covers)
+            covers = tuple(sorted([k for m in members for k in (m.key, *m.replaces)]))
+            # `consolidated_key(cp.id, customer.id, "message", channel.value, covers)`, from
+            # the customer's part of the keys, escaped once per customer.
+            key = f"{ctx.customer_prefix}message:{channel.value}:{digest(covers)}"
         severity = (-lead.severity[0], -lead.severity[1])
         ranked.append((severity, key, covers, channel, currency, members))
     if allowed is None:
