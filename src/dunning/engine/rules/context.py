@@ -84,9 +84,11 @@ NO_TAILS: Mapping[str, date] = {}
 
 #: For calendar-day steps, what the reminder rule works out once per due date: the position
 #: of the latest step due, that step, its first occurrence's day, the number of the latest
-#: occurrence due, its day, its key tail (``step:<id>:<n>``), and whether it is stale (a
-#: pre-due reminder on or after the due date, or later than the step's lateness allows).
-ReminderPlan = tuple[int, CompiledStep, date, int, date, str, bool]
+#: occurrence due, its day, its key tail (``step:<id>:<n>``), whether it is stale (a
+#: pre-due reminder on or after the due date, or later than the step's lateness allows), and
+#: the key tail of the occurrence just before it when that is plain to tell (None if not):
+#: when that one was done, no earlier occurrence is left to report as superseded.
+ReminderPlan = tuple[int, CompiledStep, date, int, date, str, bool, str | None]
 
 
 class Run:

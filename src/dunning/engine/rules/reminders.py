@@ -53,15 +53,17 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
         plan = _business_plan(cp, due, ctx.as_of)
         if plan is None:
             return None
-    position, step, base, number, on, tail, stale = plan
+    position, step, base, number, on, tail, stale, prior = plan
     if on < invoice.issue_date:
         return None  # nothing fell due before the invoice was issued
-    if tail in ctx.mine:
+    mine = ctx.mine
+    if tail in mine:
         return None
     key = ctx.prefix + tail
     currency = invoice.currency
     amount = exact(owed, currency)
-    _superseded(ctx, invoice, position, base, number)
+    if prior is None or prior not in mine:
+        _superseded(ctx, invoice, position, base, number)
     if stale:
         ctx.skipped.append(
             skip(
@@ -116,7 +118,19 @@ def _plan(cp: CompiledPolicy, due: date, as_of: date) -> ReminderPlan | None:
     if position < 0:
         return None
     step = cp.steps[position]
-    return _occurrence(position, step, due + timedelta(days=step.offset), due, as_of)
+    plan = _occurrence(position, step, due + timedelta(days=step.offset), due, as_of)
+    number = plan[3]
+    if number:
+        prior: str | None = step.tail(number - 1)
+    elif (
+        position
+        and not (previous := cp.steps[position - 1]).every
+        and previous.offset < step.offset
+    ):
+        prior = previous.tail(0)  # the single occurrence of the step before, on an earlier day
+    else:
+        return plan  # `_superseded` walks back through the steps
+    return (*plan[:7], prior)
 
 
 def _business_plan(cp: CompiledPolicy, due: date, as_of: date) -> ReminderPlan | None:
@@ -141,7 +155,7 @@ def _occurrence(
     stale = (step.offset < 0 and as_of >= due) or (
         step.max_lateness is not None and (as_of - on).days > step.max_lateness
     )
-    return position, step, base, number, on, step.tail(number), stale
+    return position, step, base, number, on, step.tail(number), stale, None
 
 
 def _superseded(
