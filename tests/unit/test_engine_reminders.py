@@ -213,3 +213,12 @@ def test_a_business_day_reminder_before_the_due_date_is_stale_after_it() -> None
     assert [(s.key, s.cause, s.due_on) for s in result.skipped] == [
         ("p:C:I:step:pre:0", SkipReason.STALE, date(2026, 1, 29))
     ]
+
+
+def test_a_repeating_step_stops_counting_on_the_day_of_the_next_step() -> None:
+    # Weekly from the due date (01-31, 02-07, ...) until the step of 02-14: the weekly
+    # occurrence that would fall on 02-14 is the next step's day and is not counted.
+    weekly = step("weekly", 0, repeat=Repeat(every_days=7))
+    result = run([weekly, step("final", 14)], date(2026, 2, 14))
+    assert sent(result) == [("p:C:I:step:final:0@email", date(2026, 2, 14))]
+    assert runs(result) == [("p:C:I:step:weekly:1", 2, DUE, date(2026, 2, 7))]
