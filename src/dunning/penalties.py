@@ -134,8 +134,9 @@ def _check_bounds(minimum: tuple[Money, ...], maximum: tuple[Money, ...]) -> Non
 
 
 def _trusted(amount: Decimal, currency: str) -> Money:
-    # Results computed from validated inputs are valid by construction.
-    return Money.model_construct(amount=amount, currency=currency)
+    # Results computed from validated inputs are valid by construction (and a late fee is
+    # computed per invoice in the engine: the library's own constructor, not pydantic's).
+    return Money._trusted(amount, currency)
 
 
 def _quantize(amount: Decimal, currency: str) -> Money:

@@ -141,6 +141,39 @@ def test_a_day_the_rate_table_has_no_rate_for_rejects_that_invoice_only():
     ]
 
 
+def test_an_invoice_whose_latest_posting_is_done_accrues_nothing_again():
+    # Postings are made back to the last one done: once the latest period is in the history
+    # nothing is due, and the periods before it are not worked out again, so a rate table
+    # that no longer covers them rejects nothing (as the quick check judges it). Here the
+    # invoice is evaluated in full (its reminder is due), not found quiet.
+    from dunning import HistoryRecord, ReminderStep
+    from dunning.rates import RateTable, ReferenceRate
+
+    table = RateTable.from_rows([("2026-06-01", "10")], name="X")
+    rule = InterestRule(reference=ReferenceRate(table=table, spread=Decimal(2)))
+    policy = Policy(
+        id="p",
+        interest=InterestSettings(rule=rule),
+        steps=[ReminderStep(id="late", offset_days=213, channels=["email"], template="t")],
+    )
+    customer = Customer(id="C", name="Ana", contacts=[{"channel": "email", "address": "a@x"}])
+    invoice = Invoice(
+        id="I0", customer_id="C", currency="USD", total="100.00",
+        issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31),
+    )  # fmt: skip
+    done = HistoryRecord(
+        key="p:C:I0:interest:2026-08", kind="post_interest", customer_id="C",
+        on=date(2026, 8, 31), invoice_ids=["I0"],
+    )  # fmt: skip
+    result = evaluate([invoice], policy, date(2026, 9, 1), customers=[customer], history=[done])
+    assert result.rejected == ()
+    assert [a.key for a in result.actions] == ["p:C:I0:step:late:0@email"]
+    # Without that record every month is worked out, and February has no rate.
+    result = evaluate([invoice], policy, date(2026, 9, 1), customers=[customer])
+    assert [r.invoice_id for r in result.rejected] == ["I0"]
+    assert "has no rate on 2026-02-01" in result.rejected[0].error
+
+
 # 36.5 % a year on ACT/365F is 0.1 % a day: 10.00 USD a day on 10,000.00 USD.
 _DAILY = InterestRule(annual_rate=Decimal("36.5"))
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 from dunning.calendars import BusinessCalendar, WeekendCalendar, add_business_days
 from dunning.engine.keys import escape
 from dunning.invoices import Channel
-from dunning.money import Money
 from dunning.penalties import InterestRule, LateFee, PerCurrency
 from dunning.policy.model import (
     MAX_COUNT,
@@ -167,7 +166,10 @@ class StagePlan:
             return False
         if self.absent and not keys.isdisjoint(self.absent):
             return False
-        return not self.dated or all(done[tail] >= day for tail, day in self.dated)
+        for tail, day in self.dated:  # noqa: SIM110 - a loop, not a generator: a hot path
+            if done[tail] < day:
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,9 +349,3 @@ def _needs(reached: tuple[CompiledStage, ...]) -> tuple[str, ...]:
     if tasked:
         needs.append(f"task:{tasked[-1].sid}")
     return tuple(needs)
-
-
-def below(amount: Money, minimum: dict[str, Decimal]) -> bool:
-    """Whether `amount` is below the minimum for its currency (False when none is set)."""
-    threshold = minimum.get(amount.currency)
-    return threshold is not None and amount.amount < threshold

@@ -226,9 +226,17 @@ def _customer(run: Run, screened: Screened) -> CustomerContext:
         ) and pause(ctx, customer_prefix, done_of, invoice, owed, plans):
             continue
         active.append((invoice, principal, owed))
+    actions, skipped, messages_due, tasks_due, held = (
+        ctx.actions,
+        ctx.skipped,
+        ctx.messages,
+        ctx.tasks,
+        ctx.held,
+    )
     for invoice, _, owed in active:
         ctx.focus(customer_prefix, done_of, invoice)
-        marks = ctx.marks()
+        # What the rules produced so far (`CustomerContext.marks`), to undo on a rejection.
+        marks = (len(actions), len(skipped), len(messages_due), len(tasks_due), len(held))
         try:
             _invoice(ctx, cp, invoice, owed, overdue_total, overdue_count)
         except (OverflowError, ValueError, RateNotFoundError) as error:

@@ -266,11 +266,15 @@ def first_pass(
                 else escape(invoice_id)
             )
             mine = slot.done_of.get(part, NO_TAILS)
-            if (
-                not mine.keys() >= needs
-                or (absent and not mine.keys().isdisjoint(absent))
-                or (dated and any(mine[tail] < entry for tail, entry in dated))
-            ):
+            if not mine.keys() >= needs or (absent and not mine.keys().isdisjoint(absent)):
+                slot.rest.append(invoice)
+                continue
+            early = False
+            for tail, entry in dated:  # a loop, not a generator: once per quiet invoice
+                if mine[tail] < entry:
+                    early = True
+                    break
+            if early:
                 slot.rest.append(invoice)
                 continue
         slot.quiet.append(invoice_id)

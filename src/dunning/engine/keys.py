@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-__all__ = ["consolidated_key", "customer_key", "escape", "occurrence_key"]
+__all__ = ["consolidated_key", "customer_key", "digest", "escape", "occurrence_key"]
 
 
 def escape(part: str) -> str:
@@ -53,5 +53,13 @@ def consolidated_key(
     >>> consolidated_key("b2c", "C-1", "message", "email", ["b2c:C-1:I2:x", "b2c:C-1:I1:x"])
     'b2c:C-1:message:email:4210752919c9297e'
     """
-    digest = hashlib.sha256("\n".join(sorted(covers)).encode()).hexdigest()[:16]
-    return customer_key(policy_id, customer_id, kind, channel, digest)
+    return customer_key(policy_id, customer_id, kind, channel, digest(covers))
+
+
+def digest(covers: Iterable[str]) -> str:
+    """The last part of a consolidated key: 16 hex digits of the SHA-256 of `covers`, sorted.
+
+    >>> digest(["b2c:C-1:I2:x", "b2c:C-1:I1:x"])
+    '4210752919c9297e'
+    """
+    return hashlib.sha256("\n".join(sorted(covers)).encode()).hexdigest()[:16]

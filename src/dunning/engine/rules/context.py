@@ -45,11 +45,13 @@ __all__ = [
     "CustomerContext",
     "Held",
     "Message",
+    "ReminderPlan",
     "Run",
     "Scoped",
     "Task",
     "TooManyOccurrencesError",
     "balance_on",
+    "exact",
     "message_figures",
     "message_text",
     "money",
@@ -80,6 +82,14 @@ class TooManyOccurrencesError(DunningError, ValueError):
 
 NO_TAILS: Mapping[str, date] = {}
 
+#: For calendar-day steps, what the reminder rule works out once per due date: the position
+#: of the latest step due, that step, its first occurrence's day, the number of the latest
+#: occurrence due, its day, its key tail (``step:<id>:<n>``), whether it is stale (a
+#: pre-due reminder on or after the due date, or later than the step's lateness allows), and
+#: the key tail of the occurrence just before it when that is plain to tell (None if not):
+#: when that one was done, no earlier occurrence is left to report as superseded.
+ReminderPlan = tuple[int, CompiledStep, date, int, date, str, bool, str | None]
+
 
 class Run:
     """What one evaluation reads, shared by every customer.
@@ -89,7 +99,16 @@ class Run:
     evaluates one policy many times (a simulation, the checker) passes the same dict each time.
     """
 
-    __slots__ = ("_compiled", "_stage_plans", "as_of", "history", "plans", "policies", "windows")
+    __slots__ = (
+        "_compiled",
+        "_reminder_plans",
+        "_stage_plans",
+        "as_of",
+        "history",
+        "plans",
+        "policies",
+        "windows",
+    )
 
     def __init__(
         self,
@@ -106,7 +125,8 @@ class Run:
         self._compiled: dict[str, CompiledPolicy] = {} if compiled is None else compiled
         self.windows: dict[tuple[str, time, time | None], tuple[datetime, datetime | None]] = {}
         """Send-window bounds on the evaluation date, by time zone, start and end."""
-        self._stage_plans: dict[tuple[str, date], StagePlan] = {}
+        self._stage_plans: dict[str, dict[date, StagePlan]] = {}
+        self._reminder_plans: dict[str, dict[date, ReminderPlan | None]] = {}
 
     def compiled_for(self, customer: Customer) -> CompiledPolicy:
         """The compiled policy that applies to `customer`."""
@@ -119,10 +139,25 @@ class Run:
 
     def stage_plan(self, compiled: CompiledPolicy, due: date) -> StagePlan:
         """`compiled.stage_plan(due, as_of)`, worked out once per policy and due date."""
-        plan = self._stage_plans.get((compiled.id, due))
+        plans = self.stage_plans(compiled)
+        plan = plans.get(due)
         if plan is None:
-            plan = self._stage_plans[compiled.id, due] = compiled.stage_plan(due, self.as_of)
+            plan = plans[due] = compiled.stage_plan(due, self.as_of)
         return plan
+
+    def stage_plans(self, compiled: CompiledPolicy) -> dict[date, StagePlan]:
+        """The stage plans of `compiled` worked out so far, by due date (see `stage_plan`)."""
+        plans = self._stage_plans.get(compiled.id)
+        if plans is None:
+            plans = self._stage_plans[compiled.id] = {}
+        return plans
+
+    def reminder_plans(self, compiled: CompiledPolicy) -> dict[date, ReminderPlan | None]:
+        """What the reminder rule worked out of `compiled` per due date (`rules.reminders`)."""
+        plans = self._reminder_plans.get(compiled.id)
+        if plans is None:
+            plans = self._reminder_plans[compiled.id] = {}
+        return plans
 
 
 @dataclass(slots=True)
@@ -141,7 +176,9 @@ class Message:
     tone: Any
     channels: tuple[Channel, ...]
     due_on: date
-    balance: Money
+    owed: Decimal
+    """The balance, exact to the minor unit of the invoice's currency (see `exact`): its
+    `Money` is built only when the message is (`balance`)."""
     days: int
     """Days overdue on the evaluation date."""
     source: CompiledStep | CompiledStage
@@ -153,6 +190,11 @@ class Message:
     message has no channel left (its deliveries failed), else the stage message replaces it."""
     note: str = ""
     """Appended to the text (why it goes in place of another message, failed deliveries)."""
+
+    @property
+    def balance(self) -> Money:
+        """The balance the message states."""
+        return Money._trusted(self.owed, self.invoice.currency)
 
     def text(self) -> str:
         """The one-line reason of the message."""
@@ -255,10 +297,12 @@ class CustomerContext:
         "paused",
         "prefix",
         "rejected",
+        "reminder_plans",
         "reminders_stopped",
         "run",
         "sent",
         "skipped",
+        "stage_plans",
         "suspend_on",
         "suspend_stage",
         "tasks",
@@ -304,6 +348,10 @@ class CustomerContext:
         """Its done keys, after the prefix."""
         self.done = Scoped()
         """The same, looked up by whole key."""
+        self.reminder_plans = run.reminder_plans(compiled)
+        """The run's reminder plans of the customer's policy, by due date."""
+        self.stage_plans = run.stage_plans(compiled)
+        """The run's stage plans of the customer's policy, by due date."""
         for invoice_id, suspensions in suspending.items():
             for stage, on, reached in suspensions:
                 note_suspension(self, stage, on, invoice_id, reached)
@@ -406,7 +454,9 @@ class CustomerContext:
         self, customer_prefix: str, done_of: Mapping[str, Mapping[str, date]], invoice: Invoice
     ) -> None:
         """Make `invoice` the one whose keys are built and looked up."""
-        part = escape(invoice.id)
+        part = invoice.id
+        if ":" in part or "%" in part:
+            part = escape(part)
         self.prefix = prefix = f"{customer_prefix}{part}:"
         self.mine = mine = done_of.get(part, NO_TAILS)
         done = self.done
@@ -437,8 +487,11 @@ def notice_keys(
     ctx: CustomerContext, invoice_id: str, reached: Iterable[CompiledStage]
 ) -> tuple[str, ...]:
     """The keys of the stage messages of `reached` (for one invoice): the notices."""
+    sids = [stage.sid for stage in reached if stage.stage.message is not None]
+    if not sids:
+        return ()
     prefix = f"{ctx.customer_prefix}{escape(invoice_id)}:stage-message:"
-    return tuple(prefix + stage.sid for stage in reached if stage.stage.message is not None)
+    return tuple([prefix + sid for sid in sids])
 
 
 @dataclass(slots=True)
@@ -485,6 +538,15 @@ def money(amount: Decimal, currency: str) -> Money:
     another notation) comes out as ``1000.00`` and ``0.10`` USD. The quantisation only adds
     zeros: amounts are never finer than their minor unit by the time they get here.
     """
+    return Money._trusted(exact(amount, currency), currency)
+
+
+def exact(amount: Decimal, currency: str) -> Decimal:
+    """`amount` written to the minor unit of `currency`: the amount of `money(amount, ...)`.
+
+    For a figure decided now and built into a `Money` only if it is read: the same check
+    (a `MoneyError` for an amount finer than the minor unit), without the model.
+    """
     unit = _UNITS.get(currency)
     if unit is None:
         # The exponent first: another thread that finds the unit finds its exponent too.
@@ -499,7 +561,7 @@ def money(amount: Decimal, currency: str) -> Money:
                 f"amount {amount} is finer than the minor unit of {currency} "
                 f"({minor_unit(currency)} decimals)"
             ) from None
-    return Money._trusted(amount, currency)
+    return amount
 
 
 #: The minor unit of each currency met (1, 0.01, 0.001), as a Decimal to quantise to.

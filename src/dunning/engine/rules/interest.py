@@ -62,6 +62,10 @@ def interest(ctx: CustomerContext, invoice: Invoice) -> None:
                 ends.append((entry, f"stage-{stage.stage.id}"))
         ends.sort()
     done = ctx.done
+    if not ends or f"{ctx.prefix}interest:{escape(ends[-1][1])}" in done:
+        # The latest posting is done, and the earlier ones with it (they are posted back
+        # to the last one done): nothing to accrue, as the quick check judges it too.
+        return
     start = due + _DAY
     pending: list[tuple[date, date, str]] = []
     for end, label in ends:

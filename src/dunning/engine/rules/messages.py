@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +30,7 @@ from dunning.engine.actions import (
 )
 from dunning.engine.compact import Deferred
 from dunning.engine.compiled import CompiledStage, CompiledStep
-from dunning.engine.keys import consolidated_key
+from dunning.engine.keys import digest
 from dunning.engine.rules.context import (
     ZERO,
     CustomerContext,
@@ -93,6 +94,7 @@ def messages(ctx: CustomerContext) -> None:
     groups: dict[tuple[Channel, str, str], list[Message]] = defaultdict(list)
     consolidate = cp.policy.consolidate
     pending = ctx.messages
+    picked: dict[tuple[Channel, ...], Channel | None] = {}
     index = 0
     while index < len(pending):
         message = pending[index]
@@ -102,7 +104,11 @@ def messages(ctx: CustomerContext) -> None:
         if failed:
             channels = tuple(c for c in channels if c not in failed)
             message.note += "; delivery failed before on " + _names(sorted(failed))
-        channel = customer.pick_channel(channels)
+        # The customer's choice among the same channels is made once.
+        if channels in picked:
+            channel = picked[channels]
+        else:
+            channel = picked[channels] = customer.pick_channel(channels)
         fallback = message.fallback
         if channel is None:
             text = f"no usable address on {_names(message.channels)}"
@@ -149,8 +155,10 @@ def messages(ctx: CustomerContext) -> None:
             key = f"{lead.key}@{channel.value}"
             covers: tuple[str, ...] = tuple(sorted((lead.key, *lead.replaces)))
         else:
-            covers = tuple(sorted(k for m in members for k in (m.key, *m.replaces)))
-            key = consolidated_key(cp.id, customer.id, "message", channel.value, covers)
+            covers = tuple(sorted([k for m in members for k in (m.key, *m.replaces)]))
+            # `consolidated_key(cp.id, customer.id, "message", channel.value, covers)`, from
+            # the customer's part of the keys, escaped once per customer.
+            key = f"{ctx.customer_prefix}message:{channel.value}:{digest(covers)}"
         severity = (-lead.severity[0], -lead.severity[1])
         ranked.append((severity, key, covers, channel, currency, members))
     if allowed is None:
@@ -279,7 +287,7 @@ def _send(
                 m.key,
                 m.template,
                 m.tone,
-                m.balance,
+                m.owed,
                 (as_of - m.invoice.due_date).days,
                 m.invoice.due_date,
             )
@@ -290,7 +298,7 @@ def _send(
         lead.source,
         lead.due_on,
         lead.days,
-        lead.balance,
+        lead.owed,
         lead.number,
         lead.invoice.due_date,
         lead.note,
@@ -328,28 +336,30 @@ def _message(
     channel: Channel,
     currency: str,
     due_on: date,
-    items: tuple[tuple[str, str, str, Any, Money, int, date], ...],
+    items: tuple[tuple[str, str, str, Any, Decimal, int, date], ...],
     lead: tuple[str, str, Any],
-    lead_facts: tuple[CompiledStep | CompiledStage, date, int, Money, int | None, date, str],
+    lead_facts: tuple[CompiledStep | CompiledStage, date, int, Decimal, int | None, date, str],
     window: tuple[datetime, datetime | None],
 ) -> SendMessage:
-    """The message model `_send` decided."""
+    """The message model `_send` decided.
+
+    Its amounts, exact to the minor unit of `currency`, become `Money` here.
+    """
     rule, template, tone = lead
     address = customer.address(channel)
     assert address is not None  # pick_channel only returns channels with an address
-    text = message_text(*lead_facts)
+    source, lead_due_on, days, owed, number, invoice_due, note = lead_facts
+    balance = Money._trusted(owed, currency)
+    text = message_text(source, lead_due_on, days, balance, number, invoice_due, note)
     if len(items) > 1:
         text = f"{len(items)} invoices in one {channel.value} message; led by {text}"
-    number = lead_facts[4]
     return SendMessage._construct(
         key=key,
         customer_id=customer.id,
         invoice_ids=tuple([item[0] for item in items]),
         due_on=due_on,
         covers=covers,
-        reason=Reason._construct(
-            rule=rule, text=text, figures=message_figures(lead_facts[2], lead_facts[3])
-        ),
+        reason=Reason._construct(rule=rule, text=text, figures=message_figures(days, balance)),
         rule_id=rule,
         occurrence=number,
         channel=channel,
@@ -359,7 +369,7 @@ def _message(
         locale=customer.locale,
         not_before=window[0],
         not_after=window[1],
-        total=money(sum([item[4].amount for item in items], ZERO), currency),
+        total=money(sum([item[4] for item in items], ZERO), currency),
         items=tuple(
             [
                 MessageItem._construct(
@@ -367,7 +377,7 @@ def _message(
                     occurrence=occurrence,
                     template=item_template,
                     tone=item_tone,
-                    balance=balance,
+                    balance=Money._trusted(item_owed, currency),
                     days_overdue=days_overdue,
                     due_date=due_date,
                 )
@@ -376,7 +386,7 @@ def _message(
                     occurrence,
                     item_template,
                     item_tone,
-                    balance,
+                    item_owed,
                     days_overdue,
                     due_date,
                 ) in items

@@ -15,8 +15,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from dunning.engine.actions import SkipReason
-from dunning.engine.compiled import CompiledStep, below
-from dunning.engine.rules.context import CustomerContext, Message, money, skip
+from dunning.engine.compiled import CompiledPolicy, CompiledStep
+from dunning.engine.rules.context import (
+    CustomerContext,
+    Message,
+    ReminderPlan,
+    exact,
+    money,
+    skip,
+)
 from dunning.invoices import Invoice
 
 __all__ = ["reminder"]
@@ -31,38 +38,33 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
     below-minimum occurrence is reported as skipped instead of returned.
     """
     cp = ctx.compiled
-    as_of = ctx.as_of
     due = invoice.due_date
-    days = (as_of - due).days
-    steps = cp.steps
     if cp.step_offsets is not None:
-        # Calendar-day steps only: the latest step due is found on the integer offsets.
-        position = bisect_right(cp.step_offsets, days) - 1
-        if position < 0:
+        # Calendar-day steps only: which occurrence is due depends on the due date alone,
+        # worked out once per due date.
+        plans = ctx.reminder_plans
+        if due in plans:
+            plan = plans[due]
+        else:
+            plan = plans[due] = _plan(cp, due, ctx.as_of)
+        if plan is None:
             return None
-        base = due + timedelta(days=steps[position].offset)
     else:
-        position = len(steps) - 1
-        base = steps[position].base(due, cp.calendar)
-        while base > as_of:
-            position -= 1
-            if position < 0:
-                return None
-            base = steps[position].base(due, cp.calendar)
-    step = steps[position]
-    number = step.occurrence((as_of - base).days)
-    on = base + timedelta(days=number * step.every)
+        plan = _business_plan(cp, due, ctx.as_of)
+        if plan is None:
+            return None
+    position, step, base, number, on, tail, stale, prior = plan
     if on < invoice.issue_date:
         return None  # nothing fell due before the invoice was issued
-    tail = step.tail(number)
-    if tail in ctx.mine:
+    mine = ctx.mine
+    if tail in mine:
         return None
     key = ctx.prefix + tail
-    balance = money(owed, invoice.currency)
-    _superseded(ctx, invoice, position, base, number)
-    if (step.offset < 0 and as_of >= due) or (
-        step.max_lateness is not None and (as_of - on).days > step.max_lateness
-    ):
+    currency = invoice.currency
+    amount = exact(owed, currency)
+    if prior is None or prior not in mine:
+        _superseded(ctx, invoice, position, base, number)
+    if stale:
         ctx.skipped.append(
             skip(
                 key,
@@ -75,7 +77,8 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
             )
         )
         return None
-    if below(balance, step.min_balance):
+    minimum = step.min_balance.get(currency) if step.min_balance else None
+    if minimum is not None and amount < minimum:
         ctx.skipped.append(
             skip(
                 key,
@@ -83,7 +86,8 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
                 on,
                 SkipReason.BELOW_MINIMUM,
                 step.rule,
-                f"balance {balance} is below the minimum of reminder {step.step.id}",
+                f"balance {money(amount, currency)} is below the minimum of reminder "
+                f"{step.step.id}",
                 occurrence=number,
             )
         )
@@ -97,11 +101,61 @@ def reminder(ctx: CustomerContext, invoice: Invoice, owed: Decimal) -> Message |
         tone=step.step.tone,
         channels=step.channels,
         due_on=on,
-        balance=balance,
-        days=days,
+        owed=amount,
+        days=(ctx.as_of - due).days,
         source=step,
         number=number,
     )
+
+
+def _plan(cp: CompiledPolicy, due: date, as_of: date) -> ReminderPlan | None:
+    """The `ReminderPlan` of an invoice due on `due`, for calendar-day steps.
+
+    None before the first step is due.
+    """
+    days = (as_of - due).days
+    position = bisect_right(cp.step_offsets or (), days) - 1
+    if position < 0:
+        return None
+    step = cp.steps[position]
+    plan = _occurrence(position, step, due + timedelta(days=step.offset), due, as_of)
+    number = plan[3]
+    if number:
+        prior: str | None = step.tail(number - 1)
+    elif (
+        position
+        and not (previous := cp.steps[position - 1]).every
+        and previous.offset < step.offset
+    ):
+        prior = previous.tail(0)  # the single occurrence of the step before, on an earlier day
+    else:
+        return plan  # `_superseded` walks back through the steps
+    return (*plan[:7], prior)
+
+
+def _business_plan(cp: CompiledPolicy, due: date, as_of: date) -> ReminderPlan | None:
+    """`_plan` for policies with business-day steps: the steps' days walked back."""
+    steps = cp.steps
+    position = len(steps) - 1
+    base = steps[position].base(due, cp.calendar)
+    while base > as_of:
+        position -= 1
+        if position < 0:
+            return None
+        base = steps[position].base(due, cp.calendar)
+    return _occurrence(position, steps[position], base, due, as_of)
+
+
+def _occurrence(
+    position: int, step: CompiledStep, base: date, due: date, as_of: date
+) -> ReminderPlan:
+    """The `ReminderPlan` of `step` (at `position`), whose first occurrence is on `base`."""
+    number = step.occurrence((as_of - base).days)
+    on = base + timedelta(days=number * step.every)
+    stale = (step.offset < 0 and as_of >= due) or (
+        step.max_lateness is not None and (as_of - on).days > step.max_lateness
+    )
+    return position, step, base, number, on, step.tail(number), stale, None
 
 
 def _superseded(
@@ -160,8 +214,11 @@ def _last_done(mine: Mapping[str, date], step: CompiledStep, first: int, last: i
     """The highest occurrence number of `step` in [first, last] that was done, or None.
 
     Looks the numbers up while there are fewer of them than done keys, else reads the done
-    keys once: the cost is the smaller of the two.
+    keys once: the cost is the smaller of the two. The latest number is looked up first: a
+    daily run carried it out.
     """
+    if step.tail(last) in mine:
+        return last
     if last - first < max(len(mine), 8):
         for number in range(last, first - 1, -1):
             if step.tail(number) in mine:

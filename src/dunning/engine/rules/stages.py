@@ -160,7 +160,7 @@ def stages(
                 tone=spec.tone,
                 channels=spec.channels,
                 due_on=entry,
-                balance=balance,
+                owed=balance.amount,
                 days=days,
                 source=stage,
             )
@@ -229,10 +229,14 @@ def _steady(ctx: CustomerContext, invoice: Invoice) -> bool:
     escalations, the top stage's message and task. Records the invoice's level, entry days,
     suspensions and stopped reminders as the full rule would.
     """
-    try:
-        plan = ctx.run.stage_plan(ctx.compiled, invoice.due_date)
-    except ValueError:  # more fee occurrences than one evaluation works out: the rule says so
-        return False
+    due = invoice.due_date
+    plans = ctx.stage_plans
+    plan = plans.get(due)
+    if plan is None:
+        try:
+            plan = plans[due] = ctx.compiled.stage_plan(due, ctx.as_of)
+        except ValueError:  # more fee occurrences than one evaluation works out: the rule says
+            return False
     if not plan.steady(ctx.mine):
         return False
     level = plan.level
