@@ -9,10 +9,8 @@ plain fields of the entries and never build a model.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache, partial
 from typing import Any
 
 from dunning.engine.actions import (
@@ -85,9 +83,8 @@ class Deferred:
 def message_tone(entry: Entry) -> Tone:
     """The tone of the message `entry` (a `SendMessage` built or not), without building it.
 
-    A deferred message gives the tone it was filed with, or else the tone its builder was
-    handed (the ``lead`` argument of the engine's message builder: rule, template, tone);
-    only an entry that offers neither is built to read it.
+    A deferred message gives the tone the engine filed it with; only an entry filed
+    without one is built to read it.
 
     Raises:
         ValueError: when `entry` is not a message.
@@ -98,24 +95,7 @@ def message_tone(entry: Entry) -> Tone:
         raise ValueError(f"{entry.key} is a {entry.kind.value} action, not a message")
     if entry.tone is not None:
         return entry.tone
-    build = entry._build
-    if isinstance(build, partial):
-        position = _lead_position(build.func)
-        if position is not None and position < len(build.args):
-            lead = build.args[position]
-            if isinstance(lead, tuple) and len(lead) == 3 and isinstance(lead[2], Tone):
-                return lead[2]
     return entry.build().tone  # type: ignore[union-attr]  # a SendMessage: its kind says so
-
-
-@cache
-def _lead_position(function: Callable[..., Any]) -> int | None:
-    """Where a message builder takes its ``lead`` (rule, template, tone), if it does."""
-    try:
-        names = list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return None
-    return names.index("lead") if "lead" in names else None
 
 
 #: What the engine lists as an action: a model already built, or one it can build.

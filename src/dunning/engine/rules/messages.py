@@ -326,6 +326,7 @@ def _send(
         ),
         channel,
         window[1],
+        lead.tone,
     )
 
 
