@@ -24,6 +24,7 @@ from dunning import (
     Invoice,
     InvoiceOutcome,
     InvoiceStatus,
+    Money,
     PercentFee,
     Policy,
     PostInterest,
@@ -363,6 +364,11 @@ def test_the_quick_check_of_quiet_invoices_agrees_with_the_full_evaluation(
     records lost and some written days late or early: for policies with fees (once and recurring,
     under caps) and interest (posted monthly, on payments and on stage entries)."""
     policy = shape(policy)
+    # A pause below a minimum balance: the quick check judges the invoices above it.
+    minimum = data.draw(st.sampled_from([None, Decimal(10), Decimal(1000), Decimal(50000)]))
+    if minimum is not None:
+        floors = [Money(minimum, "USD"), Money(minimum, "MXN"), Money(minimum * 100, "COP")]
+        policy = policy.evolve(pauses=policy.pauses.evolve(min_balance=floors))
     first = portfolio.start + timedelta(days=data.draw(st.integers(0, 30)))
     history = daily_history(
         portfolio, policy, first, first + timedelta(days=data.draw(st.integers(0, 59)))

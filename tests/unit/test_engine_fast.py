@@ -300,3 +300,36 @@ def test_without_fees_a_stage_recorded_above_the_level_reached_sticks_too() -> N
     [stage] = result.stages
     assert (stage.stage_id, stage.level) == ("agency", 3)
     assert result.actions == ()
+
+
+@pytest.mark.parametrize(
+    ("payments", "quick", "paused"),
+    [
+        ((), True, None),  # 1,000.00 owed: above the minimum, judged quiet
+        ((("2026-02-01", "999.99"),), False, "0.01"),  # paused, evaluated in full
+        ((("2026-02-01", "500.01"),), False, "499.99"),  # a cent below the minimum
+        ((("2026-02-01", "500.00"),), True, None),  # the minimum itself
+        ((("2026-03-11", "999.99"),), True, None),  # paid after the evaluation date
+    ],
+)
+def test_a_minimum_balance_pause_keeps_the_quick_path_above_the_minimum(
+    payments: tuple[tuple[str, str], ...], quick: bool, paused: str | None
+) -> None:
+    policy = _policy()
+    policy = policy.evolve(pauses=policy.pauses.evolve(min_balance=[Money("500.00", "USD")]))
+    history = _history(_policy(), _invoice())
+    invoice = _invoice(
+        payments=[
+            {"id": f"P{n}", "date": on, "amount": Money(amount, "USD")}
+            for n, (on, amount) in enumerate(payments)
+        ]
+    )
+    assert _quick(policy, invoice, history) is quick
+    result = _evaluate(policy, invoice, history)
+    assert result.actions == ()
+    if paused:
+        [pause] = result.paused
+        assert pause.text == f"paused: the balance {paused} USD is below the minimum"
+    else:
+        assert result.paused == ()
+        assert result.quiet == ("I",)

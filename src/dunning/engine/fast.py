@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -84,7 +85,7 @@ def screen(run: Run, customer: Customer) -> Screened:
     """A new `Screened` for `customer`, with what the first pass needs to know of it."""
     cp = run.compiled_for(customer)
     pauses = cp.policy.pauses
-    quick = cp.fast and not cp.pause_min and not (pauses.do_not_contact and customer.do_not_contact)
+    quick = cp.fast and not (pauses.do_not_contact and customer.do_not_contact)
     done_of = run.history._occurrences(cp.prefix + escape(customer.id))
     return Screened(customer, cp, done_of, quick)
 
@@ -191,6 +192,7 @@ def first_pass(
     plans_of: dict[str, dict[date, QuickPlan]] = {}
     plan_of: dict[date, QuickPlan] = {}
     check_promise = check_disputed = check_payments = False
+    minimum_of: Mapping[str, Decimal] = {}
     for item in invoices:
         if item.__class__ is Invoice or isinstance(item, Invoice):
             invoice = item
@@ -233,6 +235,7 @@ def first_pass(
             check_payments = cp.interest is not None and (
                 cp.posting is InterestPosting.PAYMENT or cp.policy.charges_outlive_principal
             )
+            minimum_of = cp.pause_min
         if invoice.status is not open_status or invoice.issue_date > as_of:
             slot.quiet.append(invoice_id)  # nothing is due before the invoice is issued
             continue
@@ -247,9 +250,20 @@ def first_pass(
         ):
             slot.rest.append(invoice)
             continue
-        if (invoice.payments or invoice.credit_notes) and principal_on(invoice, as_of) <= 0:
-            slot.quiet.append(invoice_id)
-            continue
+        if invoice.payments or invoice.credit_notes:
+            principal = principal_on(invoice, as_of)
+            if principal <= 0:
+                slot.quiet.append(invoice_id)
+                continue
+        else:
+            principal = invoice.total.amount
+        if minimum_of:
+            # Paused below the policy's minimum balance (without charges, the balance is the
+            # principal): the full evaluation reports the pause.
+            minimum = minimum_of.get(invoice.currency)
+            if minimum is not None and principal < minimum:
+                slot.rest.append(invoice)
+                continue
         due = invoice.due_date
         plan = plan_of.get(due)
         if plan is None:
