@@ -23,13 +23,13 @@ from dunning import (
 from dunning.columnar import (
     TableEvaluation,
     customers_table,
+    engine,
     evaluate_batches,
     evaluate_table,
     evaluation_tables,
     history_table,
     invoices_table,
 )
-from dunning.columnar import engine
 from dunning.errors import TableSchemaError
 from dunning.penalties import PercentFee
 
