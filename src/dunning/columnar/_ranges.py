@@ -70,18 +70,6 @@ class CustomerRanges:
                 break
         return self._take(last)
 
-    def rest(self) -> Any:
-        """Every row not taken yet (reading the rest of a stream)."""
-        if self._stream is None:
-            part = self._table.slice(self._position)
-            self._position = self._table.num_rows
-            return part
-        while self._read():
-            pass
-        part = self._joined()
-        self._held = []
-        return part
-
     def _bisect(self, last: str) -> int:
         """The position after the last row whose id is at most `last`, from `_position`."""
         ids = self._ids

@@ -766,17 +766,10 @@ def evaluate_batches(
     plans = tuple(plans)
     compiled: dict[str, CompiledPolicy] = {}
 
-    def evaluate(table: Any, last: str | None) -> TableEvaluation:
-        taken = (
-            (people.rest(), records.rest())
-            if last is None
-            else (
-                people.through(last),
-                records.through(last),
-            )
-        )
-        portfolio = _Portfolio(policy, as_of, *taken, plans, compiled)
-        return portfolio.evaluate(table)
+    def evaluate(table: Any, last: str) -> TableEvaluation:
+        """`table`, whose customers are all at most `last`, with their customers and history."""
+        taken = (people.through(last), records.through(last))
+        return _Portfolio(policy, as_of, *taken, plans, compiled).evaluate(table)
 
     waiting: Any = None
     last: str | None = None
@@ -804,8 +797,8 @@ def evaluate_batches(
         done = table.filter(pc.invert(tail))
         if done.num_rows:
             yield evaluate(done, _column(done, "customer_id")[-1].as_py())
-    if waiting is not None and waiting.num_rows:
-        yield evaluate(waiting, None)
+    if waiting is not None and waiting.num_rows and last is not None:
+        yield evaluate(waiting, last)
 
 
 def _history_source(history: Any) -> Any:
