@@ -582,6 +582,8 @@ def spark(size: int, seed: int) -> dict[str, Any]:
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        # The result is collected whole on the driver (1M outcomes and more): room for it.
+        .config("spark.driver.memory", "6g")
         .getOrCreate()
     )
     try:
