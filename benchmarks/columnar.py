@@ -607,6 +607,7 @@ def spark(size: int, seed: int) -> dict[str, Any]:
         "spark_overhead_s": wall - engine_s / 2,
         "spark_us_per_invoice": wall / size * 1e6,
         "actions": found.actions.num_rows,
+        "outcomes": found.outcomes.num_rows,
         "single_process_s": float("nan"),
     }
     if size <= 200_000:  # at 1M, --columnar-only gives the single-process figures
@@ -736,7 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"spark local[2], {figures['size']:,} invoices: wall {figures['spark_wall_s']:.1f} s "
             f"= engine {figures['engine_s_summed_over_partitions']:.1f} s over 2 cores "
             f"+ Spark overhead {figures['spark_overhead_s']:.1f} s; single process "
-            f"{figures['single_process_s']:.1f} s"
+            f"{figures['single_process_s']:.1f} s; {figures['actions']:,} actions, "
+            f"{figures['outcomes']:,} outcomes"
         )
     return 0
 
