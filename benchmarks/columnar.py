@@ -22,6 +22,19 @@ Spark's overhead. `--profile N` profiles `evaluate_table` on N invoices of the f
 `--portfolios`, its history kept (`KeptHistory`). Times are wall and CPU
 (`time.process_time`): on a shared machine other processes stretch the first, not the
 second.
+
+At scale, without the object portfolio (so that peak memory is the columnar path's):
+
+- `--columnar-only N`: a separate process writes the portfolio as Parquet files, chunk by
+  chunk; the measuring process reads them as Arrow tables, runs `evaluate_table` once and
+  reports CPU µs per invoice, its peak RSS (`getrusage`), the RSS of the tables alone, and
+  the ratios to the numpy floor (over all N due dates) and to the object floor (over the
+  first 200,000 invoices built as objects after the peak was read) of the same run.
+- `--stream N [--batch B]`: N invoices generated B at a time (with the customers and history
+  of each block, customer ids ascending from block to block) and streamed through
+  `evaluate_batches`, the customers and history streamed alongside; prints RSS after every
+  100,000 invoices, the peak, the throughput and the generator's share of the CPU.
+- `--spark N`: with `--columnar-only`-style Parquet files read by Spark itself.
 """
 
 from __future__ import annotations
@@ -34,10 +47,14 @@ import pstats
 import resource
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -51,6 +68,8 @@ from benchmarks.portfolio import (
     customer_rows,
     history_for,
     invoice_rows,
+    iter_history,
+    split_rows,
     step_offsets,
 )
 from dunning import (
@@ -58,6 +77,7 @@ from dunning import (
     HistoryIndex,
     HistoryRecord,
     Invoice,
+    InvoiceStatus,
     Policy,
     ReminderStep,
     Repeat,
@@ -159,6 +179,338 @@ def build(
     return (_fees(policy) if portfolio == "fees" else policy), customers, invoices, history
 
 
+def _invoice_rows(size: int, customers: int, portfolio: str, seed: int) -> Iterator[dict[str, Any]]:
+    """The invoice rows of `build`, one at a time."""
+    rows = invoice_rows(size, customers, seed)
+    if portfolio != "active":
+        yield from rows
+        return
+    due = AS_OF - timedelta(days=10)
+    for row in rows:
+        yield row | {
+            "status": "open",
+            "payments": [],
+            "disputed": False,
+            "promise_to_pay": None,
+            "due_date": due.isoformat(),
+            "issue_date": (due - timedelta(days=30)).isoformat(),
+        }
+
+
+def _policy(portfolio: str) -> Policy:
+    if portfolio == "active":
+        return _active_policy()
+    return _fees(b2c_policy()) if portfolio == "fees" else b2c_policy()
+
+
+#: The files of a portfolio written by `write_portfolio`.
+_FILES = {
+    "invoices": "invoices.parquet",
+    "customers": "customers.parquet",
+    "history": "history.parquet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Bill:
+    """What `iter_history` reads of an invoice, without building the `Invoice`."""
+
+    id: str
+    customer_id: str
+    due_date: date
+    status: InvoiceStatus
+    payments: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Paid:
+    date: date
+
+
+def _bills_and_table(rows: list[dict[str, Any]]) -> tuple[list[_Bill], Any]:
+    """The invoice table of generated rows (as `invoices_table` writes it) and their `_Bill`s."""
+    pa = _arrow()
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "id", "customer_id", "number", "currency", "issue_date", "due_date", "total",
+            "status", "payments", "disputed", "promise_to_pay",
+        )
+    }  # fmt: skip
+    bills = []
+    for row in rows:
+        for name, values in columns.items():
+            value = row.get(name)
+            values.append(json.dumps(value) if name == "payments" and value else value or None)
+        payments = tuple(_Paid(date.fromisoformat(p["date"])) for p in row.get("payments") or ())
+        bills.append(
+            _Bill(
+                row["id"],
+                row["customer_id"],
+                date.fromisoformat(row["due_date"]),
+                InvoiceStatus(row.get("status") or "open"),
+                payments,
+            )
+        )
+    arrays = {
+        name: pa.array(values, pa.string()).cast(pa.date32())
+        if name in {"issue_date", "due_date", "promise_to_pay"}
+        else pa.array(values, pa.bool_() if name == "disputed" else pa.string())
+        for name, values in columns.items()
+    }
+    return bills, pa.table(arrays)
+
+
+def write_portfolio(size: int, portfolio: str, seed: int, folder: Path) -> None:
+    """Write the portfolio of `build` as Parquet files, 100,000 invoices at a time.
+
+    Only the customers are held whole (as objects, for the history's choice of channel);
+    invoice rows and history records exist one chunk at a time, and no `Invoice` is built.
+    """
+    pq = _parquet()
+    count = max(size // 5, 1)
+    customers = [Customer.model_validate(row) for row in customer_rows(count, seed)]
+    pq.write_table(customers_table(customers), folder / _FILES["customers"])
+    policy = _policy(portfolio)
+    writers: dict[str, Any] = {}
+
+    def write(name: str, table: Any) -> None:
+        if name not in writers:
+            writers[name] = pq.ParquetWriter(folder / _FILES[name], table.schema)
+        writers[name].write_table(table)
+
+    def invoices() -> Iterator[Any]:
+        for chunk in split_rows(_invoice_rows(size, count, portfolio, seed), 100_000):
+            bills, table = _bills_and_table(chunk)
+            write("invoices", table)
+            yield from bills
+
+    if portfolio == "active":
+        for _ in invoices():
+            pass
+        write("history", history_table(()))
+    else:
+        records = iter_history(invoices(), by_id(customers), policy, AS_OF, seed)
+        for chunk in _chunks(records, 200_000):
+            write("history", history_table(chunk))
+    for writer in writers.values():
+        writer.close()
+
+
+def _arrow() -> Any:
+    import pyarrow  # type: ignore[import-untyped]  # no type stubs
+
+    return pyarrow
+
+
+def _parquet() -> Any:
+    import pyarrow.parquet  # type: ignore[import-untyped]  # no type stubs
+
+    return pyarrow.parquet
+
+
+def _chunks(items: Iterator[HistoryRecord], size: int) -> Iterator[list[HistoryRecord]]:
+    chunk: list[HistoryRecord] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _rss_mb() -> float:
+    """The resident memory of this process now, in MB."""
+    with open("/proc/self/statm") as status:
+        pages = int(status.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure_columnar(size: int, portfolio: str, seed: int) -> dict[str, Any]:
+    """`evaluate_table` on Parquet files of the portfolio, without its objects."""
+    pq = _parquet()
+    rss_start = _rss_mb()
+
+    with tempfile.TemporaryDirectory(prefix="dunning-bench-") as folder:
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "benchmarks.columnar", "--write", str(size), portfolio]
+        subprocess.run([*command, folder, "--seed", str(seed)], check=True)
+        written_s = time.perf_counter() - started
+        read = [pq.read_table(Path(folder) / _FILES[name]) for name in _FILES]
+    bills, people, records = read
+    del read
+    rss_tables = _rss_mb()
+    policy = _policy(portfolio)
+    offsets = step_offsets(policy)
+    due = bills.column("due_date").combine_chunks().to_numpy(zero_copy_only=False)
+    due = due.astype("datetime64[D]")
+    _, numpy_floor_cpu_s, _ = _timed(1, lambda: _numpy_floor(due, offsets, AS_OF))
+    table_s, table_cpu_s, result = _timed(
+        1, lambda: evaluate_table(bills, policy, AS_OF, customers=people, history=records)
+    )
+    peak = _peak_mb()
+    figures: dict[str, Any] = {
+        "size": size,
+        "portfolio": portfolio,
+        "customers": people.num_rows,
+        "history_records": records.num_rows,
+        "evaluated_in_full": result.evaluated,
+        "actions": result.actions.num_rows,
+        "skipped": result.skipped.num_rows,
+        "outcomes": result.counts(),
+        "written_s": written_s,
+        "table_s": table_s,
+        "table_cpu_s": table_cpu_s,
+        "table_us_per_invoice": table_s / size * 1e6,
+        "table_cpu_us_per_invoice": table_cpu_s / size * 1e6,
+        "table_invoices_per_s": size / table_s,
+        "numpy_floor_cpu_us_per_invoice": numpy_floor_cpu_s / size * 1e6,
+        "table_cpu_over_numpy_floor_cpu": table_cpu_s / max(numpy_floor_cpu_s, 1e-9),
+        "rss_mb_start": rss_start,
+        "rss_mb_tables_read": rss_tables,
+        "peak_rss_mb": peak,
+    }
+    sample = min(size, 200_000)
+    count = max(size // 5, 1)
+    objects = [
+        Invoice.model_validate(row)
+        for row, _ in zip(_invoice_rows(size, count, portfolio, seed), range(sample), strict=False)
+    ]
+    _, floor_cpu_s, _ = _timed(3, lambda: floor(objects, offsets, AS_OF))
+    figures |= {
+        "object_floor_sample": sample,
+        "object_floor_cpu_us_per_invoice": floor_cpu_s / sample * 1e6,
+        "table_cpu_over_object_floor_cpu": (table_cpu_s / size) / (floor_cpu_s / sample),
+    }
+    return figures
+
+
+class _Blocks:
+    """A portfolio generated block by block: invoices, customers and history of each block.
+
+    One seeded block of `block` invoices over `block // 5` customers (with the history of
+    daily runs for them) is made once; block k is that block with every customer and
+    invoice id (and the keys, covers and invoice ids of its history) prefixed by
+    ``B{k:05d}-``, so that the three streams ascend by customer id from block to block,
+    as `evaluate_batches` reads them. Each block is built when a stream asks for it.
+    """
+
+    def __init__(self, size: int, block: int, portfolio: str, seed: int) -> None:
+        start = time.process_time()
+        self.blocks = -(-size // block)
+        self.size, self.block = size, block
+        self.policy = _policy(portfolio)
+        count = max(block // 5, 1)
+        customers = [Customer.model_validate(row) for row in customer_rows(count, seed)]
+        bills, table = _bills_and_table(list(_invoice_rows(block, count, portfolio, seed)))
+        if portfolio == "active":
+            history = history_table(())
+        else:
+            history = history_table(
+                iter_history(iter(bills), by_id(customers), self.policy, AS_OF, seed)  # type: ignore[arg-type]  # what it reads of an invoice
+            )
+        self.template = {
+            "invoices": table.sort_by("customer_id"),
+            "customers": customers_table(customers),
+            "history": history.sort_by("customer_id"),
+        }
+        self.made = 0
+        self.cpu_s = time.process_time() - start
+        self.queues: dict[str, deque[Any]] = {name: deque() for name in _FILES}
+
+    def _make(self) -> None:
+        start = time.process_time()
+        pa, pc = _arrow(), _arrow().compute
+        prefix = f"B{self.made:05d}-"
+        rows = min(self.block, self.size - self.made * self.block)
+
+        def ids(values: Any) -> Any:
+            return pc.binary_join_element_wise(prefix, values, "")
+
+        def keys(values: Any) -> Any:
+            values = pc.replace_substring(values, ":C", f":{prefix}C")
+            return pc.replace_substring(values, ":INV-", f":{prefix}INV-")
+
+        def lists(values: Any, change: Callable[[Any], Any]) -> Any:
+            values = values.combine_chunks()
+            return pa.ListArray.from_arrays(values.offsets, change(values.flatten()))
+
+        invoices = self.template["invoices"].slice(0, rows)
+        invoices = invoices.set_column(0, "id", ids(invoices.column("id")))
+        invoices = invoices.set_column(1, "customer_id", ids(invoices.column("customer_id")))
+        customers = self.template["customers"]
+        customers = customers.set_column(0, "id", ids(customers.column("id")))
+        history = self.template["history"]
+        for name, change in (
+            ("key", keys),
+            ("customer_id", ids),
+            ("invoice_ids", lambda v: lists(v, ids)),
+            ("covers", lambda v: lists(v, keys)),
+        ):
+            at = history.schema.get_field_index(name)
+            history = history.set_column(at, name, change(history.column(name)))
+        self.queues["invoices"].append(invoices)
+        self.queues["customers"].append(customers)
+        self.queues["history"].append(history)
+        self.made += 1
+        self.cpu_s += time.process_time() - start
+
+    def stream(self, name: str) -> Iterator[Any]:
+        """The tables of one of the three streams, made as they are asked for."""
+        queue = self.queues[name]
+        while True:
+            if not queue:
+                if self.made >= self.blocks:
+                    return
+                self._make()
+            yield queue.popleft()
+
+
+def measure_stream(size: int, portfolio: str, seed: int, block: int) -> dict[str, Any]:
+    """`evaluate_batches` over `size` invoices generated `block` at a time."""
+    from dunning.columnar import evaluate_batches
+
+    blocks = _Blocks(size, block, portfolio, seed)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    done = actions = full = 0
+    mark = 100_000
+    marks: list[tuple[int, float]] = []
+    for part in evaluate_batches(
+        blocks.stream("invoices"),
+        blocks.policy,
+        AS_OF,
+        customers=blocks.stream("customers"),
+        history=blocks.stream("history"),
+    ):
+        done += part.outcomes.num_rows
+        actions += part.actions.num_rows
+        full += part.evaluated
+        while done >= mark:
+            marks.append((mark, _rss_mb()))
+            print(f"{mark:>11,} invoices  RSS {marks[-1][1]:7.0f} MB", file=sys.stderr, flush=True)
+            mark += 100_000
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - start_cpu
+    engine_cpu = cpu - blocks.cpu_s
+    return {
+        "size": size,
+        "portfolio": portfolio,
+        "block": block,
+        "invoices": done,
+        "actions": actions,
+        "evaluated_in_full": full,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "generator_cpu_s": blocks.cpu_s,
+        "engine_cpu_s": engine_cpu,
+        "engine_cpu_us_per_invoice": engine_cpu / done * 1e6,
+        "engine_invoices_per_cpu_s": done / engine_cpu,
+        "rss_mb_by_invoices": marks,
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
 def _numpy_floor(due: Any, offsets: tuple[int, ...], as_of: date) -> int:
     days = (np.datetime64(as_of, "D") - due).astype(np.int64)
     return int((np.searchsorted(np.array(offsets), days, side="right") > 0).sum())
@@ -234,24 +586,30 @@ def _peak_mb() -> float:
 
 def spark(size: int, seed: int) -> dict[str, Any]:
     """Today's portfolio of `size` invoices on a local[2] Spark: wall, engine and overhead."""
+    pq = _parquet()
     from pyspark.sql import SparkSession
 
     from dunning.spark import evaluate_spark
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    policy, customers, invoices, history = build(size, "today", seed)
-    people, bills = customers_table(customers), invoices_table(invoices)
-    records = history_table(history)
+    policy = _policy("today")
+    folder = tempfile.TemporaryDirectory(prefix="dunning-bench-")
+    paths = {name: str(Path(folder.name) / file) for name, file in _FILES.items()}
+    command = [sys.executable, "-m", "benchmarks.columnar", "--write", str(size), "today"]
+    subprocess.run([*command, folder.name, "--seed", str(seed)], check=True)
     session = (
         SparkSession.builder.master("local[2]")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        # The result is collected whole on the driver (1M outcomes and more): room for it.
+        .config("spark.driver.memory", "6g")
         .getOrCreate()
     )
     try:
-        frames = [session.createDataFrame(t).cache() for t in (bills, people, records)]
+        names = ("invoices", "customers", "history")
+        frames = [session.read.parquet(paths[name]).cache() for name in names]
         for frame in frames:
             frame.count()  # loaded before the clock starts
         start = time.perf_counter()
@@ -263,18 +621,25 @@ def spark(size: int, seed: int) -> dict[str, Any]:
         result.unpersist()
     finally:
         session.stop()
-    single_s, single = _best(
-        1, lambda: evaluate_table(bills, policy, AS_OF, customers=people, history=records)
-    )
-    assert found.actions.num_rows == single.actions.num_rows
-    return {
+    figures = {
         "size": size,
         "spark_wall_s": wall,
         "engine_s_summed_over_partitions": engine_s,
         "spark_overhead_s": wall - engine_s / 2,
-        "single_process_s": single_s,
         "spark_us_per_invoice": wall / size * 1e6,
+        "actions": found.actions.num_rows,
+        "outcomes": found.outcomes.num_rows,
+        "single_process_s": float("nan"),
     }
+    if size <= 200_000:  # at 1M, --columnar-only gives the single-process figures
+        bills, people, records = (pq.read_table(paths[name]) for name in names)
+        single_s, single = _best(
+            1, lambda: evaluate_table(bills, policy, AS_OF, customers=people, history=records)
+        )
+        assert found.actions.num_rows == single.actions.num_rows
+        figures["single_process_s"] = single_s
+    folder.cleanup()
+    return figures
 
 
 def profile(size: int, seed: int, portfolio: str = "today", top: int = 30) -> None:
@@ -296,8 +661,8 @@ def profile(size: int, seed: int, portfolio: str = "today", top: int = 30) -> No
     stats.sort_stats("tottime").print_stats(top)
 
 
-def _worker(size: int, portfolio: str, seed: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.columnar", "--worker", str(size), portfolio]
+def _worker(size: int, portfolio: str, seed: int, mode: str = "--worker") -> dict[str, Any]:
+    command = [sys.executable, "-m", "benchmarks.columnar", mode, str(size), portfolio]
     command += ["--seed", str(seed)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -315,11 +680,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--spark", type=int, metavar="N", help="also run N invoices on Spark")
     parser.add_argument("--profile", type=int, metavar="N", help="profile N invoices instead")
+    parser.add_argument(
+        "--columnar-only", type=int, metavar="N", help="evaluate_table on N, without objects"
+    )
+    parser.add_argument("--stream", type=int, metavar="N", help="stream N through batches")
+    parser.add_argument("--batch", type=int, default=100_000, help="invoices per streamed block")
     parser.add_argument("--worker", nargs=2, metavar=("SIZE", "PORTFOLIO"), help=argparse.SUPPRESS)
+    parser.add_argument("--columnar-worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--write", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         size = int(args.worker[0])
         print(json.dumps(measure(size, args.worker[1], args.seed, objects=size <= 100_000)))
+        return 0
+    if args.write:
+        write_portfolio(int(args.write[0]), args.write[1], args.seed, Path(args.write[2]))
+        return 0
+    if args.columnar_worker:
+        size, portfolio = int(args.columnar_worker[0]), args.columnar_worker[1]
+        print(json.dumps(measure_columnar(size, portfolio, args.seed)))
+        return 0
+    if args.columnar_only:
+        for portfolio in args.portfolios.split(","):
+            r = _worker(args.columnar_only, portfolio, args.seed, "--columnar-worker")
+            print(json.dumps(r), flush=True)
+            print(
+                f"{portfolio:7} {r['size']:>11,} full {r['evaluated_in_full']:>9,} "
+                f"wall {r['table_us_per_invoice']:.2f} µs, CPU {r['table_cpu_us_per_invoice']:.2f} "
+                f"µs/invoice; CPU ÷ numpy floor {r['table_cpu_over_numpy_floor_cpu']:,.0f}, "
+                f"÷ object floor {r['table_cpu_over_object_floor_cpu']:,.0f}; peak RSS "
+                f"{r['peak_rss_mb']:,.0f} MB (at start {r['rss_mb_start']:,.0f} MB, tables read "
+                f"{r['rss_mb_tables_read']:,.0f} MB)",
+                flush=True,
+            )
+        return 0
+    if args.stream:
+        portfolio = args.portfolios.split(",")[0]
+        r = measure_stream(args.stream, portfolio, args.seed, args.batch)
+        print(json.dumps(r), flush=True)
+        print(
+            f"{portfolio} streamed, {r['invoices']:,} invoices in blocks of {args.batch:,}: "
+            f"engine CPU {r['engine_cpu_us_per_invoice']:.2f} µs/invoice "
+            f"({r['engine_invoices_per_cpu_s']:,.0f} invoices per CPU second), generator CPU "
+            f"{r['generator_cpu_s']:.0f} s, wall {r['wall_s']:.0f} s; peak RSS "
+            f"{r['peak_rss_mb']:,.0f} MB",
+            flush=True,
+        )
         return 0
     if args.profile:
         profile(args.profile, args.seed, args.portfolios.split(",")[0])
@@ -353,7 +759,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"spark local[2], {figures['size']:,} invoices: wall {figures['spark_wall_s']:.1f} s "
             f"= engine {figures['engine_s_summed_over_partitions']:.1f} s over 2 cores "
             f"+ Spark overhead {figures['spark_overhead_s']:.1f} s; single process "
-            f"{figures['single_process_s']:.1f} s"
+            f"{figures['single_process_s']:.1f} s; {figures['actions']:,} actions, "
+            f"{figures['outcomes']:,} outcomes"
         )
     return 0
 

@@ -234,12 +234,19 @@ def _arrow_type(kind: str, pa: Any) -> Any:
 def _customers(rows: list[dict[str, Any]]) -> Any:  # pragma: no cover - in the workers
     """The customer table of a partition's records (every field a column, nulls kept)."""
     from dunning.columnar._arrow import pa
-    from dunning.columnar.schema import customers_table
+    from dunning.columnar.schema import CUSTOMER_COLUMNS, customers_table
 
     if not rows:
         return customers_table(())
     names = sorted({name for row in rows for name in row})
-    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in names})
+    columns: dict[str, Any] = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        column = CUSTOMER_COLUMNS.get(name)
+        # JSON writes a date as its ISO text: read back as the date it is.
+        kind = pa.date32() if column is not None and column.kind == "date" else None
+        columns[name] = values if kind is None else pa.array(values, pa.string()).cast(kind)
+    return pa.Table.from_pydict(columns)
 
 
 def _loads(text: str) -> dict[str, Any]:

@@ -45,12 +45,34 @@ def spark() -> Iterator[SparkSession]:
             os.environ[name] = value
 
 
+#: Messages of the Chilean customers in proceedings, refused by the contact law.
+LAW_SKIPS = 13
+
+
 def _portfolio() -> tuple[list[Customer], list[Invoice]]:
+    # Every third customer under a contact law: Chilean ones in legal proceedings since
+    # before AS_OF (their messages are refused), Colombian ones (deferred to lawful hours).
+    laws: dict[int, dict[str, object]] = {
+        0: {},
+        1: {
+            "jurisdiction": "cl",
+            "time_zone": "America/Santiago",
+            "legal_proceedings_since": date(2026, 1, 5),
+        },
+        2: {"jurisdiction": "co", "time_zone": "America/Bogota"},
+    }
     customers = [
         Customer(
             id=f"K{n:02}",
             name=f"Customer {n}",
-            contacts=[{"channel": "email", "address": f"k{n}@example.com"}],
+            contacts=[
+                {
+                    "channel": "email",
+                    "address": f"k{n}@example.com",
+                    "consented_on": date(2025, 1, 1),
+                }
+            ],
+            **laws[n % 3],
         )
         for n in range(30)
     ]
@@ -100,5 +122,7 @@ def test_spark_gives_the_single_process_result(spark: SparkSession) -> None:
     result.unpersist()
     assert _sorted(found) == _sorted(expected)
     assert found.outcomes.num_rows == len(invoices)
-    assert expected.actions.num_rows == 42
+    assert expected.actions.num_rows == 39
+    causes = expected.skipped.column("cause").to_pylist()
+    assert causes.count("contact_law") == LAW_SKIPS
     assert seconds > 0

@@ -38,6 +38,7 @@ from dunning.invoices import (
     Invoice,
     InvoiceStatus,
     Payment,
+    _contact_law,
     _identifier,
     _locale,
     _tags,
@@ -445,6 +446,17 @@ def _customer(row: dict[str, Any], given: frozenset[str]) -> Customer | None:
         opted_out = tuple(_CHANNELS[c] for c in row.get("opted_out") or ())
         tags = row.get("tags") or ()
         do_not_contact = row.get("do_not_contact")
+        jurisdiction = row.get("jurisdiction")
+        if jurisdiction is not None:
+            if zone is None:
+                return None  # a contact law counts hours in the debtor's zone: validation says
+            jurisdiction = _contact_law_of(jurisdiction)
+        proceedings = row.get("legal_proceedings_since")
+        insolvency = row.get("insolvency_since")
+        if (proceedings is not None and proceedings.__class__ is not date) or (
+            insolvency is not None and insolvency.__class__ is not date
+        ):
+            return None
         values = {
             "id": ident,
             "name": row["name"],
@@ -456,6 +468,9 @@ def _customer(row: dict[str, Any], given: frozenset[str]) -> Customer | None:
             "do_not_contact": bool(do_not_contact),
             "segment": segment,
             "tags": _tags(tuple(tags)) if tags else (),
+            "jurisdiction": jurisdiction,
+            "legal_proceedings_since": proceedings,
+            "insolvency_since": insolvency,
         }
     except (PydanticCustomError, KeyError, TypeError, AttributeError, ValueError):
         return None
@@ -473,6 +488,11 @@ def _locale_of(value: str) -> str:
 @lru_cache(maxsize=1024)
 def _zone_of(value: str) -> str:
     return _time_zone(value)
+
+
+@lru_cache(maxsize=64)
+def _contact_law_of(value: str) -> str | None:
+    return _contact_law(value)
 
 
 def _contact(item: Any) -> Contact:

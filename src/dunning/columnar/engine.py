@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import Any, Final
 
 from dunning.columnar._arrow import np, pa, pc
@@ -33,11 +34,15 @@ from dunning.columnar._build import (
     minor_units,
     read_items,
 )
-from dunning.columnar.kept import NOT_DONE, KeptHistory
+from dunning.columnar._ranges import CustomerRanges
+from dunning.columnar.kept import NOT_DONE, KeptHistory, _frame
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
+    HISTORY_COLUMNS,
     INVOICE_COLUMNS,
     conform,
+    customers_table,
+    history_table,
     records,
 )
 from dunning.columnar.tables import (
@@ -52,7 +57,7 @@ from dunning.engine.compiled import CompiledPolicy, compile_policy
 from dunning.engine.core import _evaluate_compiled
 from dunning.engine.fast import quick_plan
 from dunning.errors import TableSchemaError
-from dunning.invoices import InvoiceStatus
+from dunning.invoices import Customer, InvoiceStatus
 from dunning.plans import InstallmentPlan
 from dunning.policy.model import Policy, PolicySet
 
@@ -64,6 +69,9 @@ _NO_IDS: Final = pa.array([], pa.string())
 _Plan = tuple[tuple[str, ...], int, tuple[str, ...], tuple[tuple[str, int], ...]]
 #: Columns that only the full evaluation reads: a row giving one is evaluated in full.
 _FULL_ONLY: Final = ("charges", "terms", "untaxed")
+#: Invoices evaluated in full at a time (whole customers): the objects of one chunk are
+#: freed before the next is built.
+_CHUNK: Final = 20_000
 
 
 def as_table(data: Any, what: str) -> Any:
@@ -106,19 +114,24 @@ class _Portfolio:
         customers: Any,
         history: Any,
         plans: Iterable[InstallmentPlan],
+        compiled: dict[str, CompiledPolicy] | None = None,
     ) -> None:
         self.policy = policy
         self.as_of = as_of
         self.today = (as_of - _EPOCH).days
         self.plans = tuple(plans)
-        self.customers = conform(as_table(customers, "customers"), CUSTOMER_COLUMNS, "customers")
+        self.customers = _customers(customers)
         self.kept = history if isinstance(history, KeptHistory) else KeptHistory(history)
         self.history = self.kept.table
         self.customer_ids = _column(self.customers, "id")
         self.history_customers = self.kept._customers
-        cp = compile_policy(policy) if isinstance(policy, Policy) else None
-        # The policies compiled once for the whole call, the full evaluations included.
-        self._compiled: dict[str, CompiledPolicy] = {} if cp is None else {cp.id: cp}
+        # The policies compiled once for the whole call (every batch of a stream), the full
+        # evaluations included.
+        self._compiled: dict[str, CompiledPolicy] = {} if compiled is None else compiled
+        cp = None
+        if isinstance(policy, Policy):
+            cp = self._compiled.get(policy.id) or compile_policy(policy)
+            self._compiled[cp.id] = cp
         self.compiled: CompiledPolicy | None = (
             cp if cp is not None and cp.fast and not cp.pause_min else None
         )
@@ -236,13 +249,7 @@ class _Portfolio:
             taken |= pc.is_in(customer_ids, value_set=whole).to_numpy(zero_copy_only=False)
         in_full = taken
         part = table.filter(pa.array(in_full))
-        invoices = build_invoices(table, np.flatnonzero(in_full).tolist(), clean, items)
-        evaluation = self._evaluate(invoices, full, customers)
-        tables = evaluation_tables(evaluation, (), evaluated=part.num_rows)
-        full_ids = part.column("id").to_pylist()
-        outcomes, details = outcomes_of(
-            evaluation, full_ids, part.column("customer_id").to_pylist()
-        )
+        tables, outcomes, details = self._in_chunks(table, in_full, full, clean, items, customers)
         mask = pa.array(in_full)
         outcome = pc.replace_with_mask(
             pa.repeat("quiet", rows).cast(pa.string()), mask, pa.array(outcomes, pa.string())
@@ -262,6 +269,66 @@ class _Portfolio:
             stages=tables.stages if staged is None else _by_customer(tables.stages, staged),
             evaluated=part.num_rows,
         )
+
+    def _in_chunks(
+        self,
+        table: Any,
+        in_full: Any,
+        full: Any,
+        clean: Any,
+        items: dict[int, Items],
+        built: list[Customer | dict[str, Any]],
+    ) -> tuple[TableEvaluation, list[str], list[str | None]]:
+        """The full evaluation of the customers `full`, about `_CHUNK` invoices at a time.
+
+        Customers are independent, so the chunks (whole customers, in ascending id order,
+        as `evaluate` lists them) give together what one evaluation of all would, while the
+        objects built for one chunk are freed before the next: memory does not grow with the
+        number of customers evaluated in full. `built` holds the records of the customers
+        `full` (a `Customer`, or the row that validation refuses). Returns the tables, and
+        the outcome and detail of each row `in_full` marks, in row order.
+        """
+        record_of: dict[str, list[Customer | dict[str, Any]]] = {}
+        for record in built:
+            owner = record.id if isinstance(record, Customer) else str(record.get("id"))
+            record_of.setdefault(owner, []).append(record)
+        chosen = np.flatnonzero(in_full)
+        owners = _column(table, "customer_id").take(pa.array(chosen))
+        full = pc.unique(full)
+        full = full.take(pc.sort_indices(full))
+        rank = pc.index_in(owners, value_set=full).to_numpy(zero_copy_only=False)
+        counts = np.bincount(rank, minlength=len(full))
+        group = (np.cumsum(counts) - counts) // _CHUNK  # by customer, never decreasing
+        if pc.count_distinct(_column(table, "id")).as_py() < table.num_rows:
+            # An invoice id given to two customers rejects both: they are judged together.
+            group[:] = 0
+        row_group = group[rank]
+        order = np.argsort(row_group, kind="stable")
+        bounds = np.searchsorted(row_group[order], np.unique(row_group), side="right")
+        invoice_ids = _column(table, "id")
+        outcomes = np.empty(len(chosen), dtype=object)
+        details = np.empty(len(chosen), dtype=object)
+        parts = []
+        start = 0
+        for end in bounds.tolist():
+            at = order[start:end]
+            rows = chosen[at]
+            customers = full.filter(pa.array(group == row_group[at[0]]))
+            records = [r for owner in customers.to_pylist() for r in record_of.get(owner, ())]
+            evaluation = self._evaluate(
+                build_invoices(table, rows.tolist(), clean, items), customers, records
+            )
+            parts.append(evaluation_tables(evaluation, (), evaluated=len(rows)))
+            found, why = outcomes_of(
+                evaluation,
+                invoice_ids.take(pa.array(rows)).to_pylist(),
+                owners.take(pa.array(at)).to_pylist(),
+            )
+            outcomes[at] = found
+            details[at] = why
+            del evaluation
+            start = end
+        return TableEvaluation.concat(self.as_of, parts), outcomes.tolist(), details.tolist()
 
     def _stages(self, table: Any, levels: Any) -> Any:
         """The stages of customers whose invoices are all quiet, some at a stage.
@@ -529,6 +596,23 @@ class _Portfolio:
         )
 
 
+def _customers(customers: Any) -> Any:
+    """The customer table, checked against `CUSTOMER_COLUMNS`."""
+    return conform(as_table(customers, "customers"), CUSTOMER_COLUMNS, "customers")
+
+
+def _history(history: Any) -> Any:
+    """The history table (from a table, a frame, records or None), checked against the schema.
+
+    Its values are checked where it is kept (`KeptHistory`).
+    """
+    if history is None:
+        history = history_table(())
+    elif not isinstance(history, pa.Table | pa.RecordBatch) and not _frame(history):
+        history = history_table(history)
+    return conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
+
+
 def _by_customer(evaluated: Any, quiet: Any) -> Any:
     """Stages of the two parts in customer order, as `evaluate` lists them."""
     return pa.concat_tables([evaluated, quiet]).sort_by("customer_id")
@@ -601,7 +685,7 @@ def evaluate_batches(
     history: Any = None,
     plans: Iterable[InstallmentPlan] = (),
 ) -> Iterator[TableEvaluation]:
-    """Evaluate invoice batches as they come, holding one batch (and one customer) at a time.
+    """Evaluate invoice batches as they come, each at a cost in proportion to the batch.
 
     The batches must list each customer's invoices together, customers in ascending id
     order (sort a file by ``customer_id`` once; a Spark partition is sorted within). The
@@ -609,18 +693,47 @@ def evaluate_batches(
     batches is still evaluated whole. Each result covers the customers completed so far;
     `TableEvaluation.concat` of all of them equals `evaluate_table` on the whole portfolio.
 
+    Each batch reads only the customers and history rows of its own range of customer ids.
+    A customer or history table given whole is sorted by customer id once (unless it is
+    already) and sliced; given as an iterator of record batches sorted by customer id (a
+    generator, a ``pyarrow.RecordBatchReader``, ``ParquetFile.iter_batches``), it is read
+    alongside the invoices and never held whole: memory then stays flat in the size of the
+    portfolio.
+
     Args:
         batches: record batches or tables of the invoice schema (`INVOICE_COLUMNS`).
         policy: see `evaluate_table`.
         as_of: the evaluation date.
-        customers: the customer table, held whole.
-        history: the history table or a `KeptHistory`, held whole (or None).
+        customers: the customer table (`CUSTOMER_COLUMNS`), or an iterator of its record
+            batches sorted by ``id``.
+        history: the history table (`HISTORY_COLUMNS`), records, an iterator of its record
+            batches sorted by ``customer_id``, a `KeptHistory` (held whole, read by every
+            batch), or None.
         plans: installment plans.
 
     Raises:
-        TableSchemaError: for a batch out of customer order, or one that breaks the schema.
+        TableSchemaError: for a batch (of invoices, customers or history) out of customer
+            order, or one that breaks the schema.
     """
-    portfolio = _Portfolio(policy, as_of, customers, history, plans)
+    people = CustomerRanges(
+        customers, "id", "customers", _customers, _customers(customers_table(()))
+    )
+    kept = history if isinstance(history, KeptHistory) else None
+    records = None
+    if kept is None:
+        records = CustomerRanges(
+            _history_source(history), "customer_id", "history", _history, _history(None)
+        )
+    plans = tuple(plans)
+    compiled: dict[str, CompiledPolicy] = {}
+
+    def evaluate(table: Any, last: str) -> TableEvaluation:
+        """`table`, whose customers are all at most `last`, with their customers and history."""
+        taken = kept if records is None else records.through(last)
+        return _Portfolio(policy, as_of, people.through(last), taken, plans, compiled).evaluate(
+            table
+        )
+
     waiting: Any = None
     last: str | None = None
     number = 0
@@ -646,6 +759,21 @@ def evaluate_batches(
         waiting = table.filter(tail)
         done = table.filter(pc.invert(tail))
         if done.num_rows:
-            yield portfolio.evaluate(done)
-    if waiting is not None and waiting.num_rows:
-        yield portfolio.evaluate(waiting)
+            yield evaluate(done, _column(done, "customer_id")[-1].as_py())
+    if waiting is not None and waiting.num_rows and last is not None:
+        yield evaluate(waiting, last)
+
+
+def _history_source(history: Any) -> Any:
+    """`history` for `CustomerRanges`: records as a table; batches (maybe streamed) as they are."""
+    if history is None:
+        return history_table(())
+    if isinstance(history, Iterator):
+        first = next(history, None)
+        if first is None:
+            return history_table(())
+        rest = chain([first], history)
+        if isinstance(first, pa.RecordBatch | pa.Table):
+            return rest
+        return history_table(rest)
+    return history

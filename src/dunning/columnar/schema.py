@@ -95,12 +95,38 @@ CUSTOMER_COLUMNS: Final[Mapping[str, Column]] = _columns(
     Column("name", "string", True, "Name used in messages."),
     Column("locale", "string", False, "Locale of messages, e.g. es_CO."),
     Column("time_zone", "string", False, "IANA time zone, e.g. America/Bogota."),
-    Column("contacts", "json", False, "Addresses: channel and address."),
+    Column(
+        "contacts",
+        "json",
+        False,
+        "Addresses: channel, address and consented_on (the day the customer authorised "
+        "contact on it, which a contact law asks for).",
+    ),
     Column("preferred_channels", "strings", False, "Channels in order of preference."),
     Column("opted_out", "strings", False, "Channels the customer opted out of."),
     Column("do_not_contact", "bool", False, "No messages on any channel."),
     Column("segment", "string", False, "Segment a PolicySet picks a policy by."),
     Column("tags", "strings", False, "Free tags."),
+    Column(
+        "jurisdiction",
+        "string",
+        False,
+        "The contact-law preset that protects the customer (co, cl, mx, br_sp); it "
+        "overrides the policy's and needs `time_zone`.",
+    ),
+    Column(
+        "legal_proceedings_since",
+        "date",
+        False,
+        "The day a lawsuit to collect from the customer started (a contact law may stop "
+        "messages from then on).",
+    ),
+    Column(
+        "insolvency_since",
+        "date",
+        False,
+        "The day an insolvency proceeding of the customer started (likewise).",
+    ),
 )
 
 #: The history table: one row per record of what was done (see `HistoryRecord`).
@@ -280,25 +306,32 @@ def invoices_table(invoices: Iterable[Invoice]) -> Any:
 def customers_table(customers: Iterable[Customer]) -> Any:
     """A customer table (see `CUSTOMER_COLUMNS`) holding `customers`, contacts as JSON.
 
+    A time zone left to its default is written as null: a contact law reads whether it was
+    given (hours and days are the debtor's), so the table keeps that.
+
     >>> table = customers_table([Customer(id="C", name="Ana")])
-    >>> table.column("id").to_pylist()
-    ['C']
+    >>> table.column("id").to_pylist(), table.column("time_zone").to_pylist()
+    (['C'], [None])
     """
     rows = []
     for customer in customers:
         data = customer.model_dump(mode="json")
+        given = customer.model_fields_set
         rows.append(
             {
                 "id": customer.id,
                 "name": customer.name,
                 "locale": customer.locale,
-                "time_zone": customer.time_zone,
+                "time_zone": customer.time_zone if "time_zone" in given else None,
                 "contacts": json.dumps(data["contacts"]),
                 "preferred_channels": data["preferred_channels"],
                 "opted_out": data["opted_out"],
                 "do_not_contact": customer.do_not_contact,
                 "segment": customer.segment,
                 "tags": list(customer.tags),
+                "jurisdiction": customer.jurisdiction,
+                "legal_proceedings_since": customer.legal_proceedings_since,
+                "insolvency_since": customer.insolvency_since,
             }
         )
     return pa.Table.from_pylist(rows, schema=_schema(CUSTOMER_COLUMNS))
