@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from dunning import Customer, Policy, StageTrigger, evaluate
+from dunning import Customer, Money, Policy, StageTrigger, evaluate
 from dunning.columnar import (
     TableEvaluation,
     customers_table,
@@ -76,6 +77,11 @@ def test_evaluate_table_equals_evaluate(
     full evaluation are taken."""
     if simple:
         policy = _simple(policy)
+    # A pause below a minimum balance: the bulk check judges the invoices above it.
+    minimum = data.draw(st.sampled_from([None, Decimal(10), Decimal(1000), Decimal(50000)]))
+    if minimum is not None:
+        floors = [Money(minimum, "USD"), Money(minimum, "MXN"), Money(minimum * 100, "COP")]
+        policy = policy.evolve(pauses=policy.pauses.evolve(min_balance=floors))
     # A contact law, the policy's or the customers' own, with consents and proceedings.
     policy = policy.evolve(jurisdiction=data.draw(_LAWS))
     people = tuple(data.draw(_under_law(c, portfolio.start)) for c in portfolio.customers)

@@ -79,3 +79,27 @@ def test_a_customer_record_validation_refuses_takes_all_its_invoices_to_rejectio
     assert len(set(details)) == 1
     assert "name" in details[0]
     assert result == _expected(records(refused, "customers"))
+
+
+def test_under_a_minimum_balance_only_invoices_below_it_are_evaluated_in_full() -> None:
+    from dunning import Money, Payment
+
+    policy = POLICY.evolve(pauses=POLICY.pauses.evolve(min_balance=[Money("50.00", "USD")]))
+    paid = Payment(id="P", date=AS_OF - timedelta(days=1), amount=Money("30.01", "USD"))
+    later_paid = Payment(id="Q", date=AS_OF + timedelta(days=1), amount=Money("79.00", "USD"))
+    # Not due yet, all three: 80.00 owed, 49.99 owed (paused), and 80.00 owed on the day.
+    invoices = [
+        _invoice("whole", AS_OF + timedelta(days=20)),
+        _invoice("small", AS_OF + timedelta(days=20)).evolve(payments=[paid]),
+        _invoice("paid-later", AS_OF + timedelta(days=20)).evolve(payments=[later_paid]),
+    ]
+    result = evaluate_table(
+        invoices_table(invoices), policy, AS_OF, customers=customers_table([CUSTOMER])
+    )
+    assert result.evaluated == 1
+    assert result.outcomes.column("outcome").to_pylist() == ["quiet", "paused", "quiet"]
+    assert result.outcomes.column("detail").to_pylist()[1] == (
+        "paused: the balance 49.99 USD is below the minimum"
+    )
+    expected = evaluate_objects(invoices, policy, AS_OF, customers=[CUSTOMER])
+    assert result == evaluation_tables(expected, [(i.id, "C") for i in invoices])

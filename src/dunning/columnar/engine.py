@@ -132,9 +132,7 @@ class _Portfolio:
         if isinstance(policy, Policy):
             cp = self._compiled.get(policy.id) or compile_policy(policy)
             self._compiled[cp.id] = cp
-        self.compiled: CompiledPolicy | None = (
-            cp if cp is not None and cp.fast and not cp.pause_min else None
-        )
+        self.compiled: CompiledPolicy | None = cp if cp is not None and cp.fast else None
         self.excluded = self._excluded()
         self.suspends = self.kept._counted(ActionKind.SUSPEND_SERVICE)
         self.resumes = self.kept._counted(ActionKind.RESUME_SERVICE)
@@ -437,6 +435,10 @@ class _Portfolio:
         check = np.asarray(pending.to_numpy(zero_copy_only=False), dtype=bool) & ~full_np
         if items:
             self._settled(table, items, check)
+        if cp.pause_min and check.any():
+            below = self._below_minimum(table, items, check)
+            full_np |= below
+            check &= ~below
         if check.any():
             full_np |= self._unfinished(table, customer_ids, invoice_ids, check, levels)
         found = pc.unique(customer_ids.filter(pa.array(full_np)))
@@ -480,6 +482,40 @@ class _Portfolio:
                     owed -= note.amount.amount
             if owed <= 0:
                 check[row] = False
+
+    def _below_minimum(self, table: Any, items: dict[int, Items], check: Any) -> Any:
+        """The rows of `check` paused below the policy's minimum balance (a numpy mask).
+
+        As the object engine's first pass: the principal on `as_of` below the minimum of the
+        invoice's currency leaves the invoice to the full evaluation, which reports the
+        pause. Rows with charges are evaluated in full already, so the principal is the
+        balance.
+        """
+        cp = self.compiled
+        assert cp is not None
+        minimum_of = cp.pause_min
+        below = np.zeros(len(check), dtype=bool)
+        rows = np.flatnonzero(check)
+        chosen = pa.array(rows)
+        currencies = _column(table, "currency").take(chosen).to_pylist()
+        totals = _column(table, "total").take(chosen).to_pylist()
+        as_of = self.as_of
+        for row, currency, total in zip(rows.tolist(), currencies, totals, strict=True):
+            minimum = minimum_of.get(currency)
+            if minimum is None:
+                continue
+            owed = Decimal(total)
+            if row in items:
+                payments, credit_notes, _ = items[row]
+                for payment in payments:
+                    if payment.date <= as_of:
+                        owed -= payment.amount.amount
+                for note in credit_notes:
+                    if note.date <= as_of:
+                        owed -= note.amount.amount
+            if owed < minimum:
+                below[row] = True
+        return below
 
     def _refused_customers(self, customer_ids: Any) -> Any:
         """Of `customer_ids`, those whose record validation might refuse."""

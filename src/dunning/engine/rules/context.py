@@ -196,21 +196,6 @@ class Message:
         """The balance the message states."""
         return Money._trusted(self.owed, self.invoice.currency)
 
-    def text(self) -> str:
-        """The one-line reason of the message."""
-        return message_text(
-            self.source,
-            self.due_on,
-            self.days,
-            self.balance,
-            self.number,
-            self.invoice.due_date,
-            self.note,
-        )
-
-    def figures(self) -> tuple[tuple[str, str], ...]:
-        """The figures of the message's reason."""
-        return message_figures(self.days, self.balance)
 
 
 def message_text(
