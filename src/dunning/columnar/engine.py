@@ -472,15 +472,7 @@ class _Portfolio:
         totals = table.column("total").take(pa.array(rows, pa.int64())).to_pylist()
         as_of = self.as_of
         for row, total in zip(rows, totals, strict=True):
-            payments, credit_notes, _ = items[row]
-            owed = Decimal(total)
-            for payment in payments:
-                if payment.date <= as_of:
-                    owed -= payment.amount.amount
-            for note in credit_notes:
-                if note.date <= as_of:
-                    owed -= note.amount.amount
-            if owed <= 0:
+            if _principal(total, items[row], as_of) <= 0:
                 check[row] = False
 
     def _below_minimum(self, table: Any, items: dict[int, Items], check: Any) -> Any:
@@ -504,15 +496,8 @@ class _Portfolio:
             minimum = minimum_of.get(currency)
             if minimum is None:
                 continue
-            owed = Decimal(total)
-            if row in items:
-                payments, credit_notes, _ = items[row]
-                for payment in payments:
-                    if payment.date <= as_of:
-                        owed -= payment.amount.amount
-                for note in credit_notes:
-                    if note.date <= as_of:
-                        owed -= note.amount.amount
+            given = items.get(row)
+            owed = Decimal(total) if given is None else _principal(total, given, as_of)
             if owed < minimum:
                 below[row] = True
         return below
@@ -630,6 +615,19 @@ class _Portfolio:
             history=history_index(self.history.filter(owned)),
             plans=self.plans,
         )
+
+
+def _principal(total: Any, items: Items, as_of: date) -> Decimal:
+    """The principal on `as_of`: `total` less the payments and credit notes dated by then."""
+    payments, credit_notes, _ = items
+    owed = Decimal(total)
+    for payment in payments:
+        if payment.date <= as_of:
+            owed -= payment.amount.amount
+    for note in credit_notes:
+        if note.date <= as_of:
+            owed -= note.amount.amount
+    return owed
 
 
 def _customers(customers: Any) -> Any:
