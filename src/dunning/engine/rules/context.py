@@ -197,7 +197,6 @@ class Message:
         return Money._trusted(self.owed, self.invoice.currency)
 
 
-
 def message_text(
     source: CompiledStep | CompiledStage,
     due_on: date,
