@@ -471,18 +471,19 @@ class Invoice(Model):
         # Sums are kept as this invoice's own would be worked out: one addition at a time
         # from zero, in order, so carrying them over gives exactly the same values.
         currency = self.currency
-        # A sum of nothing is zero: `_sum` gives it without adding anything.
-        paid = known.get("paid") or (None if self.payments else Money._trusted(_ZERO, currency))
+
+        def known_sum(name: str, items: tuple[Any, ...]) -> Money | None:
+            """The sum `name` if worked out already; of nothing, zero (as `_sum` gives it)."""
+            found: Money | None = known.get(name)
+            return found or (None if items else Money._trusted(_ZERO, currency))
+
+        paid = known_sum("paid", self.payments)
         if paid is not None:
             paid = values["paid"] = Money._trusted(
                 _MONEY.add(paid.amount, payment.amount.amount), currency
             )
-        credited = known.get("credited") or (
-            None if self.credit_notes else Money._trusted(_ZERO, currency)
-        )
-        charged = known.get("charged") or (
-            None if self.charges else Money._trusted(_ZERO, currency)
-        )
+        credited = known_sum("credited", self.credit_notes)
+        charged = known_sum("charged", self.charges)
         if credited is not None:
             values["credited"] = credited
         if charged is not None:

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from pydantic_core import PydanticCustomError
 
+from dunning.columnar._arrow import column as _column
 from dunning.columnar._arrow import np, pa, pc
 from dunning.columnar.schema import HISTORY_COLUMNS, records
 from dunning.engine.actions import ActionKind, HistoryRecord, HistoryStatus
@@ -73,10 +74,6 @@ _CHARGES: Final = (ActionKind.AUTOMATIC_CHARGE.value, ActionKind.RETRY_CHARGE.va
 
 #: What an invoice's payments, credit notes and charges are, once read and checked.
 Items = tuple[tuple[Payment, ...], tuple[CreditNote, ...], tuple[Charge, ...]]
-
-
-def _column(table: Any, name: str) -> Any:
-    return table.column(name).combine_chunks()
 
 
 def _plain_text(values: Any) -> Any:

@@ -23,7 +23,8 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any, Final
 
-from dunning.columnar._arrow import np, pa, pc
+from dunning.columnar._arrow import as_table, np, pa, pc
+from dunning.columnar._arrow import column as _column
 from dunning.columnar._build import (
     Items,
     build_customers,
@@ -35,10 +36,9 @@ from dunning.columnar._build import (
     read_items,
 )
 from dunning.columnar._ranges import CustomerRanges
-from dunning.columnar.kept import NOT_DONE, KeptHistory, _frame
+from dunning.columnar.kept import NOT_DONE, KeptHistory, conformed_history
 from dunning.columnar.schema import (
     CUSTOMER_COLUMNS,
-    HISTORY_COLUMNS,
     INVOICE_COLUMNS,
     conform,
     customers_table,
@@ -72,36 +72,6 @@ _FULL_ONLY: Final = ("charges", "terms", "untaxed")
 #: Invoices evaluated in full at a time (whole customers): the objects of one chunk are
 #: freed before the next is built.
 _CHUNK: Final = 20_000
-
-
-def as_table(data: Any, what: str) -> Any:
-    """`data` as a ``pyarrow.Table``.
-
-    Accepts a ``pyarrow.Table``, a ``RecordBatch``, an iterable of record batches, a pandas or
-    polars frame (through Arrow), or any object exporting an Arrow stream.
-
-    Raises:
-        TableSchemaError: for anything else, naming the table.
-    """
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    module = type(data).__module__.split(".")[0]
-    if module == "pandas":
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if module == "polars":
-        return data.to_arrow()
-    if hasattr(data, "__arrow_c_stream__"):
-        return pa.table(data)
-    if isinstance(data, Iterable) and not isinstance(data, str | bytes):
-        batches = list(data)
-        if all(isinstance(batch, pa.RecordBatch) for batch in batches) and batches:
-            return pa.Table.from_batches(batches)
-    raise TableSchemaError(
-        f"{what}: expected a pyarrow Table, RecordBatch or batches, or a pandas or polars "
-        f"frame; got {type(data).__name__}"
-    )
 
 
 class _Portfolio:
@@ -635,26 +605,9 @@ def _customers(customers: Any) -> Any:
     return conform(as_table(customers, "customers"), CUSTOMER_COLUMNS, "customers")
 
 
-def _history(history: Any) -> Any:
-    """The history table (from a table, a frame, records or None), checked against the schema.
-
-    Its values are checked where it is kept (`KeptHistory`).
-    """
-    if history is None:
-        history = history_table(())
-    elif not isinstance(history, pa.Table | pa.RecordBatch) and not _frame(history):
-        history = history_table(history)
-    return conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
-
-
 def _by_customer(evaluated: Any, quiet: Any) -> Any:
     """Stages of the two parts in customer order, as `evaluate` lists them."""
     return pa.concat_tables([evaluated, quiet]).sort_by("customer_id")
-
-
-def _column(table: Any, name: str) -> Any:
-    """One column of `table` as a single array."""
-    return table.column(name).combine_chunks()
 
 
 def _escape(values: Any) -> Any:
@@ -755,8 +708,9 @@ def evaluate_batches(
     kept = history if isinstance(history, KeptHistory) else None
     records = None
     if kept is None:
+        empty = conformed_history(None)
         records = CustomerRanges(
-            _history_source(history), "customer_id", "history", _history, _history(None)
+            _history_source(history), "customer_id", "history", conformed_history, empty
         )
     plans = tuple(plans)
     compiled: dict[str, CompiledPolicy] = {}

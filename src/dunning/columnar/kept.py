@@ -27,14 +27,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Final
 
-from dunning.columnar._arrow import np, pa, pc
+from dunning.columnar._arrow import as_table, is_frame, np, pa, pc
+from dunning.columnar._arrow import column as _column
 from dunning.columnar.schema import HISTORY_COLUMNS, _schema, conform, history_table
 from dunning.columnar.tables import TableEvaluation
 from dunning.engine.actions import ActionKind, HistoryStatus
 from dunning.errors import TableSchemaError
 from dunning.invoices import Channel
 
-__all__ = ["NOT_DONE", "KeptHistory", "day_records"]
+__all__ = ["NOT_DONE", "KeptHistory", "conformed_history", "day_records"]
 
 #: The day `KeptHistory` gives an occurrence never done (days count from 1970-01-01 and may
 #: be negative, so -1 will not do).
@@ -50,10 +51,6 @@ _KEY: Final = r"(?s)^(?P<invoice>[^:]*:[^:]*:[^:]*):(?P<tail>.*)$"
 _SCHEMA: Final = _schema(HISTORY_COLUMNS)
 _NO_CODES: Final = np.zeros(0, dtype=np.int64)
 _NO_DAYS: Final = np.zeros(0, dtype=np.int32)
-
-
-def _column(table: Any, name: str) -> Any:
-    return table.column(name).combine_chunks()
 
 
 def _check_values(table: Any, name: str, allowed: list[str]) -> None:
@@ -132,13 +129,7 @@ class KeptHistory:
     _messages: dict[str, int]
 
     def __init__(self, history: Any = None) -> None:
-        if history is None:
-            history = history_table(())
-        elif not isinstance(history, pa.Table | pa.RecordBatch) and not _frame(history):
-            history = history_table(history)
-        from dunning.columnar.engine import as_table  # the engine imports this module
-
-        table = _full(conform(as_table(history, "history"), HISTORY_COLUMNS, "history"))
+        table = _full(conformed_history(history))
         _check_values(table, "kind", [k.value for k in ActionKind])
         _check_values(table, "status", [s.value for s in HistoryStatus])
         _check_values(table, "channel", [c.value for c in Channel])
@@ -355,10 +346,16 @@ class KeptHistory:
         return found
 
 
-def _frame(data: Any) -> bool:
-    return type(data).__module__.split(".")[0] in {"pandas", "polars"} or hasattr(
-        data, "__arrow_c_stream__"
-    )
+def conformed_history(history: Any) -> Any:
+    """The history table (from a table, batches, a frame, records or None), conformed.
+
+    Conformed to `HISTORY_COLUMNS`; `KeptHistory` checks its values.
+    """
+    if history is None:
+        history = history_table(())
+    elif not isinstance(history, pa.Table | pa.RecordBatch) and not is_frame(history):
+        history = history_table(history)
+    return conform(as_table(history, "history"), HISTORY_COLUMNS, "history")
 
 
 def day_records(result: TableEvaluation, on: date) -> Any:
